@@ -1,0 +1,479 @@
+"""The buddy allocator and its timeline.
+
+Each allocate or free call is an *operation*, made of *events* (split,
+allocate, free, merge, fail).  The timeline keeps every event packed into one
+integer and applies or reverts it with a handful of dict updates, so any
+position of the history can be reached by stepping, at a cost proportional to
+the distance and independent of how long the history is.  ``Event`` objects
+are made only when somebody asks to look at one.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+
+from .errors import InvalidRequest, OutOfMemory
+from .freelists import POLICIES
+from .model import KINDS, Block, Event, Stats
+from .units import format_size
+
+SPLIT, ALLOCATE, FREE, MERGE, FAIL = range(5)
+_OP_ALLOC, _OP_FREE, _OP_FAIL = range(3)
+SCHEMA = "buddy-edu-timeline"
+SCHEMA_VERSION = 1
+
+
+class BuddyAllocator:
+    """A buddy-system allocator over ``total`` units with blocks of ``min_block * 2**j``.
+
+    >>> a = BuddyAllocator(total=1024, min_block=64)
+    >>> a.allocate(34, name="A")
+    Block(name='A', address=0, size=64, requested=34)
+    """
+
+    def __init__(self, total: int, min_block: int = 1, policy: str = "lowest") -> None:
+        total = _positive_int("total", total)
+        min_block = _positive_int("min_block", min_block)
+        blocks, rest = divmod(total, min_block)
+        if rest or blocks & (blocks - 1):
+            raise InvalidRequest(
+                f"total ({total}) must be min_block ({min_block}) times a power of two, "
+                f"e.g. {min_block * _next_power(max(blocks, 1))}"
+            )
+        if policy not in POLICIES:
+            raise InvalidRequest(
+                f"unknown policy {policy!r}: choose one of {', '.join(POLICIES)}"
+            )
+        self.total, self.min_block, self.policy = total, min_block, policy
+        self.max_order = blocks.bit_length() - 1
+        index_class, self._choose = POLICIES[policy]
+        self._index = index_class(self.max_order + 1, blocks)
+        self._index.insert(0, self.max_order, -1)
+        self._abits = self.max_order + 1  # bits for an address in min_block units
+        self._live: dict[str, Block] = {}
+        self._by_unit: dict[int, Block] = {}
+        self._codes: list[int] = []  # one packed int per event
+        self._aux: list = []  # what reverting each applied event needs back
+        self._ops: list[tuple] = []  # (kind, Block) or (_OP_FAIL, name, requested)
+        self._op_starts: list[int] = []  # index of each operation's first event
+        self._requests = 0  # allocation requests in the kept timeline, for P1, P2, ...
+        self._position = 0
+        self._allocated = 0
+        self._requested = 0
+        self._event_cache: list[Event] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"BuddyAllocator(total={self.total}, min_block={self.min_block}, "
+            f"policy={self.policy!r})  # {len(self._live)} allocated, "
+            f"position {self._position} of {len(self._codes)}"
+        )
+
+    # ----------------------------------------------------------- operations
+    def allocate(self, size: int, name: str | None = None) -> Block:
+        """Allocate ``size`` units, rounded up to a power-of-two block.
+
+        Raises :class:`InvalidRequest` (nothing changes) for a bad size or
+        name, and :class:`OutOfMemory` (a ``fail`` event is recorded) when no
+        free block is large enough.
+        """
+        if type(size) is not int:
+            size = _size_int(size)
+        if not 0 < size <= self.total:
+            raise InvalidRequest(
+                f"size must be between 1 and the memory size {self.total} "
+                f"({format_size(self.total)}), got {size}"
+            )
+        start = self._position
+        self._to_operation_boundary()
+        try:
+            name = self._new_name(name)
+        except InvalidRequest:
+            self.seek(start)
+            raise
+        order = (-(-size // self.min_block) - 1).bit_length()
+        found = self._choose(self._index, order)
+        self._truncate()
+        if name is None:
+            name = self._auto_name()
+        self._requests += 1
+        op = len(self._ops)
+        self._op_starts.append(len(self._codes))
+        if found is None:
+            self._ops.append((_OP_FAIL, name, size))
+            self._record(FAIL, 0, order, op)
+            raise OutOfMemory(self._out_of_memory(size, name, order))
+        unit, have = found
+        block = Block(name, unit * self.min_block, self.min_block << order, size)
+        self._ops.append((_OP_ALLOC, block))
+        while have > order:
+            self._record(SPLIT, unit, have, op)
+            have -= 1
+        self._record(ALLOCATE, unit, order, op)
+        return block
+
+    def free(self, name: str) -> Block:
+        """Free the block allocated to ``name`` and merge it with free buddies, repeatedly."""
+        if not isinstance(name, str):
+            raise InvalidRequest(
+                f"free() takes the name of an allocation, got {type(name).__name__} {name!r}"
+            )
+        start = self._position
+        self._to_operation_boundary()
+        block = self._live.get(name)
+        if block is None:
+            message = self._not_allocated(name)
+            self.seek(start)
+            raise InvalidRequest(message)
+        self._truncate()
+        op = len(self._ops)
+        self._op_starts.append(len(self._codes))
+        self._ops.append((_OP_FREE, block))
+        unit = block.address // self.min_block
+        order = (block.size // self.min_block).bit_length() - 1
+        self._record(FREE, unit, order, op)
+        free = self._index.free
+        while order < self.max_order and (unit ^ (1 << order)) in free[order]:
+            unit &= ~(1 << order)
+            order += 1
+            self._record(MERGE, unit, order, op)
+        return block
+
+    # --------------------------------------------------------------- state
+    def free_blocks(self) -> list[tuple[int, int]]:
+        """Free blocks as ``(address, size)``, sorted by address."""
+        mb = self.min_block
+        return sorted(
+            (unit * mb, mb << order)
+            for order, free in enumerate(self._index.free)
+            for unit in free
+        )
+
+    def allocations(self) -> list[Block]:
+        """Allocated blocks, sorted by address."""
+        return sorted(self._live.values(), key=operator.attrgetter("address"))
+
+    def blocks(self) -> list[Block]:
+        """Every leaf block, free (``name=None``) or allocated, sorted by address."""
+        free = [Block(None, address, size, 0) for address, size in self.free_blocks()]
+        return sorted(free + list(self._live.values()), key=operator.attrgetter("address"))
+
+    def free_lists(self) -> dict[int, list[int]]:
+        """``{size: [addresses]}`` for every order, smallest first, in the policy's order."""
+        mb = self.min_block
+        return {
+            mb << order: [unit * mb for unit in self._index.listing(order)]
+            for order in range(self.max_order + 1)
+        }
+
+    def stats(self) -> Stats:
+        """Totals and both kinds of fragmentation at the current position."""
+        free = self.total - self._allocated
+        largest = 0
+        for order in range(self.max_order, -1, -1):
+            if self._index.free[order]:
+                largest = self.min_block << order
+                break
+        return Stats(
+            total=self.total,
+            allocated=self._allocated,
+            requested=self._requested,
+            internal_fragmentation=self._allocated - self._requested,
+            free=free,
+            largest_free=largest,
+            external_fragmentation=1 - largest / free if free else 0.0,
+        )
+
+    def block_size(self, size: int) -> int:
+        """The block a request of ``size`` gets: rounded up to ``min_block * 2**j``."""
+        if type(size) is not int:
+            size = _size_int(size)
+        if not 0 < size <= self.total:
+            raise InvalidRequest(f"size must be between 1 and {self.total}, got {size}")
+        return self.min_block << (-(-size // self.min_block) - 1).bit_length()
+
+    # ------------------------------------------------------------ timeline
+    @property
+    def position(self) -> int:
+        """How many events of the timeline are applied now."""
+        return self._position
+
+    @property
+    def events(self) -> list[Event]:
+        """The whole recorded timeline, including any undone tail (a copy)."""
+        cache = self._event_cache
+        for index in range(len(cache), len(self._codes)):
+            cache.append(self.event_at(index))
+        return list(cache)
+
+    def event_count(self) -> int:
+        """``len(self.events)`` without building the list."""
+        return len(self._codes)
+
+    def event_at(self, index: int) -> Event:
+        """One event of the timeline, by index (0-based)."""
+        if not 0 <= index < len(self._codes):
+            raise InvalidRequest(
+                f"event index must be between 0 and {len(self._codes) - 1}, got {index}"
+            )
+        if index < len(self._event_cache):
+            return self._event_cache[index]
+        kind, unit, order, op = self._decode(self._codes[index])
+        entry = self._ops[op]
+        if kind == FAIL:
+            return Event("fail", None, self.min_block << order, entry[1], entry[2], op)
+        block = entry[1]
+        return Event(
+            KINDS[kind], unit * self.min_block, self.min_block << order,
+            block.name, block.requested, op,
+        )
+
+    def operation_span(self, op: int) -> range:
+        """The event indices of operation ``op``."""
+        if not 0 <= op < len(self._ops):
+            raise InvalidRequest(f"operation must be between 0 and {len(self._ops) - 1}, got {op}")
+        codes = self._codes
+        start = self._op_starts[op]
+        end = self._op_starts[op + 1] if op + 1 < len(self._ops) else len(codes)
+        return range(start, end)
+
+    def operation_count(self) -> int:
+        """How many operations (allocate or free calls, failed ones included) are recorded."""
+        return len(self._ops)
+
+    def step_forward(self) -> Event | None:
+        """Apply the next event; returns it, or None at the end of the timeline."""
+        if self._position == len(self._codes):
+            return None
+        self._apply(self._position)
+        self._position += 1
+        return self.event_at(self._position - 1)
+
+    def step_back(self) -> Event | None:
+        """Revert the last applied event; returns it, or None at the start."""
+        if self._position == 0:
+            return None
+        self._position -= 1
+        self._revert(self._position)
+        return self.event_at(self._position)
+
+    def undo(self) -> list[Event]:
+        """Revert one whole operation; returns its events (empty at the start)."""
+        if self._position == 0:
+            return []
+        start = self._op_start(self._codes[self._position - 1] >> (9 + self._abits))
+        undone = [self.event_at(i) for i in range(start, self._position)]
+        self.seek(start)
+        return undone
+
+    def redo(self) -> list[Event]:
+        """Re-apply one whole operation; returns its events (empty at the end)."""
+        if self._position == len(self._codes):
+            return []
+        span = self.operation_span(self._codes[self._position] >> (9 + self._abits))
+        redone = [self.event_at(i) for i in range(self._position, span.stop)]
+        self.seek(span.stop)
+        return redone
+
+    def seek(self, position: int) -> None:
+        """Move to ``position`` (0 .. number of events), one event at a time."""
+        if type(position) is not int or not 0 <= position <= len(self._codes):
+            raise InvalidRequest(
+                f"position must be an integer between 0 and {len(self._codes)}, got {position!r}"
+            )
+        while self._position < position:
+            self._apply(self._position)
+            self._position += 1
+        while self._position > position:
+            self._position -= 1
+            self._revert(self._position)
+
+    # --------------------------------------------------------------- JSON
+    def to_json(self, indent: int | None = None) -> str:
+        """The whole timeline and position as JSON (schema ``buddy-edu-timeline`` v1)."""
+        operations = []
+        for entry in self._ops:
+            if entry[0] == _OP_ALLOC:
+                operations.append({"op": "allocate", "name": entry[1].name,
+                                   "size": entry[1].requested})
+            elif entry[0] == _OP_FREE:
+                operations.append({"op": "free", "name": entry[1].name})
+            else:
+                operations.append({"op": "allocate", "name": entry[1], "size": entry[2]})
+        return json.dumps({
+            "schema": SCHEMA, "version": SCHEMA_VERSION,
+            "total": self.total, "min_block": self.min_block, "policy": self.policy,
+            "position": self._position, "operations": operations,
+            "events": [event.to_dict() for event in self.events],
+        }, indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> BuddyAllocator:
+        """Rebuild an allocator saved by :meth:`to_json`, checking it is consistent."""
+        from .timeline_json import load
+
+        return load(cls, text)
+
+    # ------------------------------------------------------------ private
+    def _record(self, kind: int, unit: int, order: int, op: int) -> None:
+        index = len(self._codes)
+        self._codes.append(((op << self._abits | unit) << 6 | order) << 3 | kind)
+        self._aux.append(None)
+        self._apply(index)
+        self._position = index + 1
+
+    def _decode(self, code: int) -> tuple[int, int, int, int]:
+        return (code & 7, (code >> 9) & ((1 << self._abits) - 1), (code >> 3) & 63,
+                code >> (9 + self._abits))
+
+    def _apply(self, index: int) -> None:
+        kind, unit, order, op = self._decode(self._codes[index])
+        ix = self._index
+        if kind == SPLIT:
+            stamp = ix.remove(unit, order)
+            ix.insert(unit, order - 1, index)
+            ix.insert(unit + (1 << (order - 1)), order - 1, index)
+            self._aux[index] = stamp
+        elif kind == ALLOCATE:
+            self._aux[index] = ix.remove(unit, order)
+            self._take(self._ops[op][1])
+        elif kind == FREE:
+            self._give(self._ops[op][1])
+            ix.insert(unit, order, index)
+        elif kind == MERGE:
+            half = 1 << (order - 1)
+            self._aux[index] = (ix.remove(unit, order - 1), ix.remove(unit + half, order - 1))
+            ix.insert(unit, order, index)
+
+    def _revert(self, index: int) -> None:
+        kind, unit, order, op = self._decode(self._codes[index])
+        ix = self._index
+        if kind == SPLIT:
+            ix.remove(unit, order - 1)
+            ix.remove(unit + (1 << (order - 1)), order - 1)
+            ix.insert(unit, order, self._aux[index])
+        elif kind == ALLOCATE:
+            self._give(self._ops[op][1])
+            ix.insert(unit, order, self._aux[index])
+        elif kind == FREE:
+            ix.remove(unit, order)
+            self._take(self._ops[op][1])
+        elif kind == MERGE:
+            half = 1 << (order - 1)
+            ix.remove(unit, order)
+            lower, upper = self._aux[index]
+            ix.insert(unit, order - 1, lower)
+            ix.insert(unit + half, order - 1, upper)
+
+    def _take(self, block: Block) -> None:
+        self._live[block.name] = block
+        self._by_unit[block.address // self.min_block] = block
+        self._allocated += block.size
+        self._requested += block.requested
+
+    def _give(self, block: Block) -> None:
+        del self._live[block.name]
+        del self._by_unit[block.address // self.min_block]
+        self._allocated -= block.size
+        self._requested -= block.requested
+
+    def _op_start(self, op: int) -> int:
+        return self._op_starts[op]
+
+    def _to_operation_boundary(self) -> None:
+        """If stepped into the middle of an operation, go back to its start."""
+        pos = self._position
+        if 0 < pos < len(self._codes):
+            shift = 9 + self._abits
+            op = self._codes[pos - 1] >> shift
+            if self._codes[pos] >> shift == op:
+                self.seek(self._op_start(op))
+
+    def _truncate(self) -> None:
+        """Discard the undone tail before recording a new operation (like an editor)."""
+        pos = self._position
+        if pos == len(self._codes):
+            return
+        kept_ops = (self._codes[pos - 1] >> (9 + self._abits)) + 1 if pos else 0
+        for entry in self._ops[kept_ops:]:
+            if entry[0] != _OP_FREE:
+                self._requests -= 1
+        del self._ops[kept_ops:], self._op_starts[kept_ops:]
+        del self._codes[pos:], self._aux[pos:]
+        del self._event_cache[pos:]
+
+    def _new_name(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidRequest(
+                f"name must be a non-empty string such as 'A' or 'P1', got {name!r}"
+            )
+        if name in self._live:
+            block = self._live[name]
+            raise InvalidRequest(
+                f"{name!r} is already allocated ({format_size(block.size)} at "
+                f"{format_size(block.address)}): free it first or choose another name"
+            )
+        return name
+
+    def _auto_name(self) -> str:
+        number = self._requests + 1
+        while f"P{number}" in self._live:
+            number += 1
+        return f"P{number}"
+
+    def _not_allocated(self, name: str) -> str:
+        live = ", ".join(sorted(self._live)) or "none"
+        for entry in reversed(self._ops[: self._current_ops()]):
+            if entry[0] == _OP_FREE and entry[1].name == name:
+                return f"{name!r} was already freed; allocated now: {live}"
+        return f"nothing is allocated under the name {name!r}; allocated now: {live}"
+
+    def _current_ops(self) -> int:
+        pos = self._position
+        return (self._codes[pos - 1] >> (9 + self._abits)) + 1 if pos else 0
+
+    def _out_of_memory(self, size: int, name: str, order: int) -> str:
+        stats = self.stats()
+        need = self.min_block << order
+        head = (
+            f"cannot allocate {format_size(size)} for {name}: it needs a "
+            f"{format_size(need)} block and the largest free block is "
+            f"{format_size(stats.largest_free)}. "
+        )
+        if stats.free >= need:
+            return head + (
+                f"{format_size(stats.free)} is free in total, which would be enough: "
+                "this is external fragmentation (free memory is split into blocks "
+                "too small for the request)."
+            )
+        return head + f"Only {format_size(stats.free)} is free in total: free something first."
+
+
+def _positive_int(what: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidRequest(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def _size_int(size: object) -> int:
+    """Accept int-like sizes (numpy integers too); refuse bools, floats and strings."""
+    if isinstance(size, bool):
+        raise InvalidRequest(f"size must be a positive integer, got the bool {size!r}")
+    if isinstance(size, str):
+        raise InvalidRequest(
+            f"size must be a positive integer, got the string {size!r}; "
+            "convert it first with buddy_edu.parse_size (it accepts 64, 64K, 1M, 2G)"
+        )
+    try:
+        return operator.index(size)
+    except TypeError:
+        raise InvalidRequest(
+            f"size must be a positive integer, got {type(size).__name__} {size!r}"
+        ) from None
+
+
+def _next_power(n: int) -> int:
+    return 1 << (n - 1).bit_length()
