@@ -1,0 +1,122 @@
+"""Per-step latency of the tree picture: move one event, then get its SVG.
+
+A seeded trace of 100 random allocate/free operations in 1M of memory with a
+1K minimum block is stepped through from the first event to the last with an
+empty SVG cache (cold: every picture is new), then back again (cached: every
+picture was seen).  Both renderers are measured when available: the system
+Graphviz ``dot`` and Graphviz compiled to WebAssembly.
+
+Goal (issue 3): median under 25 ms cold and under 1 ms cached.
+
+    .venv/bin/python benchmarks/render.py [--seed N] [--operations N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+
+from buddy_edu import BuddyAllocator, OutOfMemory, format_size
+from buddy_edu.core.tree import tree_nodes
+from buddy_edu.render import ENV_VAR, RenderError, backend, cache_info, clear_cache, to_svg
+
+GOAL_COLD_MS, GOAL_CACHED_MS = 25.0, 1.0
+
+
+def trace(seed: int, operations: int) -> BuddyAllocator:
+    """Random operations: allocate 1K..64K (log-uniform) or free a random live block."""
+    rng = random.Random(seed)
+    allocator = BuddyAllocator(1024 * 1024, 1024)
+    live: list[str] = []
+    for number in range(operations):
+        if live and rng.random() < 0.4:
+            allocator.free(live.pop(rng.randrange(len(live))))
+            continue
+        name = f"P{number}"
+        try:
+            allocator.allocate(int(1024 * 2 ** rng.uniform(0, 6)), name)
+            live.append(name)
+        except OutOfMemory:
+            pass
+    allocator.seek(0)
+    return allocator
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile, in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def measure(allocator: BuddyAllocator) -> tuple[list[float], list[float]]:
+    """Step forward through the whole timeline cold, then back through it cached."""
+    clear_cache()
+    allocator.seek(0)
+    cold, cached = [], []
+    clock = time.perf_counter
+    for _ in range(allocator.event_count()):
+        start = clock()
+        allocator.step_forward()
+        to_svg(allocator)
+        cold.append(clock() - start)
+    for _ in range(allocator.event_count()):
+        start = clock()
+        allocator.step_back()
+        to_svg(allocator)
+        cached.append(clock() - start)
+    return cold, cached
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--operations", type=int, default=100)
+    args = parser.parse_args()
+    allocator = trace(args.seed, args.operations)
+    sizes = []
+    for position in range(allocator.event_count() + 1):
+        allocator.seek(position)
+        sizes.append(len(tree_nodes(allocator)))
+    allocator.seek(0)
+    print(f"trace: seed {args.seed}, {allocator.operation_count()} operations, "
+          f"{allocator.event_count()} events in {format_size(allocator.total)} with "
+          f"{format_size(allocator.min_block)} blocks; tree nodes per picture: "
+          f"median {statistics.median(sizes):.0f}, max {max(sizes)}")
+    saved = os.environ.get(ENV_VAR)
+    try:
+        for name in ("dot", "wasm"):
+            os.environ[ENV_VAR] = name
+            backend.cache_clear()
+            try:
+                start = time.perf_counter()
+                backend()
+                to_svg(allocator)  # first render: starts dot / compiles the WebAssembly module
+                first = (time.perf_counter() - start) * 1000
+            except RenderError as error:
+                print(f"\n{name}: not available ({error})")
+                continue
+            cold, cached = measure(allocator)
+            info = cache_info()
+            cold_median, cold_p95 = summary(cold)
+            cached_median, cached_p95 = summary(cached)
+            print(f"\n{name} backend (first render incl. start-up {first:.0f} ms; "
+                  f"{info.misses} renders, {info.hits} cache hits)")
+            print(f"  cold   median {cold_median:7.2f} ms  p95 {cold_p95:7.2f} ms  "
+                  f"median/goal {cold_median / GOAL_COLD_MS:5.2f} (goal < {GOAL_COLD_MS:g} ms)")
+            print(f"  cached median {cached_median:7.3f} ms  p95 {cached_p95:7.3f} ms  "
+                  f"median/goal {cached_median / GOAL_CACHED_MS:5.2f} "
+                  f"(goal < {GOAL_CACHED_MS:g} ms)")
+    finally:
+        if saved is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = saved
+        backend.cache_clear()
+
+
+if __name__ == "__main__":
+    main()
