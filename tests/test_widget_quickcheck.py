@@ -100,6 +100,22 @@ def test_prompt_and_feedback_are_escaped():
     assert "&lt;b&gt;no" in check.feedback.value
 
 
+def test_inline_markdown_of_prompts_is_rendered_after_escaping():
+    class MarkedUp:
+        prompt = "A **1M** memory: what is the *order* of `alloc 34K`? <script>"
+
+        def check(self, value):
+            return Marked(1, "**Yes.**")
+
+    check = QuickCheck(MarkedUp())
+    assert "<b>1M</b>" in check.prompt.value
+    assert "<i>order</i>" in check.prompt.value
+    assert "<code>alloc 34K</code>" in check.prompt.value
+    assert "&lt;script&gt;" in check.prompt.value and "<script>" not in check.prompt.value
+    check.check("yes")
+    assert "<b>Yes.</b>" in check.feedback.value
+
+
 def test_an_object_without_prompt_or_check_is_refused_with_the_fix():
     with pytest.raises(TypeError, match="buddy_edu.exercises"):
         QuickCheck(object())

@@ -13,12 +13,13 @@ object of that shape (a lesson's own small question too) works.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any, Protocol
 
 import ipywidgets as widgets
 
-__all__ = ["QuickCheck", "CheckableQuestion"]
+__all__ = ["CheckableQuestion", "QuickCheck", "inline_markdown"]
 
 # JupyterLab's theme colours, with fallbacks for Voila and classic pages.
 _COLOURS = {
@@ -27,6 +28,26 @@ _COLOURS = {
     "wrong": "var(--jp-error-color1, #cf222e)",
     "note": "var(--jp-ui-font-color2, #57606a)",
 }
+
+
+_INLINE = (
+    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+    (re.compile(r"\*\*(.+?)\*\*"), r"<b>\1</b>"),
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"<i>\1</i>"),
+)
+
+
+def inline_markdown(text: str) -> str:
+    """Escape ``text`` as HTML, then honour the inline Markdown prompts use.
+
+    Questions write prompts in Markdown (``**1M**``, ``*order*``, `` `code` ``);
+    an HTML widget would show the asterisks, so the few inline forms are
+    converted after escaping, which keeps any other markup inert.
+    """
+    html = escape(text)
+    for pattern, replacement in _INLINE:
+        html = pattern.sub(replacement, html)
+    return html
 
 
 class CheckableQuestion(Protocol):
@@ -60,7 +81,7 @@ class QuickCheck(widgets.VBox):
         self.attempts = 0
         self._last: str | None = None
         self.prompt = widgets.HTML(
-            f"<b>Quick check.</b> {escape(prompt)}",
+            f"<b>Quick check.</b> {inline_markdown(prompt)}",
             layout=widgets.Layout(margin="0 0 4px 0"),
         )
         self.answer = widgets.Text(
@@ -119,5 +140,5 @@ class QuickCheck(widgets.VBox):
         lead = f"<b>{escape(head)}</b> " if head else ""
         self.feedback.value = (
             f'<div role="status" class="buddy-quickcheck-{tone}" '
-            f'style="color: {_COLOURS[tone]}">{lead}{escape(message)}</div>'
+            f'style="color: {_COLOURS[tone]}">{lead}{inline_markdown(message)}</div>'
         )
