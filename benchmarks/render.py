@@ -8,7 +8,7 @@ Graphviz ``dot`` and Graphviz compiled to WebAssembly.
 
 Goal (issue 3): median under 25 ms cold and under 1 ms cached.
 
-    .venv/bin/python benchmarks/render.py [--seed N] [--operations N]
+    .venv/bin/python benchmarks/render.py [--seed N] [--operations N] [--max-kib N]
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from buddy_edu.render import ENV_VAR, RenderError, backend, cache_info, clear_ca
 GOAL_COLD_MS, GOAL_CACHED_MS = 25.0, 1.0
 
 
-def trace(seed: int, operations: int) -> BuddyAllocator:
-    """Random operations: allocate 1K..64K (log-uniform) or free a random live block."""
+def trace(seed: int, operations: int, max_kib: int = 64) -> BuddyAllocator:
+    """Random operations: allocate 1K..max_kib K (log-uniform) or free a random live block."""
     rng = random.Random(seed)
     allocator = BuddyAllocator(1024 * 1024, 1024)
     live: list[str] = []
@@ -37,7 +37,7 @@ def trace(seed: int, operations: int) -> BuddyAllocator:
             continue
         name = f"P{number}"
         try:
-            allocator.allocate(int(1024 * 2 ** rng.uniform(0, 6)), name)
+            allocator.allocate(int(1024 * max_kib ** rng.uniform(0, 1)), name)
             live.append(name)
         except OutOfMemory:
             pass
@@ -75,8 +75,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--operations", type=int, default=100)
+    parser.add_argument("--max-kib", type=int, default=64,
+                        help="largest request in K (smaller requests give deeper trees)")
     args = parser.parse_args()
-    allocator = trace(args.seed, args.operations)
+    allocator = trace(args.seed, args.operations, args.max_kib)
     sizes = []
     for position in range(allocator.event_count() + 1):
         allocator.seek(position)

@@ -24,10 +24,14 @@ def _probe_dot() -> str | None:
     path = shutil.which("dot")
     if path is None:
         return "the Graphviz program 'dot' is not on PATH"
-    try:
-        subprocess.run([path, "-V"], capture_output=True, timeout=20, check=True)
+    try:  # draw a tiny graph: a dot without its SVG plugin configured fails here, not later
+        done = subprocess.run([path, "-Tsvg"], input=b"digraph{a}", capture_output=True,
+                              timeout=20, check=False)
     except (OSError, subprocess.SubprocessError) as error:
         return f"'dot' at {path} does not run ({error})"
+    if done.returncode != 0 or b"<svg" not in done.stdout:
+        problem = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
+        return f"'dot' at {path} cannot draw SVG ({problem})"
     return None
 
 

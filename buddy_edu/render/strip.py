@@ -19,6 +19,7 @@ WIDTH = 1000  # user units across the whole address space
 ROW_Y, ROW_H = 4, 40
 _CHAR_W = 7.0  # rough width of one 12px Helvetica character, to decide whether a label fits
 _HATCH = 6.0
+_HALO = 'stroke="white" stroke-width="3" paint-order="stroke"'  # legible over the hatching
 
 
 def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
@@ -57,7 +58,7 @@ def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
             kind = "allocated"
         if len(text) * _CHAR_W + 6 <= w:
             body += (f'<text x="{x + w / 2:.2f}" y="{ROW_Y + ROW_H / 2 + 4}" '
-                     f'text-anchor="middle">{escape(text)}</text>')
+                     f'text-anchor="middle" {_HALO}>{escape(text)}</text>')
         parts.append(f'<g class="block {kind}" data-address="{block.address}" '
                      f'data-size="{block.size}"><title>{escape(title)}</title>{body}</g>')
         if (block.address, block.size) in change.blocks:
