@@ -1,0 +1,113 @@
+"""The Stepper's navigation controls: buttons, play timer, speed and slider.
+
+Only construction and layout live here; the Stepper wires the behaviour.
+Every control carries a visible text label and a tooltip, because icon-only
+buttons are invisible to screen readers and to ``get_by_role`` in tests.
+
+Play is a labelled Button the kernel toggles, driving a hidden
+``ipywidgets.Play``: that widget's timer runs in the browser (so playback is
+smooth and works in JupyterLab, Notebook 7 and Voilà) and reports each tick
+back to the kernel, while its own unlabeled buttons stay out of sight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+
+# (label, milliseconds between steps); the default is the second entry.
+SPEEDS = (
+    ("1 step/s", 1000),
+    ("2 steps/s", 500),
+    ("4 steps/s", 250),
+    ("8 steps/s", 125),
+)
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """The navigation widgets of one Stepper, and the boxes that lay them out."""
+
+    first: widgets.Button
+    back: widgets.Button
+    play: widgets.Button
+    forward: widgets.Button
+    last: widgets.Button
+    previous_operation: widgets.Button
+    next_operation: widgets.Button
+    speed: widgets.Dropdown
+    slider: widgets.IntSlider
+    timer: widgets.Play
+    box: widgets.VBox
+
+    def buttons(self) -> tuple[widgets.Button, ...]:
+        """The clickable buttons, in tab order."""
+        return (self.first, self.back, self.play, self.forward, self.last,
+                self.previous_operation, self.next_operation)
+
+
+def build_navigation(events: int) -> Navigation:
+    """Controls for a timeline of ``events`` events (positions 0..events)."""
+    first = _button("First", "fast-backward", "Go to the start, before the first event")
+    back = _button("Back", "step-backward", "Undo the last shown event (one step back)")
+    play = _button("Play", "play", "Play the events one by one; press again to pause")
+    forward = _button("Forward", "step-forward", "Show the next event (one step forward)")
+    last = _button("Last", "fast-forward", "Go to the end, after the last event")
+    previous_operation = _button(
+        "Previous operation", "arrow-left",
+        "Jump back to the start of this or the previous allocate/free operation",
+    )
+    next_operation = _button(
+        "Next operation", "arrow-right",
+        "Jump forward over the rest of this allocate/free operation",
+    )
+    speed = widgets.Dropdown(
+        options=SPEEDS, value=SPEEDS[1][1], description="Speed",
+        tooltip="How fast Play steps through the events",
+        layout=widgets.Layout(width="170px"),
+        style={"description_width": "initial"},
+    )
+    slider = widgets.IntSlider(
+        value=0, min=0, max=events, step=1, description="Event",
+        tooltip="Drag, or focus and use the arrow keys, to move through the events",
+        continuous_update=True,
+        layout=widgets.Layout(width="100%", max_width="760px"),
+        style={"description_width": "initial"},
+    )
+    timer = widgets.Play(
+        value=0, min=0, max=events, step=1, interval=SPEEDS[1][1],
+        description="Timer", tooltip="The clock behind the Play button",
+        show_repeat=False, layout=widgets.Layout(display="none"),
+    )
+    jumps = widgets.HBox(
+        [first, back, play, forward, last],
+        layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+    )
+    operations = widgets.HBox(
+        [previous_operation, next_operation, speed],
+        layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+    )
+    box = widgets.VBox(
+        [widgets.HBox([jumps, operations], layout=widgets.Layout(flex_flow="row wrap")),
+         slider, timer],
+    )
+    return Navigation(first, back, play, forward, last, previous_operation, next_operation,
+                      speed, slider, timer, box)
+
+
+def show_playing(play: widgets.Button, playing: bool) -> None:
+    """Turn the Play button into Pause while playing, and back."""
+    with play.hold_sync():
+        play.description = "Pause" if playing else "Play"
+        play.icon = "pause" if playing else "play"
+        play.tooltip = (
+            "Pause the playback" if playing
+            else "Play the events one by one; press again to pause"
+        )
+
+
+def _button(label: str, icon: str, tooltip: str) -> widgets.Button:
+    width = "auto" if " " in label else "96px"
+    return widgets.Button(description=label, icon=icon, tooltip=tooltip,
+                          layout=widgets.Layout(width=width))

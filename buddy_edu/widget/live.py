@@ -1,0 +1,83 @@
+"""The Stepper's live row: allocate SIZE [NAME] and free NAME from the widget.
+
+Only the widgets live here; the Stepper runs the operations and reports
+the core's error messages in ``error``, so a typo never shows a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import ipywidgets as widgets
+
+
+@dataclass(frozen=True)
+class LiveRow:
+    """Inputs and buttons that append operations to the timeline."""
+
+    size: widgets.Text
+    name: widgets.Text
+    allocate: widgets.Button
+    free_name: widgets.Combobox
+    free: widgets.Button
+    error: widgets.HTML
+    box: widgets.VBox
+
+    def show_error(self, message: str) -> None:
+        """Show the core's message next to the inputs (empty hides it)."""
+        self.error.value = (
+            f'<div role="alert" style="color:#b2182b;font-weight:600">{escape(message)}</div>'
+            if message else ""
+        )
+
+    def show_note(self, message: str) -> None:
+        """Show a neutral note (not an error) next to the inputs."""
+        self.error.value = f'<div role="status" style="color:#444">{escape(message)}</div>'
+
+    def set_names(self, names: list[str]) -> None:
+        """Offer the names allocated now as suggestions for Free."""
+        options = tuple(names)
+        if self.free_name.options != options:
+            self.free_name.options = options
+
+
+def build_live_row() -> LiveRow:
+    """The row under the pictures that adds operations while the lesson runs."""
+    narrow = {"description_width": "initial"}
+    size = widgets.Text(
+        description="Allocate size", placeholder="e.g. 34K",
+        tooltip="Size to allocate: 64, 34K, 1M or 2G (powers of 1024)",
+        layout=widgets.Layout(width="190px"), style=narrow,
+    )
+    name = widgets.Text(
+        description="name", placeholder="optional",
+        tooltip="Name for the new block; leave empty for an automatic one (P1, P2, ...)",
+        layout=widgets.Layout(width="150px"), style=narrow,
+    )
+    allocate = widgets.Button(
+        description="Allocate", icon="plus",
+        tooltip="Allocate this size now, at the position shown (later events are discarded)",
+        layout=widgets.Layout(width="auto"),
+    )
+    free_name = widgets.Combobox(
+        description="Free name", placeholder="e.g. A", options=(), ensure_option=False,
+        tooltip="Name of an allocated block to free",
+        layout=widgets.Layout(width="170px"), style=narrow,
+    )
+    free = widgets.Button(
+        description="Free", icon="minus",
+        tooltip="Free this block now, at the position shown (later events are discarded)",
+        layout=widgets.Layout(width="auto"),
+    )
+    error = widgets.HTML("")
+    row = widgets.HBox(
+        [size, name, allocate, _gap(), free_name, free],
+        layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+    )
+    box = widgets.VBox([row, error])
+    return LiveRow(size, name, allocate, free_name, free, error, box)
+
+
+def _gap() -> widgets.HTML:
+    return widgets.HTML("", layout=widgets.Layout(width="24px"))

@@ -1,0 +1,78 @@
+"""The Stepper's pictures: narration, tree, memory strip, free lists and stats.
+
+Everything drawn comes from :mod:`buddy_edu.render`; this module only places
+the pictures and pushes a new state to the browser in one go.  A state is
+identified by the Stepper's (revision, position) key, so showing the same
+state twice renders nothing, and a pane whose text did not change sends
+nothing to the browser (traitlets drops equal values).
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from html import escape
+
+import ipywidgets as widgets
+
+from .. import render
+from ..core import BuddyAllocator
+
+_PANE = {"overflow": "auto", "width": "100%"}
+_STYLE = """<style>
+.buddy-stepper-narration {font-size: 1.15em; padding: 4px 0; min-height: 2.6em}
+.buddy-stepper-pane h4 {margin: 6px 0 2px 0; font-size: 0.95em}
+.buddy-stepper-pane table {border-collapse: collapse; font-size: 0.9em}
+.buddy-stepper-pane th, .buddy-stepper-pane td {border: 1px solid #bbb; padding: 1px 6px;
+  text-align: left}
+.buddy-stepper-pane caption {text-align: left; font-weight: 600; padding-bottom: 2px}
+.buddy-stepper-tree svg {max-width: 100%; height: auto}
+</style>"""
+
+
+class Panes:
+    """The output widgets of a Stepper and what they currently show."""
+
+    def __init__(self) -> None:
+        self.narration = widgets.HTML("")
+        self.tree = widgets.HTML("", layout=widgets.Layout(**_PANE))
+        self.strip = widgets.HTML("", layout=widgets.Layout(**_PANE))
+        self.free_lists = widgets.HTML("", layout=widgets.Layout(margin="0 16px 0 0"))
+        self.stats = widgets.HTML("")
+        self.svg = ""
+        self.caption = ""
+        self._shown: tuple | None = None
+        self.top = widgets.VBox([widgets.HTML(_STYLE), self.narration])
+        self.pictures = widgets.VBox([
+            self.tree,
+            self.strip,
+            widgets.HBox([self.free_lists, self.stats],
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")),
+        ])
+
+    def show(self, allocator: BuddyAllocator, key: tuple) -> None:
+        """Draw the allocator's current state, unless ``key`` is already on screen."""
+        if key == self._shown:
+            return
+        caption = render.caption(allocator)
+        svg = render.to_svg(allocator)
+        strip = render.memory_strip_svg(allocator)
+        free_lists = render.free_lists_html(allocator)
+        stats = render.stats_html(allocator)
+        panes = (self.narration, self.tree, self.strip, self.free_lists, self.stats)
+        with ExitStack() as stack:
+            for pane in panes:
+                stack.enter_context(pane.hold_sync())
+            self.narration.value = (
+                f'<div class="buddy-stepper-narration" role="status" aria-live="polite">'
+                f"{escape(caption)}</div>"
+            )
+            self.tree.value = _section("Tree of blocks", svg, "buddy-stepper-tree")
+            self.strip.value = _section("Memory, address 0 to the end", strip)
+            self.free_lists.value = _section("", free_lists)
+            self.stats.value = _section("", stats)
+        self.svg, self.caption, self._shown = svg, caption, key
+
+
+def _section(title: str, body: str, extra_class: str = "") -> str:
+    heading = f"<h4>{escape(title)}</h4>" if title else ""
+    return f'<div class="buddy-stepper-pane {extra_class}">{heading}{body}</div>'

@@ -1,0 +1,96 @@
+"""The predict-mode panel: one question, a choice, Check, feedback and the score.
+
+The panel only displays; the Stepper decides which question is due, marks
+the answer (with :mod:`buddy_edu.widget.predict`) and tells the panel what
+to show.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as widgets
+
+from .predict import Feedback, Question
+
+_RIGHT, _WRONG, _INFO = "#1b7837", "#b2182b", "#444"
+
+
+class PredictPanel(widgets.VBox):
+    """Question, answer choices, a Check button, the marked answer and the score."""
+
+    def __init__(self) -> None:
+        self.prompt = widgets.HTML("")
+        self.choices = widgets.RadioButtons(
+            options=(), value=None, description="Your answer",
+            tooltip="Pick your prediction, then press Check",
+            layout=widgets.Layout(width="auto"),
+            style={"description_width": "initial"},
+        )
+        self.check = widgets.Button(
+            description="Check", icon="check", disabled=True,
+            tooltip="Check your prediction; then you may step into the operation",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.feedback = widgets.HTML("")
+        self.score = widgets.HTML("")
+        super().__init__(
+            [widgets.HTML("<b>Predict before you step</b>"), self.prompt, self.choices,
+             widgets.HBox([self.check, self.score],
+                          layout=widgets.Layout(align_items="center")),
+             self.feedback],
+            layout=widgets.Layout(border="1px solid #999", padding="4px 8px", margin="6px 0"),
+        )
+        self.choices.observe(self._enable_check, "value")
+
+    def ask(self, question: Question) -> None:
+        """Show a question that has not been answered yet."""
+        with self.hold_sync():
+            self.prompt.value = f"<p>{escape(question.prompt)}</p>"
+            self._set_choices(question, None, disabled=False)
+            self.check.disabled = True
+            self.feedback.value = ""
+
+    def review(self, question: Question, value: int | str, feedback: Feedback) -> None:
+        """Show a question with the student's answer and how it was marked."""
+        with self.hold_sync():
+            self.prompt.value = f"<p>{escape(question.prompt)}</p>"
+            self._set_choices(question, value, disabled=True)
+            self.check.disabled = True
+            self.show_feedback(feedback)
+
+    def idle(self, text: str) -> None:
+        """No question is due here: hide the choices and say what comes next."""
+        with self.hold_sync():
+            self.prompt.value = f'<p style="color:{_INFO}">{escape(text)}</p>'
+            self._set_choices(None, None, disabled=True)
+            self.check.disabled = True
+            self.feedback.value = ""
+
+    def hint(self, text: str) -> None:
+        """A one-line nudge, e.g. when Forward is pressed before answering."""
+        self.feedback.value = f'<p role="status" style="color:{_WRONG}">{escape(text)}</p>'
+
+    def show_feedback(self, feedback: Feedback) -> None:
+        """The marked answer, green if right and red if wrong (with a word, not colour alone)."""
+        colour = _RIGHT if feedback.correct else _WRONG
+        mark = "✔" if feedback.correct else "✘"
+        self.feedback.value = (
+            f'<p role="status" style="color:{colour};font-weight:600">'
+            f"{mark} {escape(feedback.message)}</p>"
+        )
+
+    def show_score(self, text: str) -> None:
+        """The running score, e.g. "Score: 3 / 4 correct"."""
+        self.score.value = f"<b>{escape(text)}</b>"
+
+    def _set_choices(self, question: Question | None, value, disabled: bool) -> None:
+        options = question.choices if question is not None else ()
+        if tuple(self.choices.options) != options:
+            self.choices.options = options
+        self.choices.value = value
+        self.choices.disabled = disabled
+        self.choices.layout.display = "none" if question is None else None
+
+    def _enable_check(self, change) -> None:
+        self.check.disabled = self.choices.disabled or change["new"] is None

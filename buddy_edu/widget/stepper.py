@@ -1,0 +1,483 @@
+"""The Stepper: step forward and back through an allocator's timeline in Jupyter.
+
+The widget holds no allocator logic.  It owns one number, ``position`` (how
+many events are applied), seeks the allocator there and asks
+:mod:`buddy_edu.render` for the pictures.  Everything else -- buttons, the
+slider, the Play timer, live operations, predict mode -- just moves that
+number or appends to the core's timeline.
+
+Stock ipywidgets only (no front-end extension), so it runs in JupyterLab 4,
+Notebook 7 and Voilà.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import traitlets
+
+from ..core import (
+    Block,
+    BuddyAllocator,
+    BuddyError,
+    Event,
+    InvalidRequest,
+    OutOfMemory,
+    parse_size,
+)
+from ..core.script import run_script
+from .controls import build_navigation, show_playing
+from .live import build_live_row
+from .panes import Panes
+from .predict import Feedback, Question, question_for, score_text
+from .predict_panel import PredictPanel
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A marked prediction and the events it was about (to notice a rewritten timeline)."""
+
+    question: Question
+    value: int | str
+    feedback: Feedback
+    events: tuple[Event, ...]
+
+
+class Stepper(widgets.VBox):
+    """Step through every split, allocation, free and merge of a :class:`BuddyAllocator`.
+
+    >>> from buddy_edu import Stepper
+    >>> s = Stepper.from_script("A = alloc 34K\\nfree A")
+    >>> s.forward().kind, s.position
+    ('split', 1)
+
+    ``position`` is the number of applied events (0 .. number of events); it
+    is linked both ways to the slider, and setting it seeks the allocator.
+    The Stepper moves the allocator it is given: an allocate or free made in
+    code while the Stepper shows an earlier position discards the later
+    events, exactly as the core does.  Call :meth:`refresh` after changing
+    the allocator outside the Stepper.
+
+    With ``predict=True`` the student must answer a question about each
+    operation before its events are revealed; answers are marked from the
+    events the core recorded, and a running score is shown.
+    """
+
+    position = traitlets.Int(0, help="How many events of the timeline are applied.")
+
+    def __init__(self, allocator: BuddyAllocator, predict: bool = False,
+                 position: int = 0, **kwargs) -> None:
+        if not isinstance(allocator, BuddyAllocator):
+            raise InvalidRequest(
+                f"Stepper needs a BuddyAllocator, got {type(allocator).__name__}; "
+                "build one with BuddyAllocator(...) or use Stepper.from_script(text)"
+            )
+        if not isinstance(predict, bool):
+            raise InvalidRequest(f"predict must be True or False, got {predict!r}")
+        count = allocator.event_count()
+        if isinstance(position, bool) or not isinstance(position, int) \
+                or not 0 <= position <= count:
+            raise InvalidRequest(
+                f"position must be an integer between 0 and {count} "
+                f"(the number of events), got {position!r}"
+            )
+        self._allocator = allocator
+        self._predict = predict
+        self._count = count
+        self._revision = 0
+        self._syncing = False
+        self._answers: dict[int, _Answer] = {}
+        self._questions: dict[int, Question] = {}
+        self._asked_from = 0
+        if predict and position:
+            # Operations already shown when the Stepper starts are not asked about;
+            # a start inside an operation moves back to that operation's start.
+            op = allocator.event_at(position - 1).op
+            span = allocator.operation_span(op)
+            self._asked_from = op + 1 if position == span.stop else op
+            position = position if position == span.stop else span.start
+        self._nav = build_navigation(count)
+        self._live = build_live_row()
+        self._panes = Panes()
+        self._panel = PredictPanel() if predict else None
+        children = [self._panes.top, self._nav.box]
+        if self._panel is not None:
+            children.append(self._panel)
+        children += [self._panes.pictures, self._live.box]
+        kwargs.setdefault("layout", widgets.Layout(width="100%", max_width="1100px"))
+        super().__init__(children, **kwargs)
+        self.add_class("buddy-stepper")
+        self._wire()
+        self.set_trait("position", position)
+        self._show()
+
+    @classmethod
+    def from_script(cls, text: str, predict: bool = False, policy: str | None = None,
+                    **kwargs) -> Stepper:
+        """A Stepper over a scenario script (see :func:`buddy_edu.run_script`), at the start."""
+        return cls(run_script(text, policy=policy), predict=predict, **kwargs)
+
+    # ------------------------------------------------------------ reading
+    @property
+    def allocator(self) -> BuddyAllocator:
+        """The allocator whose timeline is shown (the Stepper moves its position)."""
+        return self._allocator
+
+    @property
+    def predict(self) -> bool:
+        """Whether predict mode is on."""
+        return self._predict
+
+    @property
+    def svg(self) -> str:
+        """The tree of blocks at the current position, as SVG."""
+        return self._panes.svg
+
+    @property
+    def caption(self) -> str:
+        """The narration of the current position, e.g. "Step 1 of 22: Split ..."."""
+        return self._panes.caption
+
+    @property
+    def question(self) -> Question | None:
+        """In predict mode, the question to answer before the next operation; else None."""
+        if not self._predict or self.position != self._gate():
+            return None
+        op = self._gate_op()
+        if op >= self._allocator.operation_count():
+            return None
+        if op not in self._questions:
+            self._questions[op] = question_for(self._allocator, op)
+        return self._questions[op]
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """``(right, answered)`` predictions so far."""
+        right = sum(answer.feedback.correct for answer in self._answers.values())
+        return right, len(self._answers)
+
+    # ------------------------------------------------------------ moving
+    def forward(self) -> Event | None:
+        """Show the next event and return it; None at the end or before an unanswered question."""
+        if self.position >= self._allocator.event_count():
+            return None
+        if self.position >= self._gate():
+            self._blocked()
+            return None
+        self.position += 1
+        return self._allocator.event_at(self.position - 1)
+
+    def back(self) -> Event | None:
+        """Take back the last shown event and return it; None at the start."""
+        if self.position == 0:
+            return None
+        self.position -= 1
+        return self._allocator.event_at(self.position)
+
+    def first(self) -> None:
+        """Go to the start: nothing allocated yet."""
+        self.position = 0
+
+    def last(self) -> None:
+        """Go to the end (in predict mode: as far as the answered questions allow)."""
+        gate = self._gate()
+        if gate < self._allocator.event_count() and self.position == gate:
+            self._blocked()
+        self.position = gate
+
+    def next_operation(self) -> None:
+        """Jump to the end of the current allocate/free operation (the start of the next)."""
+        count = self._allocator.event_count()
+        if self.position >= count:
+            return
+        if self.position >= self._gate():
+            self._blocked()
+            return
+        op = self._allocator.event_at(self.position).op
+        self.position = min(self._allocator.operation_span(op).stop, self._gate())
+
+    def previous_operation(self) -> None:
+        """Jump back to the start of the operation the last shown event belongs to."""
+        if self.position == 0:
+            return
+        op = self._allocator.event_at(self.position - 1).op
+        self.position = self._allocator.operation_span(op).start
+
+    # ------------------------------------------------------------ live
+    def allocate(self, size: int | str, name: str | None = None) -> Block:
+        """Allocate at the position shown (later events are discarded) and move to the new end.
+
+        ``size`` may be text such as ``"34K"``.  Errors are the core's: a bad
+        size or name raises :class:`InvalidRequest` and changes nothing; a
+        request that does not fit raises :class:`OutOfMemory` after the
+        Stepper moved to the recorded ``fail`` event.
+        """
+        size = parse_size(size)
+        self._allocator.seek(self.position)
+        try:
+            block = self._allocator.allocate(size, name)
+        except OutOfMemory:
+            self._after_live()
+            raise
+        self._after_live()
+        return block
+
+    def free(self, name: str) -> Block:
+        """Free ``name`` at the position shown (later events are discarded); move to the new end."""
+        self._allocator.seek(self.position)
+        block = self._allocator.free(name)
+        self._after_live()
+        return block
+
+    # ------------------------------------------------------------ predict
+    def answer(self, value: int | str) -> Feedback:
+        """Answer the waiting predict-mode question with a choice value; returns the marking."""
+        if not self._predict:
+            raise InvalidRequest("answer() is for predict mode: create the Stepper with "
+                                 "predict=True")
+        question = self.question
+        if question is None:
+            raise InvalidRequest(
+                "no question is waiting here: questions come up at the start of each "
+                "operation not yet revealed (step forward to reach one)"
+            )
+        feedback = question.check(value)
+        span = self._allocator.operation_span(question.op)
+        events = tuple(self._allocator.event_at(index) for index in span)
+        self._answers[question.op] = _Answer(question, value, feedback, events)
+        self._show()
+        return feedback
+
+    def refresh(self) -> None:
+        """Catch up after the allocator was changed outside the Stepper."""
+        self._timeline_changed()
+        self._show()
+
+    # ------------------------------------------------------------ private
+    @traitlets.validate("position")
+    def _check_position(self, proposal) -> int:
+        value = proposal["value"]
+        count = self._allocator.event_count()
+        if isinstance(value, bool) or not 0 <= value <= count:
+            raise InvalidRequest(
+                f"position must be an integer between 0 and {count} "
+                f"(the number of events), got {value!r}"
+            )
+        gate = self._gate()
+        if value > gate:
+            raise InvalidRequest(
+                f"answer the question about the next operation first: in predict mode "
+                f"the position can go up to {gate} now (use answer() or the Check button)"
+            )
+        return value
+
+    @traitlets.observe("position")
+    def _position_changed(self, change) -> None:
+        self._show()
+
+    def _gate_op(self) -> int:
+        return self._asked_from + len(self._answers)
+
+    def _gate(self) -> int:
+        """The furthest position allowed now: the start of the first unanswered operation."""
+        count = self._allocator.event_count()
+        if not self._predict:
+            return count
+        op = self._gate_op()
+        if op >= self._allocator.operation_count():
+            return count
+        return self._allocator.operation_span(op).start
+
+    def _blocked(self) -> None:
+        if self._panel is not None:
+            self._panel.hint("Answer the question first: then you may step into this operation.")
+
+    def _show(self) -> None:
+        """Bring every part of the widget to the current position, in one go."""
+        allocator = self._allocator
+        if allocator.event_count() != self._count:
+            self._timeline_changed()
+        if allocator.position != self.position:
+            allocator.seek(self.position)
+        count, position, gate = self._count, self.position, self._gate()
+        nav = self._nav
+        self._syncing = True
+        try:
+            with ExitStack() as stack:
+                for widget in (nav.slider, nav.timer):
+                    stack.enter_context(widget.hold_sync())
+                _set_range(nav.slider, count, position)
+                _set_range(nav.timer, gate, position)
+                if nav.timer.playing and position >= gate:
+                    nav.timer.playing = False
+            self._panes.show(allocator, (self._revision, position))
+            self._live.set_names([block.name for block in allocator.allocations()])
+            self._show_question()
+        finally:
+            self._syncing = False
+
+    def _show_question(self) -> None:
+        panel = self._panel
+        if panel is None:
+            return
+        allocator, position = self._allocator, self.position
+        panel.show_score(score_text([a.feedback for a in self._answers.values()]))
+        if position >= allocator.event_count():
+            panel.idle("End of the timeline: add an operation below to get a new question.")
+            return
+        op = allocator.event_at(position).op
+        if op in self._answers:
+            answer = self._answers[op]
+            panel.review(answer.question, answer.value, answer.feedback)
+        elif op < self._asked_from:
+            panel.idle("This operation was already shown when the Stepper started; "
+                       "step forward to the next question.")
+        else:
+            panel.ask(self.question)
+
+    def _timeline_changed(self) -> None:
+        """Forget pictures and answers that no longer match the allocator's timeline."""
+        allocator = self._allocator
+        self._count = allocator.event_count()
+        self._revision += 1
+        self._questions.clear()
+        ops = allocator.operation_count()
+        self._asked_from = min(self._asked_from, ops)
+        for op in sorted(self._answers):
+            still = op < ops and self._answers[op].events == tuple(
+                allocator.event_at(index) for index in allocator.operation_span(op)
+            )
+            if not still:
+                for later in [k for k in self._answers if k >= op]:
+                    del self._answers[later]
+                break
+        self._asked_from = min(self._asked_from, self._gate_op())
+
+    def _after_live(self) -> None:
+        """After an operation was appended: drop stale answers and move to the new end."""
+        new_op = self._allocator.operation_count() - 1
+        self._asked_from = min(self._asked_from, new_op)
+        for op in [k for k in self._answers if k >= new_op]:
+            del self._answers[op]
+        self._timeline_changed()
+        target = min(self._allocator.event_count(), self._gate())
+        if target == self.position:
+            self._show()
+        else:
+            self.position = target
+
+    # ------------------------------------------------------------ wiring
+    def _wire(self) -> None:
+        nav, live = self._nav, self._live
+        nav.first.on_click(lambda _: self.first())
+        nav.back.on_click(lambda _: self.back())
+        nav.forward.on_click(lambda _: self.forward())
+        nav.last.on_click(lambda _: self.last())
+        nav.previous_operation.on_click(lambda _: self.previous_operation())
+        nav.next_operation.on_click(lambda _: self.next_operation())
+        nav.play.on_click(self._toggle_play)
+        nav.slider.observe(self._slider_moved, "value")
+        nav.timer.observe(self._tick, "value")
+        nav.timer.observe(lambda change: show_playing(nav.play, change["new"]), "playing")
+        nav.speed.observe(self._speed_changed, "value")
+        live.allocate.on_click(self._allocate_clicked)
+        live.free.on_click(self._free_clicked)
+        if self._panel is not None:
+            self._panel.check.on_click(self._check_clicked)
+
+    def _slider_moved(self, change) -> None:
+        if self._syncing:
+            return
+        target = min(change["new"], self._gate())
+        if target != change["new"]:
+            self._blocked()
+        if target == self.position:
+            self._show()  # put the slider back where the position is
+        else:
+            self.position = target
+
+    def _tick(self, change) -> None:
+        """The browser's Play timer moved its value: follow it (never past the gate)."""
+        if self._syncing:
+            return
+        target = min(change["new"], self._gate())
+        if target == self.position:
+            self._show()
+        else:
+            self.position = target
+
+    def _toggle_play(self, _button=None) -> None:
+        timer = self._nav.timer
+        if timer.playing:
+            timer.playing = False
+            return
+        gate = self._gate()
+        if self.position >= gate:
+            if gate < self._allocator.event_count():
+                self._blocked()
+                return
+            self.first()  # at the end, Play starts over
+            if self._allocator.event_count() == 0:
+                return
+        timer.playing = True
+
+    def _speed_changed(self, change) -> None:
+        self._nav.timer.interval = change["new"]
+
+    def _allocate_clicked(self, _button) -> None:
+        live = self._live
+        text, name = live.size.value.strip(), live.name.value.strip() or None
+        if not text:
+            live.show_error("Type a size to allocate first, e.g. 34K.")
+            return
+        try:
+            self.allocate(text, name)
+        except OutOfMemory as error:  # recorded as a fail event, which is now shown
+            self._report_live(str(error))
+            return
+        except BuddyError as error:  # the core's own words; nothing changed
+            live.show_error(str(error))
+            return
+        self._report_live("")
+        live.name.value = ""
+
+    def _free_clicked(self, _button) -> None:
+        live = self._live
+        name = live.free_name.value.strip()
+        if not name:
+            live.show_error("Type the name of an allocated block to free, e.g. A.")
+            return
+        try:
+            self.free(name)
+        except BuddyError as error:
+            live.show_error(str(error))
+            return
+        self._report_live("")
+        live.free_name.value = ""
+
+    def _report_live(self, message: str) -> None:
+        """After a live operation: its message, unless predict mode must ask about it first."""
+        if self.question is not None:
+            self._live.show_note("Added to the timeline: predict what happens (above), "
+                                 "then step through it.")
+        else:
+            self._live.show_error(message)
+
+    def _check_clicked(self, _button) -> None:
+        value = self._panel.choices.value
+        if value is None:
+            self._panel.hint("Pick an answer first, then press Check.")
+            return
+        self.answer(value)
+
+
+def _set_range(widget, maximum: int, value: int) -> None:
+    """Set max and value in an order the widget accepts (value always within 0..max)."""
+    if maximum >= widget.max:
+        widget.max = maximum
+        widget.value = value
+    else:
+        widget.value = value
+        widget.max = maximum

@@ -1,0 +1,518 @@
+"""The Stepper, driven the way a notebook does: button clicks, ``.position`` and ``observe``.
+
+Play's timer and ``jslink`` run only in a browser (tests/test_browser.py);
+here a tick of the timer is simulated by setting its value, as the browser
+does.  The timeline is the Wikipedia example of the buddy system: 1M of
+memory, 64K minimum block; A 34K, B 66K, C 35K, D 67K, then free B, D, A, C.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ipywidgets as widgets
+import pytest
+
+from buddy_edu import BuddyAllocator, InvalidRequest, OutOfMemory, Stepper, run_script
+from buddy_edu.render import node_name
+from buddy_edu.widget.predict import FAILS, question_for
+
+WIKIPEDIA = """
+memory 1M min 64K
+A = alloc 34K
+B = alloc 66K
+C = alloc 35K
+D = alloc 67K
+free B
+free D
+free A
+free C
+"""
+K = 1024
+EVENTS = 18
+# Where each operation of the Wikipedia timeline ends (= where the next starts).
+OP_ENDS = [5, 6, 7, 9, 10, 12, 13, 18]
+
+
+@pytest.fixture(autouse=True)
+def callbacks_raise(monkeypatch):
+    """Make an exception inside a click handler fail the test.
+
+    ipywidgets normally catches it and prints a traceback into the notebook;
+    the Stepper must never get there, so here it surfaces instead.
+    """
+
+    def call_all(self, *args, **kwargs):
+        for callback in self.callbacks:
+            callback(*args, **kwargs)
+
+    monkeypatch.setattr(widgets.widgets.widget.CallbackDispatcher, "__call__", call_all)
+
+
+@pytest.fixture()
+def stepper() -> Stepper:
+    return Stepper.from_script(WIKIPEDIA)
+
+
+def node_titles(svg: str) -> list[str]:
+    return re.findall(r'<g id="node\d+" class="node[^"]*">\s*<title>([^<]+)</title>', svg)
+
+
+def timeline(stepper: Stepper) -> tuple:
+    a = stepper.allocator
+    return a.event_count(), a.events, stepper.position
+
+
+# ----------------------------------------------------------------- moving
+def test_starts_at_the_beginning_with_the_whole_memory_free(stepper):
+    assert stepper.position == 0
+    assert stepper.allocator.position == 0
+    assert stepper.caption == "Start: 1M free."
+    assert node_titles(stepper.svg) == [node_name(0, 1024 * K)]
+    assert stepper._nav.slider.max == EVENTS
+
+
+def test_forward_and_back_change_position_caption_and_tree(stepper):
+    start_svg = stepper.svg
+    event = stepper.forward()
+    assert (event.kind, event.address, event.size) == ("split", 0, 1024 * K)
+    assert stepper.position == 1 and stepper.allocator.position == 1
+    assert stepper.caption == (
+        "Step 1 of 18: Split the 1M block at 0 into buddies at 0 and 512K for A."
+    )
+    assert sorted(node_titles(stepper.svg)) == sorted(
+        [node_name(0, 1024 * K), node_name(0, 512 * K), node_name(512 * K, 512 * K)]
+    )
+    undone = stepper.back()
+    assert undone == event
+    assert stepper.position == 0
+    assert stepper.caption == "Start: 1M free."
+    assert stepper.svg == start_svg
+
+
+def test_buttons_drive_the_same_moves(stepper):
+    nav = stepper._nav
+    for _ in range(5):
+        nav.forward.click()
+    assert stepper.position == 5
+    assert "Allocate the 64K block at 0 to A" in stepper.caption
+    assert len(node_titles(stepper.svg)) == 9  # 4 split blocks, A and 4 free buddies
+    nav.back.click()
+    assert stepper.position == 4
+    nav.last.click()
+    assert stepper.position == EVENTS
+    assert stepper.caption.endswith("Merge the buddies at 0 and 512K into one free 1M block at 0.")
+    assert node_titles(stepper.svg) == [node_name(0, 1024 * K)]
+    nav.first.click()
+    assert stepper.position == 0
+
+
+def test_forward_stops_at_the_end_and_back_at_the_start(stepper):
+    assert stepper.back() is None and stepper.position == 0
+    stepper.last()
+    assert stepper.forward() is None and stepper.position == EVENTS
+
+
+def test_operation_jumps_move_over_whole_allocate_and_free_calls(stepper):
+    seen = []
+    while stepper.position < EVENTS:
+        stepper._nav.next_operation.click()
+        seen.append(stepper.position)
+    assert seen == OP_ENDS
+    assert "Merge" in stepper.caption
+    back = []
+    while stepper.position > 0:
+        stepper._nav.previous_operation.click()
+        back.append(stepper.position)
+    assert back == [13, 12, 10, 9, 7, 6, 5, 0]
+
+
+def test_operation_jumps_from_inside_an_operation(stepper):
+    stepper.position = 3  # inside A's four splits
+    stepper.next_operation()
+    assert stepper.position == 5
+    stepper.position = 3
+    stepper.previous_operation()
+    assert stepper.position == 0
+
+
+def test_slider_and_position_stay_in_sync(stepper):
+    slider = stepper._nav.slider
+    slider.value = 10  # what the browser sends when the slider is dragged
+    assert stepper.position == 10
+    assert stepper.allocator.position == 10
+    assert stepper.caption == "Step 10 of 18: Free B: the 128K block at 128K is free again."
+    stepper.position = 3
+    assert slider.value == 3
+    stepper.forward()
+    assert slider.value == 4
+
+
+def test_position_changes_can_be_observed(stepper):
+    seen = []
+    stepper.observe(lambda change: seen.append((change["old"], change["new"])), "position")
+    stepper._nav.forward.click()
+    stepper._nav.slider.value = 7
+    stepper.first()
+    assert seen == [(0, 1), (1, 7), (7, 0)]
+
+
+def test_a_bad_position_is_refused_and_changes_nothing(stepper):
+    stepper.position = 4
+    for bad in (-1, EVENTS + 1, True):
+        with pytest.raises(InvalidRequest, match="position must be an integer between 0 and 18"):
+            stepper.position = bad
+    assert stepper.position == 4 and stepper.allocator.position == 4
+
+
+def test_stepping_back_to_a_seen_position_renders_nothing_new(stepper, monkeypatch):
+    import buddy_edu.widget.panes as panes
+
+    stepper.position = 6
+    calls = []
+    real = panes.render.to_svg
+    monkeypatch.setattr(panes.render, "to_svg", lambda a: calls.append(a.position) or real(a))
+    stepper._nav.slider.value = 6  # the same state again
+    stepper.refresh()
+    assert calls == [6]  # refresh redraws once; the same slider value draws nothing
+    stepper.forward()
+    assert calls == [6, 7]
+
+
+# ------------------------------------------------------------------- play
+def test_play_follows_the_browser_timer_and_stops_at_the_end(stepper):
+    nav = stepper._nav
+    nav.play.click()
+    assert nav.timer.playing
+    assert nav.play.description == "Pause"
+    for expected in range(1, EVENTS + 1):
+        nav.timer.value = expected  # one tick of the timer in the browser
+        assert stepper.position == expected
+    assert not nav.timer.playing
+    assert nav.play.description == "Play"
+
+
+def test_play_at_the_end_starts_over_and_pause_stops(stepper):
+    nav = stepper._nav
+    stepper.last()
+    nav.play.click()
+    assert stepper.position == 0 and nav.timer.playing
+    nav.play.click()
+    assert not nav.timer.playing and nav.play.description == "Play"
+
+
+def test_speed_sets_the_timer_interval(stepper):
+    nav = stepper._nav
+    fastest = nav.speed.options[-1][1]
+    nav.speed.value = fastest
+    assert nav.timer.interval == fastest
+
+
+# ------------------------------------------------------------------- live
+def test_live_allocate_appends_and_moves_to_the_new_end(stepper):
+    live = stepper._live
+    stepper.last()
+    live.size.value, live.name.value = "100K", "E"
+    live.allocate.click()
+    a = stepper.allocator
+    assert a.event_count() == EVENTS + 4  # 1M split down to 128K: 3 splits, then allocate
+    assert stepper.position == a.event_count()
+    assert stepper._nav.slider.max == a.event_count()
+    assert "Allocate the 128K block at 0 to E (requested 100K" in stepper.caption
+    assert live.error.value == ""
+    assert live.name.value == ""  # ready for the next name
+    assert "E" in live.free_name.options
+
+
+def test_live_operations_after_stepping_back_discard_the_tail(stepper):
+    live = stepper._live
+    stepper.position = 5  # only A is allocated
+    live.size.value, live.name.value = "100K", "E"
+    live.allocate.click()
+    a = stepper.allocator
+    assert [b.name for b in a.allocations()] == ["A", "E"]
+    assert a.event_count() == 6 and stepper.position == 6
+    assert stepper._nav.slider.max == 6
+    live.free_name.value = "A"
+    live.free.click()
+    # A's buddy (64K at 64K) is free; the merged 128K's buddy is E, so it stops there
+    assert [e.kind for e in a.events[6:]] == ["free", "merge"]
+    assert stepper.position == 8 == a.event_count()
+    assert stepper.caption.startswith("Step 8 of 8: Merge the buddies at 0 and 64K")
+
+
+def test_live_row_works_inside_an_operation(stepper):
+    stepper.position = 3  # in the middle of A's splits: A's operation is discarded
+    stepper.allocate("64K", "X")
+    assert [b.name for b in stepper.allocator.allocations()] == ["X"]
+    assert stepper.position == stepper.allocator.event_count() == 5
+
+
+@pytest.mark.parametrize(
+    ("size", "name", "message"),
+    [
+        ("12Q", "E", "expected a size like 64, 64K, 1M or 2G, got '12Q'"),
+        ("", "E", "Type a size to allocate first"),
+        ("0", "E", "size must be between 1 and the memory size"),
+        ("2M", "E", "size must be between 1 and the memory size 1048576 (1M)"),
+        ("10K", "A", "'A' is already allocated (64K at 0): free it first"),
+    ],
+)
+def test_bad_live_allocate_shows_the_message_and_changes_nothing(stepper, size, name, message):
+    live = stepper._live
+    stepper.position = 9  # A, B, C and D allocated
+    before = timeline(stepper)
+    live.size.value, live.name.value = size, name
+    live.allocate.click()
+    assert message in live.error.value.replace("&#x27;", "'")
+    assert 'role="alert"' in live.error.value
+    assert timeline(stepper) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Z", "nothing is allocated under the name 'Z'; allocated now: A, B, C, D"),
+        ("", "Type the name of an allocated block to free"),
+    ],
+)
+def test_bad_live_free_shows_the_message_and_changes_nothing(stepper, name, message):
+    live = stepper._live
+    stepper.position = 9
+    before = timeline(stepper)
+    live.free_name.value = name
+    live.free.click()
+    assert message in live.error.value.replace("&#x27;", "'")
+    assert timeline(stepper) == before
+
+
+def test_a_good_live_operation_clears_the_previous_error(stepper):
+    live = stepper._live
+    stepper.last()
+    live.size.value = "nonsense"
+    live.allocate.click()
+    assert live.error.value
+    live.size.value = "64K"
+    live.allocate.click()
+    assert live.error.value == ""
+
+
+def test_live_out_of_memory_is_shown_and_recorded_as_a_fail_event(stepper):
+    live = stepper._live
+    stepper.position = 5  # A holds 64K at 0, so no 1M block is free
+    live.size.value, live.name.value = "1M", "BIG"
+    live.allocate.click()
+    assert "cannot allocate 1M for BIG" in live.error.value
+    a = stepper.allocator
+    assert a.event_count() == 6 and a.events[-1].kind == "fail"
+    assert stepper.position == 6
+    assert stepper.caption == (
+        "Step 6 of 6: Cannot allocate 1M for BIG: no free block of 1M or larger."
+    )
+
+
+def test_python_live_methods_raise_the_core_errors(stepper):
+    stepper.position = 5
+    with pytest.raises(OutOfMemory):
+        stepper.allocate("1M")
+    assert stepper.position == 6  # moved to the recorded failure
+    with pytest.raises(InvalidRequest, match="nothing is allocated under the name 'Q'"):
+        stepper.free("Q")
+    assert stepper.position == 6
+
+
+def test_refresh_catches_up_with_changes_made_outside(stepper):
+    a = stepper.allocator
+    stepper.last()
+    a.allocate(64 * K, "LATE")
+    stepper.refresh()
+    assert stepper._nav.slider.max == EVENTS + 5
+    stepper.last()
+    assert "LATE" in stepper.caption
+
+
+# --------------------------------------------------------------- labels
+def test_every_control_has_a_text_label_or_tooltip(stepper):
+    controls = (widgets.Button, widgets.ToggleButton, widgets.Play, widgets.IntSlider,
+                widgets.Dropdown, widgets.Text, widgets.RadioButtons, widgets.ToggleButtons)
+    found = []
+    for s in (stepper, Stepper.from_script(WIKIPEDIA, predict=True)):
+        for widget in walk(s):
+            if isinstance(widget, controls):
+                found.append(widget)
+                assert (widget.description or "").strip() or (widget.tooltip or "").strip(), widget
+    buttons = {w.description for w in found if isinstance(w, widgets.Button)}
+    assert {"First", "Back", "Play", "Forward", "Last", "Previous operation",
+            "Next operation", "Allocate", "Free", "Check"} <= buttons
+    assert all(w.tooltip for w in found if isinstance(w, widgets.Button))
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def test_constructor_refuses_bad_arguments():
+    with pytest.raises(InvalidRequest, match="Stepper needs a BuddyAllocator"):
+        Stepper("A = alloc 34K")
+    with pytest.raises(InvalidRequest, match="predict must be True or False"):
+        Stepper(run_script(WIKIPEDIA), predict="yes")
+    with pytest.raises(InvalidRequest, match="position must be an integer between 0 and 18"):
+        Stepper(run_script(WIKIPEDIA), position=19)
+
+
+def test_from_script_uses_the_policy_and_can_start_elsewhere():
+    s = Stepper.from_script(WIKIPEDIA, policy="lifo", position=EVENTS)
+    assert s.allocator.policy == "lifo"
+    assert s.position == EVENTS and s._nav.slider.value == EVENTS
+
+
+def test_an_empty_allocator_shows_its_start():
+    s = Stepper(BuddyAllocator(1024, 64))
+    assert s.position == 0 and s._nav.slider.max == 0
+    assert s.forward() is None
+    s._nav.play.click()
+    assert not s._nav.timer.playing
+
+
+# ---------------------------------------------------------------- predict
+@pytest.fixture()
+def predicting() -> Stepper:
+    return Stepper.from_script(WIKIPEDIA, predict=True)
+
+
+def test_predict_answers_come_from_the_recorded_events():
+    a = run_script(WIKIPEDIA)
+    asked = [question_for(a, op) for op in range(a.operation_count())]
+    assert [(q.kind, q.answer) for q in asked] == [
+        ("where", 0), ("splits", 0), ("fails", "succeeds"), ("where", 256 * K),
+        ("merges", 0), ("merges", 1), ("merges", 0), ("merges", 4),
+    ]
+    assert a.position == EVENTS  # asking did not move the allocator
+    for q in asked:
+        assert q.answer in [value for _, value in q.choices]
+
+
+def test_predict_a_failing_request():
+    a = run_script("memory 1M min 64K\nA = alloc 600K\nB = alloc 600K\nC = alloc 600K")
+    assert [question_for(a, op).answer for op in range(3)] == [0, FAILS, FAILS]
+    reason = question_for(a, 2).reason
+    assert "the largest free block is 0" in reason and reason.endswith("the request fails.")
+
+
+def test_predict_mode_cannot_step_into_an_unanswered_operation(predicting):
+    s, nav, panel = predicting, predicting._nav, predicting._panel
+    assert s.question.prompt == "A asks for 34K. Where will its block start?"
+    nav.forward.click()
+    assert s.position == 0
+    assert "Answer the question first" in panel.feedback.value
+    nav.slider.value = 5
+    assert s.position == 0 and nav.slider.value == 0
+    for button in (nav.last, nav.next_operation, nav.play):
+        button.click()
+        assert s.position == 0
+    assert not nav.timer.playing
+    with pytest.raises(InvalidRequest, match="answer the question about the next operation"):
+        s.position = 3
+    assert nav.timer.max == 0  # the browser's Play timer cannot run past the question
+
+
+def test_predict_answers_are_marked_and_scored(predicting):
+    s, nav, panel = predicting, predicting._nav, predicting._panel
+    assert panel.check.disabled  # nothing chosen yet
+    assert panel.score.value == "<b>Score: 0 / 0 correct</b>"
+    panel.choices.value = 512 * K  # wrong: A lands at 0
+    assert not panel.check.disabled
+    panel.check.click()
+    assert "Not quite: you chose 512K" in panel.feedback.value
+    assert "A gets the block at 0" in panel.feedback.value
+    assert panel.score.value == "<b>Score: 0 / 1 correct</b>"
+    assert panel.choices.disabled
+    for _ in range(5):
+        nav.forward.click()
+    assert s.position == 5  # through A's operation, up to B's question
+    assert nav.forward.click() is None and s.position == 5
+    assert s.question.kind == "splits"
+    panel.choices.value = 0
+    panel.check.click()
+    assert "Right!" in panel.feedback.value
+    assert panel.score.value == "<b>Score: 1 / 2 correct</b>"
+    assert s.score == (1, 2)
+    nav.forward.click()
+    assert s.position == 6
+    assert s.question.kind == "fails"
+    assert s.answer("succeeds").correct
+    assert s.score == (2, 3)
+
+
+def test_predict_answered_questions_are_shown_again_when_stepping_back(predicting):
+    s, panel = predicting, predicting._panel
+    s.answer(0)
+    s.last()
+    assert s.position == 5
+    s.first()
+    assert panel.choices.value == 0 and panel.choices.disabled
+    assert "Right!" in panel.feedback.value
+    assert s.question is None  # already answered
+
+
+def test_predict_refuses_answers_out_of_turn(predicting, stepper):
+    s = predicting
+    with pytest.raises(InvalidRequest, match="is not one of the choices"):
+        s.answer(64 * K)
+    assert s.score == (0, 0)
+    s.answer(0)
+    s.position = 2
+    with pytest.raises(InvalidRequest, match="no question is waiting here"):
+        s.answer(0)
+    with pytest.raises(InvalidRequest, match="answer\\(\\) is for predict mode"):
+        stepper.answer(0)
+
+
+def test_predict_check_without_a_choice_asks_for_one(predicting):
+    panel = predicting._panel
+    panel.check.disabled = False
+    panel.check.click()
+    assert "Pick an answer first" in panel.feedback.value
+    assert predicting.score == (0, 0)
+
+
+def test_predict_play_stops_at_the_next_question(predicting):
+    s, nav = predicting, predicting._nav
+    s.answer(0)
+    assert nav.timer.max == 5
+    nav.play.click()
+    assert nav.timer.playing
+    for tick in range(1, 6):
+        nav.timer.value = tick
+    assert s.position == 5 and not nav.timer.playing
+
+
+def test_predict_live_operation_is_asked_about_before_it_is_shown(predicting):
+    s, live = predicting, predicting._live
+    for op, value in enumerate([0, 0, "succeeds", 256 * K, 0, 1, 0, 4]):
+        assert s.question.op == op
+        s.answer(value)
+        s.next_operation()
+    assert s.position == EVENTS and s.score == (8, 8)
+    live.size.value, live.name.value = "2K", "E"
+    live.allocate.click()
+    assert s.position == EVENTS  # at the start of the new operation
+    assert s.question.op == 8
+    assert "predict what happens" in live.error.value
+    assert "cannot" not in live.error.value.lower()
+
+
+def test_predict_live_operation_after_stepping_back_drops_later_answers(predicting):
+    s = predicting
+    for value in [0, 0, "succeeds"]:
+        s.answer(value)
+        s.next_operation()
+    assert s.score == (3, 3) and s.position == 7
+    s.position = 5  # after A, before B
+    with pytest.raises(OutOfMemory):
+        s.allocate("1M", "BIG")  # B and C are discarded, so are their answers
+    assert s.score == (1, 1)
+    assert s.position == 5 and s.question.op == 1
+    assert s.question.answer == FAILS
