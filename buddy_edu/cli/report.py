@@ -22,7 +22,9 @@ def format_free_lists(allocator: BuddyAllocator) -> list[str]:
     lines = []
     for order, (size, addresses) in enumerate(allocator.free_lists().items()):
         where = ", ".join(format_size(a) for a in addresses) or "-"
-        lines.append(f"  order {order:2} ({format_size(size):>5}): {len(addresses):3} free  {where}")
+        lines.append(
+            f"  order {order:2} ({format_size(size):>5}): {len(addresses):3} free  {where}"
+        )
     return lines
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import operator
+from array import array
 
 from .errors import InvalidRequest, OutOfMemory
 from .freelists import POLICIES
@@ -19,7 +20,6 @@ from .model import KINDS, Block, Event, Stats
 from .units import format_size
 
 SPLIT, ALLOCATE, FREE, MERGE, FAIL = range(5)
-_OP_ALLOC, _OP_FREE, _OP_FAIL = range(3)
 SCHEMA = "buddy-edu-timeline"
 SCHEMA_VERSION = 1
 
@@ -49,13 +49,13 @@ class BuddyAllocator:
         self.max_order = blocks.bit_length() - 1
         index_class, self._choose = POLICIES[policy]
         self._index = index_class(self.max_order + 1, blocks)
-        self._index.insert(0, self.max_order, -1)
+        self._index.put(0, self.max_order, -1)
         self._abits = self.max_order + 1  # bits for an address in min_block units
         self._live: dict[str, Block] = {}
         self._by_unit: dict[int, Block] = {}
-        self._codes: list[int] = []  # one packed int per event
-        self._aux: list = []  # what reverting each applied event needs back
-        self._ops: list[tuple] = []  # (kind, Block) or (_OP_FAIL, name, requested)
+        self._codes = array("q")  # one packed int per event: op, address, order, kind
+        self._aux: list[int] = []  # what reverting each applied event needs back
+        self._ops: list = []  # per operation: its Block, or (name, requested) if it failed
         self._op_starts: list[int] = []  # index of each operation's first event
         self._requests = 0  # allocation requests in the kept timeline, for P1, P2, ...
         self._position = 0
@@ -101,12 +101,12 @@ class BuddyAllocator:
         op = len(self._ops)
         self._op_starts.append(len(self._codes))
         if found is None:
-            self._ops.append((_OP_FAIL, name, size))
+            self._ops.append((name, size))
             self._record(FAIL, 0, order, op)
             raise OutOfMemory(self._out_of_memory(size, name, order))
         unit, have = found
         block = Block(name, unit * self.min_block, self.min_block << order, size)
-        self._ops.append((_OP_ALLOC, block))
+        self._ops.append(block)
         while have > order:
             self._record(SPLIT, unit, have, op)
             have -= 1
@@ -129,7 +129,7 @@ class BuddyAllocator:
         self._truncate()
         op = len(self._ops)
         self._op_starts.append(len(self._codes))
-        self._ops.append((_OP_FREE, block))
+        self._ops.append(block)
         unit = block.address // self.min_block
         order = (block.size // self.min_block).bit_length() - 1
         self._record(FREE, unit, order, op)
@@ -220,10 +220,9 @@ class BuddyAllocator:
         if index < len(self._event_cache):
             return self._event_cache[index]
         kind, unit, order, op = self._decode(self._codes[index])
-        entry = self._ops[op]
+        block = self._ops[op]
         if kind == FAIL:
-            return Event("fail", None, self.min_block << order, entry[1], entry[2], op)
-        block = entry[1]
+            return Event("fail", None, self.min_block << order, block[0], block[1], op)
         return Event(
             KINDS[kind], unit * self.min_block, self.min_block << order,
             block.name, block.requested, op,
@@ -293,14 +292,14 @@ class BuddyAllocator:
     def to_json(self, indent: int | None = None) -> str:
         """The whole timeline and position as JSON (schema ``buddy-edu-timeline`` v1)."""
         operations = []
-        for entry in self._ops:
-            if entry[0] == _OP_ALLOC:
-                operations.append({"op": "allocate", "name": entry[1].name,
-                                   "size": entry[1].requested})
-            elif entry[0] == _OP_FREE:
-                operations.append({"op": "free", "name": entry[1].name})
+        for op, entry in enumerate(self._ops):
+            kind = self._op_kind(op)
+            if kind == FREE:
+                operations.append({"op": "free", "name": entry.name})
+            elif kind == FAIL:
+                operations.append({"op": "allocate", "name": entry[0], "size": entry[1]})
             else:
-                operations.append({"op": "allocate", "name": entry[1], "size": entry[2]})
+                operations.append({"op": "allocate", "name": entry.name, "size": entry.requested})
         return json.dumps({
             "schema": SCHEMA, "version": SCHEMA_VERSION,
             "total": self.total, "min_block": self.min_block, "policy": self.policy,
@@ -318,9 +317,13 @@ class BuddyAllocator:
     # ------------------------------------------------------------ private
     def _record(self, kind: int, unit: int, order: int, op: int) -> None:
         index = len(self._codes)
-        self._codes.append(((op << self._abits | unit) << 6 | order) << 3 | kind)
-        self._aux.append(None)
-        self._apply(index)
+        code = ((op << self._abits | unit) << 6 | order) << 3 | kind
+        try:
+            self._codes.append(code)
+        except OverflowError:  # beyond 63 bits: fall back to a list of ints
+            self._codes = list(self._codes)
+            self._codes.append(code)
+        self._aux.append(self._do(kind, unit, order, op, index))
         self._position = index + 1
 
     def _decode(self, code: int) -> tuple[int, int, int, int]:
@@ -329,42 +332,35 @@ class BuddyAllocator:
 
     def _apply(self, index: int) -> None:
         kind, unit, order, op = self._decode(self._codes[index])
-        ix = self._index
+        self._aux[index] = self._do(kind, unit, order, op, index)
+
+    def _do(self, kind: int, unit: int, order: int, op: int, index: int) -> int:
+        """Apply one event to the state; returns what reverting it needs."""
         if kind == SPLIT:
-            stamp = ix.remove(unit, order)
-            ix.insert(unit, order - 1, index)
-            ix.insert(unit + (1 << (order - 1)), order - 1, index)
-            self._aux[index] = stamp
-        elif kind == ALLOCATE:
-            self._aux[index] = ix.remove(unit, order)
-            self._take(self._ops[op][1])
-        elif kind == FREE:
-            self._give(self._ops[op][1])
-            ix.insert(unit, order, index)
+            return self._index.split(unit, order, index)
+        if kind == ALLOCATE:
+            self._take(self._ops[op])
+            return self._index.take(unit, order)
+        if kind == FREE:
+            self._give(self._ops[op])
+            self._index.put(unit, order, index)
         elif kind == MERGE:
-            half = 1 << (order - 1)
-            self._aux[index] = (ix.remove(unit, order - 1), ix.remove(unit + half, order - 1))
-            ix.insert(unit, order, index)
+            return self._index.merge(unit, order, index)
+        return 0
 
     def _revert(self, index: int) -> None:
         kind, unit, order, op = self._decode(self._codes[index])
-        ix = self._index
+        old = self._aux[index]
         if kind == SPLIT:
-            ix.remove(unit, order - 1)
-            ix.remove(unit + (1 << (order - 1)), order - 1)
-            ix.insert(unit, order, self._aux[index])
+            self._index.unsplit(unit, order, old)
         elif kind == ALLOCATE:
-            self._give(self._ops[op][1])
-            ix.insert(unit, order, self._aux[index])
+            self._give(self._ops[op])
+            self._index.put(unit, order, old)
         elif kind == FREE:
-            ix.remove(unit, order)
-            self._take(self._ops[op][1])
+            self._index.take(unit, order)
+            self._take(self._ops[op])
         elif kind == MERGE:
-            half = 1 << (order - 1)
-            ix.remove(unit, order)
-            lower, upper = self._aux[index]
-            ix.insert(unit, order - 1, lower)
-            ix.insert(unit + half, order - 1, upper)
+            self._index.unmerge(unit, order, old)
 
     def _take(self, block: Block) -> None:
         self._live[block.name] = block
@@ -377,6 +373,11 @@ class BuddyAllocator:
         del self._by_unit[block.address // self.min_block]
         self._allocated -= block.size
         self._requested -= block.requested
+
+    def _op_kind(self, op: int) -> int:
+        """FREE for a free operation, FAIL for a failed request, else an allocation."""
+        kind = self._codes[self._op_starts[op]] & 7
+        return kind if kind in (FREE, FAIL) else ALLOCATE
 
     def _op_start(self, op: int) -> int:
         return self._op_starts[op]
@@ -396,8 +397,8 @@ class BuddyAllocator:
         if pos == len(self._codes):
             return
         kept_ops = (self._codes[pos - 1] >> (9 + self._abits)) + 1 if pos else 0
-        for entry in self._ops[kept_ops:]:
-            if entry[0] != _OP_FREE:
+        for op in range(kept_ops, len(self._ops)):
+            if self._op_kind(op) != FREE:
                 self._requests -= 1
         del self._ops[kept_ops:], self._op_starts[kept_ops:]
         del self._codes[pos:], self._aux[pos:]
@@ -426,8 +427,8 @@ class BuddyAllocator:
 
     def _not_allocated(self, name: str) -> str:
         live = ", ".join(sorted(self._live)) or "none"
-        for entry in reversed(self._ops[: self._current_ops()]):
-            if entry[0] == _OP_FREE and entry[1].name == name:
+        for op in range(self._current_ops() - 1, -1, -1):
+            if self._op_kind(op) == FREE and self._ops[op].name == name:
                 return f"{name!r} was already freed; allocated now: {live}"
         return f"nothing is allocated under the name {name!r}; allocated now: {live}"
 

@@ -69,7 +69,7 @@ def _memory(number: int, tokens, policy: str | None) -> BuddyAllocator:
     rest = tokens[2:]
     if len(rest) % 2:
         raise ScriptError(number, rest[-1][0], f"{rest[-1][1]!r} needs a value after it")
-    for (column, key), (vcolumn, value) in zip(rest[::2], rest[1::2]):
+    for (column, key), (vcolumn, value) in zip(rest[::2], rest[1::2], strict=True):
         key = key.lower()
         if key == "min":
             settings["min"] = _size(number, [(column, key), (vcolumn, value)], 1)

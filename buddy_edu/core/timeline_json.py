@@ -55,10 +55,9 @@ def load(cls, text: str):
     if stored is not None:
         replayed = [event.to_dict() for event in allocator.events]
         if stored != replayed:
-            first = next(
-                (i for i, pair in enumerate(zip(stored, replayed)) if pair[0] != pair[1]),
-                min(len(stored), len(replayed)),
-            )
+            pairs = zip(stored, replayed, strict=False)
+            first = next((i for i, (s, r) in enumerate(pairs) if s != r),
+                         min(len(stored), len(replayed)))
             raise InvalidRequest(
                 f"the timeline's events differ from what its operations produce, from "
                 f"event {first} on: the file was edited or is damaged"
