@@ -382,6 +382,28 @@ def test_neither_renderer_gives_an_error_naming_what_to_install(monkeypatch, wik
     assert wiki.position == 4
 
 
+def test_a_dot_that_cannot_draw_svg_is_passed_over(monkeypatch, tmp_path):
+    broken = tmp_path / "dot"
+    broken.write_text('#!/bin/sh\necho \'Format: "svg" not recognized\' >&2\nexit 1\n')
+    broken.chmod(0o755)
+    monkeypatch.delenv(render.ENV_VAR, raising=False)
+    monkeypatch.setattr(backends.shutil, "which", lambda program: str(broken))
+    assert render.backend() == "wasm"
+    backends.backend.cache_clear()
+    monkeypatch.setenv(render.ENV_VAR, "dot")
+    with pytest.raises(render.RenderError, match='cannot draw SVG .Format: "svg" not recognized'):
+        render.backend()
+
+
+@pytest.mark.parametrize("which", ["dot", "wasm"])
+def test_a_graphviz_failure_is_a_render_error(monkeypatch, which):
+    if which == "dot" and shutil.which("dot") is None:
+        pytest.skip("Graphviz 'dot' is not installed here (apt-get install graphviz)")
+    monkeypatch.setenv(render.ENV_VAR, which)
+    with pytest.raises(render.RenderError, match="could not draw the tree"):
+        backends.render_svg("digraph { a -> }")
+
+
 def test_forcing_a_backend_by_environment(monkeypatch):
     monkeypatch.setenv(render.ENV_VAR, "wasm")
     assert render.backend() == "wasm"

