@@ -489,10 +489,12 @@ def test_export_html_is_self_contained_and_steps(wiki, tmp_path):
     assert "<title>Wikipedia &lt;example&gt;</title>" in html
 
 
-def test_export_html_refuses_a_bad_start(wiki, tmp_path):
-    with pytest.raises(ValueError, match="start must be a position between 0 and 18"):
+def test_exports_refuse_a_bad_position_and_write_nothing(wiki, tmp_path):
+    with pytest.raises(InvalidRequest, match="start must be a position between 0 and 18"):
         render.export_html(wiki, tmp_path / "x.html", start=19)
-    assert not (tmp_path / "x.html").exists()
+    with pytest.raises(InvalidRequest, match="position must be an integer between 0 and 18"):
+        render.save_svg(wiki, tmp_path / "x.svg", 19)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.browser

@@ -11,7 +11,7 @@ import re
 from html import escape
 from pathlib import Path
 
-from ..core import BuddyAllocator
+from ..core import BuddyAllocator, InvalidRequest
 from .dot import to_svg
 from .position import at_position, caption
 from .strip import memory_strip_svg
@@ -42,7 +42,7 @@ def export_html(allocator: BuddyAllocator, path: str | Path, *, title: str | Non
     count = allocator.event_count()
     first = allocator.position if start is None else start
     if type(first) is not int or not 0 <= first <= count:
-        raise ValueError(f"start must be a position between 0 and {count}, got {start!r}")
+        raise InvalidRequest(f"start must be a position between 0 and {count}, got {start!r}")
     heading = title or "Buddy allocator, step by step"
     sections = []
     with at_position(allocator):
