@@ -21,7 +21,7 @@ from .position import Change, at_position, current_change
 
 GRAPH_ATTR = {"ordering": "out", "nodesep": "0.18", "ranksep": "0.32", "bgcolor": "white",
               "fontname": "Helvetica"}
-NODE_ATTR = {"shape": "box", "fontname": "Helvetica", "fontsize": "11", "margin": "0.08,0.04",
+NODE_ATTR = {"shape": "box", "fontname": "Helvetica", "fontsize": "11", "margin": "0.1,0.05",
              "height": "0.3", "color": palette.INK}
 EDGE_ATTR = {"arrowhead": "none", "color": "#555555"}
 
@@ -88,7 +88,7 @@ def _body(allocator: BuddyAllocator, change: Change) -> list[str]:
     if change.failed:
         text = "\\n".join(textwrap.wrap(_escape(change.event.describe()), 44))
         lines.append(
-            f'\tfail [label="{text}" class="fail changed" shape=note style=filled '
+            f'\tfail [label="{text}" class="fail changed" shape=note style=filled margin="0.2,0.1" '
             f'fillcolor="{palette.FAIL}"{_CHANGED}]\n'
         )
     return lines + edges

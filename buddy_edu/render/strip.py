@@ -19,7 +19,7 @@ WIDTH = 1000  # user units across the whole address space
 ROW_Y, ROW_H = 4, 40
 _CHAR_W = 7.0  # rough width of one 12px Helvetica character, to decide whether a label fits
 _HATCH = 6.0
-_HALO = 'stroke="white" stroke-width="3" paint-order="stroke"'  # legible over the hatching
+_HALO = ' stroke="white" stroke-width="2" paint-order="stroke"'  # legible over the hatching
 
 
 def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
@@ -42,8 +42,7 @@ def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
             title = f"free: {span}"
             body = (f'<rect x="{x:.2f}" y="{ROW_Y}" width="{w:.2f}" height="{ROW_H}" '
                     f'fill="{palette.FREE}" {stroke} stroke-dasharray="{"" if thin else "4 3"}"/>')
-            text = "free"
-            kind = "free"
+            text, kind, used = "free", "free", 0.0
         else:
             title = (f"{block.name}: {span}, requested {format_size(block.requested)}, "
                      f"waste {format_size(block.waste)}")
@@ -56,9 +55,13 @@ def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
                      f'fill="none" {stroke}/>')
             text = block.name
             kind = "allocated"
-        if len(text) * _CHAR_W + 6 <= w:
-            body += (f'<text x="{x + w / 2:.2f}" y="{ROW_Y + ROW_H / 2 + 4}" '
-                     f'text-anchor="middle" {_HALO}>{escape(text)}</text>')
+        need = len(text) * _CHAR_W + 6
+        if need <= w:
+            # on the solid requested part when it has room, else across the whole block
+            solid = block.name is None or need <= used
+            centre = x + w / 2 if block.name is None or not solid else x + used / 2
+            body += (f'<text x="{centre:.2f}" y="{ROW_Y + ROW_H / 2 + 4}" '
+                     f'text-anchor="middle"{"" if solid else _HALO}>{escape(text)}</text>')
         parts.append(f'<g class="block {kind}" data-address="{block.address}" '
                      f'data-size="{block.size}"><title>{escape(title)}</title>{body}</g>')
         if (block.address, block.size) in change.blocks:
@@ -121,5 +124,5 @@ def _legend(y: float) -> str:
     for swatch, words in items:
         out.append(f'<g transform="translate({x:.0f},{y - 10})">{swatch}</g>'
                    f'<text x="{x + 20:.0f}" y="{y}">{words}</text>')
-        x += 20 + len(words) * _CHAR_W + 24
+        x += 20 + len(words) * 6.2 + 24
     return f'<g class="legend">{"".join(out)}</g>'
