@@ -1,0 +1,38 @@
+"""Graded exercises: per-student question variants, checked against the core.
+
+Students use :func:`start` in a notebook; instructors use :func:`answer_key`
+and the batch grader (``buddy-edu grade``, ``buddy_edu.exercises.grader``).
+Each question type has a builder with explicit parameters (used by lessons
+for ungraded quick checks) and a seeded generator (``QUESTION_TYPES``).
+Importing this package loads only the core: pictures and widgets load when a
+question is shown.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .assignments import ASSIGNMENTS, Assignment, Slot, answer_key, variant
+from .buddies import buddy_address, merge_count, merging_blocks
+from .catalog import BUILDERS, QUESTION_TYPES
+from .feedback import Feedback
+from .placement import landing_address, policy_landing, split_count, will_succeed
+from .question import Question
+from .session import Exercise, Summary, grading, start
+from .sizes import block_order, block_size
+from .state import buddyinfo, free_blocks_after, internal_fragmentation
+
+__all__ = [
+    "ASSIGNMENTS", "Assignment", "BUILDERS", "Exercise", "Feedback", "QUESTION_TYPES",
+    "Question", "Slot", "Summary", "answer_key", "block_order", "block_size", "buddy_address",
+    "buddyinfo", "free_blocks_after", "grade", "grading", "internal_fragmentation",
+    "landing_address", "merge_count", "merging_blocks", "policy_landing", "split_count",
+    "start", "variant", "will_succeed",
+]
+
+
+def __getattr__(name: str):
+    # The batch grader is loaded only when asked for: it pulls in nbclient.
+    if name == "grade":
+        return import_module(".grader", __name__).grade
+    raise AttributeError(f"module 'buddy_edu.exercises' has no attribute {name!r}")

@@ -1,0 +1,148 @@
+"""Assignments: fixed lists of question slots, turned into one variant per student.
+
+A variant is seeded from (assignment, student, question number) with SHA-256,
+so it is the same on every machine and in every process (Python's own
+``hash()`` is salted per process and would not be), and a neighbour with
+another id gets other numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass, field
+
+from ..core import InvalidRequest
+from .catalog import QUESTION_TYPES
+from .question import Question
+
+STUDENT_ID = re.compile(r"[A-Za-z0-9._@-]{1,64}\Z")
+PLACEHOLDER_ID = "your-id"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One question of an assignment: its kind, its points and the generator's options."""
+
+    kind: str
+    points: int
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A named list of question slots, with the lesson it goes with."""
+
+    name: str
+    title: str
+    lessons: tuple[str, ...]
+    intro: str
+    slots: tuple[Slot, ...]
+
+    @property
+    def max_score(self) -> int:
+        """The points of all questions together."""
+        return sum(slot.points for slot in self.slots)
+
+    @property
+    def question_ids(self) -> list[str]:
+        """``["q1", "q2", ...]``."""
+        return [f"q{number}" for number in range(1, len(self.slots) + 1)]
+
+
+ASSIGNMENTS: dict[str, Assignment] = {
+    assignment.name: assignment for assignment in (
+        Assignment(
+            name="splitting",
+            title="Splitting: rounding requests up and splitting blocks down",
+            lessons=("notebooks/01-splitting.ipynb",),
+            intro=("Requests are rounded up to a power-of-two block, and a larger free block "
+                   "is split in halves until a half has that size."),
+            slots=(
+                Slot("block_size", 1, {"exact": False}),
+                Slot("block_size", 1, {"exact": True}),
+                Slot("block_order", 1),
+                Slot("split_count", 2),
+                Slot("landing_address", 2, {"frees": False}),
+                Slot("free_blocks", 3, {"frees": False}),
+                Slot("internal_fragmentation", 2),
+            ),
+        ),
+        Assignment(
+            name="coalescing",
+            title="Freeing and coalescing: buddies and repeated merging",
+            lessons=("notebooks/02-freeing-and-coalescing.ipynb",),
+            intro=("A freed block merges with its buddy (address XOR size) when the buddy is a "
+                   "whole free block of the same size, and the merged block tries again."),
+            slots=(
+                Slot("buddy_address", 2, {"upper": True}),
+                Slot("buddy_address", 1, {"upper": False}),
+                Slot("merge_count", 2, {"least": 2}),
+                Slot("merging_blocks", 3),
+                Slot("free_blocks", 3, {"frees": True}),
+                Slot("buddyinfo", 3, {"frees": True}),
+                Slot("landing_address", 2, {"frees": True}),
+            ),
+        ),
+        Assignment(
+            name="fragmentation",
+            title="Fragmentation and placement policies",
+            lessons=("notebooks/03-fragmentation.ipynb", "notebooks/04-placement-policies.ipynb"),
+            intro=("Internal fragmentation is the waste inside blocks; external fragmentation "
+                   "is free memory split into blocks too small for a request. The placement "
+                   "policy decides which free block a request takes."),
+            slots=(
+                Slot("internal_fragmentation", 2),
+                Slot("will_succeed", 2, {"outcome": "fails: external fragmentation"}),
+                Slot("will_succeed", 2),
+                Slot("buddyinfo", 2, {"frees": True}),
+                Slot("policy_landing", 2, {"policy": "lifo"}),
+                Slot("policy_landing", 2, {"policy": "leftmost"}),
+                Slot("landing_address", 2, {"frees": True}),
+            ),
+        ),
+    )
+}
+
+
+def get_assignment(name: str) -> Assignment:
+    """The assignment called ``name``; InvalidRequest listing the known ones otherwise."""
+    if isinstance(name, str) and name in ASSIGNMENTS:
+        return ASSIGNMENTS[name]
+    raise InvalidRequest(
+        f"unknown assignment {name!r}: choose one of {', '.join(ASSIGNMENTS)}"
+    )
+
+
+def check_student(student: str) -> str:
+    """Return ``student`` if it is a usable id, else raise InvalidRequest saying what is allowed."""
+    if not isinstance(student, str) or not STUDENT_ID.match(student) or not student.strip("."):
+        raise InvalidRequest(
+            f"student id {student!r} is not usable: use 1 to 64 letters, digits and the "
+            "characters . _ - @ (for example 'jdoe' or 'j.doe@uni.edu')"
+        )
+    return student
+
+
+def seed_for(assignment: str, student: str, number: int) -> int:
+    """The seed of question ``number`` (1-based) in ``student``'s variant of ``assignment``."""
+    text = f"buddy-edu/{assignment}/{student}/{number}".encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+
+
+def variant(assignment: str, student: str) -> list[Question]:
+    """The questions of ``student``'s variant of ``assignment``, with ids q1..qN and points."""
+    spec = get_assignment(assignment)
+    check_student(student)
+    questions = []
+    for number, slot in enumerate(spec.slots, start=1):
+        rng = random.Random(seed_for(spec.name, student, number))
+        question = QUESTION_TYPES[slot.kind](rng, **slot.options)
+        questions.append(question.placed(f"q{number}", slot.points))
+    return questions
+
+
+def answer_key(assignment: str, student: str) -> dict[str, object]:
+    """``{"q1": answer, ...}`` for ``student``'s variant: plain JSON data that scores full marks."""
+    return {question.id: question.answer for question in variant(assignment, student)}

@@ -1,0 +1,433 @@
+"""Questions about one allocation after a setup script: where it lands, how
+many splits it causes, whether it succeeds, and where another policy puts it."""
+
+from __future__ import annotations
+
+import random
+
+from ..core import BuddyAllocator, InvalidRequest, OutOfMemory, format_size
+from . import answers, scenarios
+from .buddies import ADDRESS_FORM, COUNT_FORM
+from .feedback import Feedback, partial, right, wrong
+from .question import Question, QuestionType, register
+
+POLICY_RULES = {
+    "lowest": ("take a free block of the smallest size that fits (splitting a larger one only "
+               "when no such block is free), the one with the lowest address; a split hands "
+               "out its lower half"),
+    "lifo": ("take a free block of the smallest size that fits, the one that became free most "
+             "recently (as Linux and Knuth's algorithm do); a split hands out its lower half"),
+    "leftmost": ("the classic tree walk: take the lowest-address free block that is big "
+                 "enough, of any size, splitting it down; a split hands out its lower half"),
+}
+
+
+def _setup_text(setup: str) -> str:
+    return f"This script has run (the picture shows the state it leaves):\n\n```text\n{setup}```"
+
+
+def _after(setup: str, request: int, policy: str | None = None
+           ) -> tuple[BuddyAllocator, list, OutOfMemory | None]:
+    """Run the setup and then allocate ``request`` as X: the allocator, the events, any failure."""
+    allocator = scenarios.run(setup, policy=policy)
+    if "X" in scenarios.live_names(allocator):
+        raise InvalidRequest("the setup must not leave a block named X: X is the new request")
+    start = allocator.position
+    try:
+        allocator.allocate(request, "X")
+        failure = None
+    except OutOfMemory as error:
+        failure = error
+    return allocator, allocator.events[start:], failure
+
+
+def _rounded_down(allocator: BuddyAllocator, request: int) -> int | None:
+    """The block below the request's own block, the size a student who rounds down uses."""
+    size = allocator.block_size(request)
+    return size // 2 if size // 2 >= allocator.min_block and size != request else None
+
+
+def _state_before(allocator: BuddyAllocator) -> BuddyAllocator:
+    allocator.undo()
+    return allocator
+
+
+def _lowest_rule(free: list[tuple[int, int]], need: int) -> int | None:
+    """Where the ``lowest`` rule puts a request of block size ``need`` (for misconceptions)."""
+    fitting = [(size, address) for address, size in free if size >= need]
+    return min(fitting)[1] if fitting else None
+
+
+def _leftmost_rule(free: list[tuple[int, int]], need: int) -> int | None:
+    """Where first fit by address puts it (for misconceptions)."""
+    fitting = [address for address, size in free if size >= need]
+    return min(fitting) if fitting else None
+
+
+# ---------------------------------------------------------------- landing
+def landing_address(setup: str, request: int | str) -> Question:
+    """At which address does ``X = alloc request`` land after ``setup`` (policy ``lowest``)?"""
+    request = scenarios.size_of(request)
+    allocator, events, failure = _after(setup, request)
+    if failure is not None:
+        raise InvalidRequest(f"the request does not fit after the setup: {failure}")
+    block = allocator.allocations()
+    address = next(b.address for b in block if b.name == "X")
+    params = _placement_params(allocator, request, events)
+    prompt = (f"{_setup_text(setup)}\n\nNow `X = alloc {format_size(request)}` runs. The policy "
+              f"is `lowest`: {POLICY_RULES['lowest']}. At which address does X land?")
+    return Question("landing_address", prompt, {"setup": setup, "request": request, **params},
+                    address)
+
+
+def _placement_params(allocator: BuddyAllocator, request: int, events) -> dict:
+    """What the misconception checks need to know about the state before the request."""
+    splits = [[e.address, e.size] for e in events if e.kind == "split"]
+    need = allocator.block_size(request)
+    down = _rounded_down(allocator, request)
+    _state_before(allocator)
+    down_address = None
+    if down is not None:
+        start = allocator.position
+        down_address = allocator.allocate(down, "X").address
+        allocator.seek(start)
+    return {"block": need, "splits": splits, "free_before": [list(b) for b in
+                                                             allocator.free_blocks()],
+            "rounded_down_address": down_address}
+
+
+def generate_landing_address(seed: random.Random | int | str, frees: bool | None = None
+                             ) -> Question:
+    """A request after a random setup; ``frees=True`` makes the setup free some blocks."""
+    rng = scenarios.rng_of(seed)
+    frees = rng.random() < 0.5 if frees is None else frees
+
+    def make(rng: random.Random):
+        total, min_block = scenarios.memory(rng)
+        lines = scenarios.random_lines(rng, total, min_block, rng.randint(3, 7),
+                                       free_share=0.35 if frees else 0.0)
+        if frees and not any(line.startswith("free") for line in lines):
+            return None
+        setup = scenarios.script([scenarios.header(total, min_block)] + lines)
+        allocator = scenarios.run(setup)
+        free = allocator.free_blocks()
+        if not free:
+            return None
+        size = rng.choice([s for _, s in free])
+        block = size >> rng.randint(0, 1) if size > min_block else size
+        request = scenarios.request(rng, min_block, block, rng.random() < 0.15)
+        try:
+            placed = allocator.allocate(request, "X")
+        except OutOfMemory:
+            return None
+        if placed.address == 0 and rng.random() < 0.8:
+            return None
+        return setup, request
+
+    found = scenarios.search(rng, make, lambda: ("memory 1M min 64K\nA = alloc 100K\n", 40960))
+    return landing_address(*found)
+
+
+def _judge_landing(question: Question, value: int | tuple[int, int]) -> Feedback:
+    params = question.params
+    if isinstance(value, tuple):
+        value, size = value
+        if size != params["block"] and value == question.answer:
+            return partial(0.5, "The address is right but that is not the size of X's block.")
+    if value == question.answer:
+        return right()
+    free = {address: size for address, size in params["free_before"]}
+    if value == params["rounded_down_address"] or (
+            value in free and params["request"] <= free[value] < params["block"]):
+        return wrong("The request is first rounded up to a block size; a block that only holds "
+                     "the raw request is too small.", "no-round-up")
+    if value in free and free[value] < params["block"]:
+        return wrong("The free block at that address is too small for the request.")
+    if params["splits"]:
+        top_address, top_size = params["splits"][0]
+        if value in (top_address + top_size - params["block"], top_address + params["block"]):
+            return wrong("When a block is split for a request, the request gets the lower half; "
+                         "the upper half stays free.", "took-upper-half")
+    if value == _leftmost_rule(params["free_before"], params["block"]):
+        return wrong("That is first fit by address. The `lowest` policy prefers the smallest "
+                     "free block that fits and splits a bigger block only when it must.",
+                     "first-fit")
+    return wrong("Not there. Round the request up, look for the smallest free block that fits "
+                 "(lowest address first), and split it down if it is bigger.")
+
+
+def _parse_address(question: Question, value: object) -> int | tuple[int, int]:
+    if type(value) in (list, dict) or (type(value) is str and any(
+            mark in value for mark in "-[(,")):
+        return answers.block(value)
+    return answers.quantity(value)
+
+
+register(QuestionType(
+    kind="landing_address", title="Where a request lands", form=ADDRESS_FORM,
+    example='"6K"', parse=_parse_address, judge=_judge_landing,
+    generate=generate_landing_address, setup_picture=True,
+))
+
+
+# ---------------------------------------------------------------- split count
+def split_count(setup: str, request: int | str) -> Question:
+    """How many splits does ``X = alloc request`` cause after ``setup``?"""
+    request = scenarios.size_of(request)
+    allocator, events, failure = _after(setup, request)
+    if failure is not None:
+        raise InvalidRequest(f"the request does not fit after the setup: {failure}")
+    answer = sum(1 for event in events if event.kind == "split")
+    need = allocator.block_size(request)
+    down = _rounded_down(allocator, request)
+    _state_before(allocator)
+    down_splits = None
+    if down is not None:
+        start = allocator.position
+        try:
+            allocator.allocate(down, "X")
+            down_splits = sum(1 for e in allocator.events[start:] if e.kind == "split")
+        except OutOfMemory:
+            pass
+        allocator.seek(start)
+    prompt = (f"{_setup_text(setup)}\n\nNow `X = alloc {format_size(request)}` runs (policy "
+              f"`lowest`: {POLICY_RULES['lowest']}). How many times is a block split?")
+    params = {"setup": setup, "request": request, "block": need, "total": allocator.total,
+              "rounded_down_splits": down_splits}
+    return Question("split_count", prompt, params, answer)
+
+
+def generate_split_count(seed: random.Random | int | str, least: int = 1) -> Question:
+    """A request that causes at least ``least`` splits."""
+    rng = scenarios.rng_of(seed)
+
+    def make(rng: random.Random):
+        total, min_block = scenarios.memory(rng)
+        lines = scenarios.random_lines(rng, total, min_block, rng.randint(1, 5), free_share=0.2)
+        setup = scenarios.script([scenarios.header(total, min_block)] + lines)
+        allocator = scenarios.run(setup)
+        levels = (total // min_block).bit_length() - 1
+        block = min_block << rng.randint(0, max(0, levels - 2))
+        request = scenarios.request(rng, min_block, block, rng.random() < 0.15)
+        start = allocator.position
+        try:
+            allocator.allocate(request, "X")
+        except OutOfMemory:
+            return None
+        splits = sum(1 for e in allocator.events[start:] if e.kind == "split")
+        return (setup, request) if splits >= least else None
+
+    found = scenarios.search(rng, make, lambda: ("memory 1M min 64K\nA = alloc 100K\n", 40960))
+    return split_count(*found)
+
+
+def _judge_splits(question: Question, value: int) -> Feedback:
+    params, answer = question.params, question.answer
+    if value == answer:
+        return right()
+    if params["rounded_down_splits"] is not None and value == params["rounded_down_splits"]:
+        return wrong("Round the request up to its block size first: splitting stops at the "
+                     "block that holds the whole request.", "no-round-up")
+    from_top = (params["total"] // params["block"]).bit_length() - 1
+    if value == from_top:
+        return wrong("Splitting starts from the smallest free block that fits, not from the "
+                     "whole memory: blocks split earlier are reused.", "split-from-top")
+    if value == answer + 1:
+        return wrong("One too many: splitting stops as soon as a half is the block size the "
+                     "request needs.")
+    return wrong("Not that many: start at the smallest free block that fits and halve it until "
+                 "it is the rounded-up size of the request, counting each halving.")
+
+
+register(QuestionType(
+    kind="split_count", title="Splits caused by a request", form=COUNT_FORM, example="0",
+    parse=lambda question, value: answers.count(value), judge=_judge_splits,
+    generate=generate_split_count, setup_picture=True,
+))
+
+
+# -------------------------------------------------------------- will succeed
+def will_succeed(setup: str, request: int | str) -> Question:
+    """Does ``X = alloc request`` succeed after ``setup``, and if not, why?"""
+    request = scenarios.size_of(request)
+    allocator, _, failure = _after(setup, request)
+    need = allocator.block_size(request)
+    if failure is None:
+        _state_before(allocator)
+    stats = allocator.stats()  # a failure changes no block: this is the state before it
+    if failure is None:
+        answer = answers.SUCCEEDS
+    elif stats.free >= need:
+        answer = answers.EXTERNAL
+    else:
+        answer = answers.NOT_ENOUGH
+    prompt = (f"{_setup_text(setup)}\n\nNow `X = alloc {format_size(request)}` runs. Does it "
+              "succeed? If not, is it because of **external fragmentation** (enough memory is "
+              "free in total, but no free block is big enough) or because **not enough memory** "
+              "is free in total? Answer `\"succeeds\"`, `\"fails: external fragmentation\"` or "
+              "`\"fails: not enough memory\"`.")
+    params = {"setup": setup, "request": request, "block": need, "free": stats.free,
+              "largest_free": stats.largest_free}
+    return Question("will_succeed", prompt, params, answer)
+
+
+OUTCOMES = (answers.SUCCEEDS, answers.EXTERNAL, answers.NOT_ENOUGH)
+
+
+def generate_will_succeed(seed: random.Random | int | str, outcome: str | None = None
+                          ) -> Question:
+    """A request with the given outcome (one of ``OUTCOMES``, default chosen at random)."""
+    rng = scenarios.rng_of(seed)
+    outcome = rng.choice(OUTCOMES) if outcome is None else outcome
+    if outcome not in OUTCOMES:
+        raise InvalidRequest(f"outcome must be one of {', '.join(map(repr, OUTCOMES))}")
+
+    def make(rng: random.Random):
+        total, min_block = scenarios.memory(rng)
+        lines = scenarios.random_lines(rng, total, min_block, rng.randint(6, 12), free_share=0.3)
+        setup = scenarios.script([scenarios.header(total, min_block)] + lines)
+        stats = scenarios.run(setup).stats()
+        largest, free = stats.largest_free, stats.free
+        if outcome == answers.SUCCEEDS:
+            if not largest:
+                return None
+            block = largest >> rng.randint(0, 1) if largest > min_block else largest
+        elif outcome == answers.EXTERNAL:
+            block = max(largest * 2, min_block)
+            if not (largest < block <= free):
+                return None
+        else:
+            block = min_block
+            while block <= free:
+                block *= 2
+            if block > total:
+                return None
+        request = scenarios.request(rng, min_block, block, rng.random() < 0.15)
+        question = will_succeed(setup, request)
+        return question if question.answer == outcome else None
+
+    fallback = {
+        answers.SUCCEEDS: "memory 1M min 64K\nA = alloc 100K\n",
+        answers.EXTERNAL: "memory 1M min 64K\nA = alloc 200K\nB = alloc 200K\nC = alloc 200K\n"
+                          "D = alloc 200K\nfree A\nfree C\n",
+        answers.NOT_ENOUGH: "memory 1M min 64K\nA = alloc 500K\nB = alloc 300K\n",
+    }
+    request = {answers.SUCCEEDS: 40960, answers.EXTERNAL: 307200, answers.NOT_ENOUGH: 307200}
+    return scenarios.search(rng, make,
+                            lambda: will_succeed(fallback[outcome], request[outcome]))
+
+
+def _judge_outcome(question: Question, value: str) -> Feedback:
+    params, answer = question.params, question.answer
+    if value == answer:
+        return right()
+    if value == answers.FAILS:
+        if answer == answers.SUCCEEDS:
+            return wrong("Look again for a free block of at least the rounded-up size.")
+        return partial(0.5, "Say why too: is enough memory free in total, or not?")
+    if value == answers.INTERNAL:
+        return wrong("Internal fragmentation is waste inside allocated blocks; it never makes a "
+                     "request fail by itself. Look at how the free memory is laid out.",
+                     "internal-vs-external")
+    if value == answers.SUCCEEDS:
+        if params["largest_free"] >= params["request"]:
+            return wrong("A free block holds the raw request, but the request is first rounded "
+                         "up to a block size, and that is what must fit.", "no-round-up")
+        if params["free"] >= params["request"]:
+            return wrong("Free memory in total is not enough by itself: the request needs one "
+                         "free block big enough, and free memory is split into smaller blocks.",
+                         "ignores-fragmentation")
+        return wrong("Compare the rounded-up request with the free blocks, and with all the "
+                     "free memory together.")
+    if answer == answers.SUCCEEDS:
+        return wrong("Look again for a free block of at least the rounded-up size.")
+    if value == answers.EXTERNAL:
+        return wrong("Add up all the free memory and compare it with the rounded-up request.")
+    return wrong("Add up all the free memory: is it really too little? What stops the request "
+                 "is something else.")
+
+
+register(QuestionType(
+    kind="will_succeed", title="Will the request succeed?",
+    form=('one of "succeeds", "fails: external fragmentation" or "fails: not enough memory" '
+          '(True/False or "yes"/"no" say only whether it succeeds)'),
+    example='"fails: ..."', parse=lambda question, value: answers.outcome(value),
+    judge=_judge_outcome, generate=generate_will_succeed, setup_picture=True,
+))
+
+
+# ------------------------------------------------------------ policy landing
+def policy_landing(setup: str, request: int | str, policy: str) -> Question:
+    """At which address does ``X = alloc request`` land after ``setup`` under ``policy``?"""
+    request = scenarios.size_of(request)
+    if policy not in POLICY_RULES:
+        raise InvalidRequest(f"unknown policy {policy!r}: use {', '.join(POLICY_RULES)}")
+    allocator, events, failure = _after(setup, request, policy=policy)
+    if failure is not None:
+        raise InvalidRequest(f"the request does not fit after the setup: {failure}")
+    address = next(b.address for b in allocator.allocations() if b.name == "X")
+    need = allocator.block_size(request)
+    _state_before(allocator)
+    free = allocator.free_blocks()
+    others = {name: rule(free, need) for name, rule in
+              (("lowest", _lowest_rule), ("leftmost", _leftmost_rule)) if name != policy}
+    prompt = (f"This script has run with the policy **`{policy}`**: {POLICY_RULES[policy]} "
+              f"(the picture shows the state it leaves):\n\n```text\n{setup}```\n\nNow "
+              f"`X = alloc {format_size(request)}` runs under the same policy. At which "
+              "address does X land?")
+    params = {"setup": setup, "request": request, "policy": policy, "block": need,
+              "other_policies": others}
+    return Question("policy_landing", prompt, params, address)
+
+
+def generate_policy_landing(seed: random.Random | int | str, policy: str | None = None
+                            ) -> Question:
+    """A request whose address under ``policy`` (lifo or leftmost) differs from ``lowest``."""
+    rng = scenarios.rng_of(seed)
+    policy = rng.choice(("lifo", "leftmost")) if policy is None else policy
+
+    def make(rng: random.Random):
+        total, min_block = scenarios.memory(rng)
+        lines = scenarios.random_lines(rng, total, min_block, rng.randint(5, 10), policy=policy,
+                                       free_share=0.45)
+        setup = scenarios.script([scenarios.header(total, min_block, policy)] + lines)
+        allocator = scenarios.run(setup)
+        free = allocator.free_blocks()
+        if len(free) < 2:
+            return None
+        block = rng.choice([size for _, size in free])
+        request = scenarios.request(rng, min_block, block, rng.random() < 0.15)
+        need = allocator.block_size(request)
+        try:
+            placed = allocator.allocate(request, "X")
+        except OutOfMemory:
+            return None
+        return (setup, request) if placed.address != _lowest_rule(free, need) else None
+
+    fallback = ("memory 1M min 64K policy leftmost\nA = alloc 60K\nB = alloc 60K\n"
+                "C = alloc 120K\nfree A\n", 20480)
+    setup, request = scenarios.search(rng, make, lambda: fallback)
+    return policy_landing(setup, request, policy)
+
+
+def _judge_policy(question: Question, value: int | tuple[int, int]) -> Feedback:
+    params = question.params
+    if isinstance(value, tuple):
+        value, size = value
+        if size != params["block"] and value == question.answer:
+            return partial(0.5, "The address is right but that is not the size of X's block.")
+    if value == question.answer:
+        return right()
+    for name, address in params["other_policies"].items():
+        if value == address:
+            return wrong(f"That is where the `{name}` policy would put it; this allocator uses "
+                         f"`{params['policy']}`: {POLICY_RULES[params['policy']]}.",
+                         "wrong-policy")
+    return wrong(f"Not there. Under `{params['policy']}`: {POLICY_RULES[params['policy']]}.")
+
+
+register(QuestionType(
+    kind="policy_landing", title="Where a request lands under another policy",
+    form=ADDRESS_FORM, example='"6K"', parse=_parse_address, judge=_judge_policy,
+    generate=generate_policy_landing, setup_picture=True,
+))

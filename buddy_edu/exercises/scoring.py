@@ -1,0 +1,53 @@
+"""Partial credit for answers with several parts, with summaries that never
+say what the missing parts are."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..core import format_size
+
+
+def score_blocks(given: list[tuple[int, int]], expected: list[tuple[int, int]]
+                 ) -> tuple[float, str]:
+    """Share of the expected blocks listed, minus one share per wrong or repeated block.
+
+    Returns the score (clamped at 0) and a one-sentence summary that counts
+    the student's right and wrong blocks without naming the missing ones.
+    """
+    want = Counter(expected)
+    have = Counter(given)
+    hits = sum((have & want).values())
+    extras = sum((have - want).values())
+    missing = sum((want - have).values())
+    score = max(0.0, (hits - extras) / len(expected)) if expected else (0.0 if given else 1.0)
+    if given:
+        sentence = f"Of the {_blocks(len(given))} you listed, {hits} {_is(hits)} right"
+        if extras:
+            sentence += f" and {extras} {_is(extras)} not"
+    else:
+        sentence = "You listed no blocks"
+    if missing:
+        sentence += "; at least one block is missing"
+    return score, sentence
+
+
+def score_counts(given: list[int], expected: list[int]) -> tuple[float, list[int]]:
+    """Share of orders whose count is right (a list of the wrong order numbers too)."""
+    wrong = [index for index in range(max(len(given), len(expected)))
+             if index >= len(given) or index >= len(expected) or given[index] != expected[index]]
+    right = len(expected) - sum(1 for index in wrong if index < len(expected))
+    return max(0.0, right / len(expected)), wrong
+
+
+def block_text(block: tuple[int, int] | list[int]) -> str:
+    """``(0, 64K)`` for a block."""
+    return f"({format_size(block[0])}, {format_size(block[1])})"
+
+
+def _blocks(number: int) -> str:
+    return "1 block" if number == 1 else f"{number} blocks"
+
+
+def _is(number: int) -> str:
+    return "is" if number == 1 else "are"

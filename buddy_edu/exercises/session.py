@@ -1,0 +1,226 @@
+"""The student's side of an assignment in a notebook: ``start``, ``show``, ``check``.
+
+Under ``BUDDY_EDU_GRADING=1`` (set by the batch grader) nothing is displayed
+and nothing beyond the core is imported: ``start`` and ``check`` just compute.
+Pictures come from ``buddy_edu.render``, imported the first time a question
+is shown; a question shows the state *before* the operation it asks about, so
+the picture never gives the answer away.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+from dataclasses import dataclass
+
+from ..core import InvalidRequest
+from ..core.script import run_script
+from .assignments import PLACEHOLDER_ID, check_student, get_assignment, variant
+from .feedback import Feedback
+from .question import Question, kind_spec
+
+GRADING_ENV = "BUDDY_EDU_GRADING"
+
+
+def grading() -> bool:
+    """Whether the code runs under the batch grader (``BUDDY_EDU_GRADING=1``)."""
+    return os.environ.get(GRADING_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a summary: a question's points and the feedback on its answer."""
+
+    id: str
+    title: str
+    points: int
+    feedback: Feedback
+
+    @property
+    def earned(self) -> float:
+        """Points earned: the feedback's share of the question's points."""
+        return round(self.feedback.score * self.points, 2)
+
+
+@dataclass(frozen=True, repr=False)
+class Summary:
+    """Scores of every answer of one variant; shows itself as a table in a notebook."""
+
+    assignment: str
+    student: str
+    rows: tuple[Row, ...]
+
+    @property
+    def score(self) -> float:
+        """Points earned in total."""
+        return round(sum(row.earned for row in self.rows), 2)
+
+    @property
+    def max_score(self) -> int:
+        """Points available in total."""
+        return sum(row.points for row in self.rows)
+
+    def __repr__(self) -> str:
+        lines = [f"{self.assignment} for {self.student}: {_points(self.score)} / "
+                 f"{self.max_score} points"]
+        for row in self.rows:
+            lines.append(f"  {row.id:>4} {row.feedback.mark} {_points(row.earned)}/{row.points}"
+                         f"  {row.feedback.message}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        body = "".join(
+            f"<tr><td>{row.id}</td><td>{html.escape(row.title)}</td>"
+            f"<td style='text-align:center'>{row.feedback.mark}</td>"
+            f"<td style='text-align:right'>{_points(row.earned)} / {row.points}</td>"
+            f"<td style='text-align:left'>{html.escape(row.feedback.message)}</td></tr>"
+            for row in self.rows
+        )
+        return (
+            f"<table class='buddy-edu-summary'><caption>{html.escape(self.assignment)} for "
+            f"{html.escape(self.student)}</caption><thead><tr><th>question</th><th>topic</th>"
+            "<th>mark</th><th>points</th><th style='text-align:left'>feedback</th></tr></thead>"
+            f"<tbody>{body}</tbody><tfoot><tr><th colspan='3'>total</th>"
+            f"<th style='text-align:right'>{_points(self.score)} / {self.max_score}</th>"
+            "<th></th></tr></tfoot></table>"
+        )
+
+    def to_dict(self) -> dict:
+        """Plain data: totals and per-question score, points and message."""
+        return {"assignment": self.assignment, "student": self.student, "score": self.score,
+                "max_score": self.max_score,
+                "questions": {row.id: {"earned": row.earned, "points": row.points,
+                                       **row.feedback.to_dict()} for row in self.rows}}
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+class Exercise:
+    """One student's variant of an assignment, as used from a notebook."""
+
+    def __init__(self, assignment: str, student: str, questions: list[Question]) -> None:
+        self.assignment = assignment
+        self.student = student
+        self._questions = {question.id: question for question in questions}
+
+    def __repr__(self) -> str:
+        points = sum(q.points for q in self._questions.values())
+        return (f"Exercise({self.assignment!r}, student={self.student!r}): "
+                f"{len(self._questions)} questions, {points} points")
+
+    @property
+    def questions(self) -> list[Question]:
+        """The questions of this variant, q1 first."""
+        return list(self._questions.values())
+
+    @property
+    def ids(self) -> list[str]:
+        """``["q1", "q2", ...]``."""
+        return list(self._questions)
+
+    def question(self, qid: str) -> Question:
+        """The question with id ``qid``; InvalidRequest naming the ids there are otherwise."""
+        if isinstance(qid, str) and qid in self._questions:
+            return self._questions[qid]
+        raise InvalidRequest(
+            f"there is no question {qid!r} in {self.assignment!r}: the questions are "
+            f"{', '.join(self._questions)}"
+        )
+
+    def show(self, qid: str | None = None) -> None:
+        """Display a question (all of them without ``qid``): prompt and a picture of the state
+        before the operation it asks about.  Under the grader this does nothing."""
+        questions = [self.question(qid)] if qid is not None else self.questions
+        if grading():
+            return
+        for question in questions:
+            _display_question(question)
+
+    def stepper(self, qid: str):
+        """A Stepper over the question's setup script, to step through it (not the answer)."""
+        question = self.question(qid)
+        if "setup" not in question.params:
+            raise InvalidRequest(f"{qid} has no script to step through")
+        from ..widget import Stepper
+
+        return Stepper(_setup_allocator(question))
+
+    def check(self, qid: str, value: object) -> Feedback:
+        """Check an answer; the returned Feedback shows itself as one line in a notebook."""
+        return self.question(qid).check(value)
+
+    def check_all(self, namespace: dict | None = None) -> Summary:
+        """Check q1..qN, read from ``namespace`` (default: the caller's global variables)."""
+        if namespace is None:
+            namespace = sys._getframe(1).f_globals
+        if not isinstance(namespace, dict):
+            raise InvalidRequest("namespace must be a dict of variables, such as globals()")
+        rows = []
+        for question in self.questions:
+            if question.id in namespace:
+                feedback = question.check(namespace[question.id])
+            else:
+                feedback = Feedback(0.0, f"No answer yet: assign your answer to {question.id}.")
+            rows.append(Row(question.id, question.title, question.points, feedback))
+        return Summary(self.assignment, self.student, tuple(rows))
+
+
+def start(assignment: str, student: str) -> Exercise:
+    """Begin ``student``'s variant of ``assignment`` in a notebook.
+
+    The placeholder id of the student notebooks (``"your-id"``) is refused
+    outside the grader, so nobody works through somebody else's numbers by
+    mistake; under the grader the notebook's id does not matter, since the
+    grader identifies the student by the submitted file.
+    """
+    spec = get_assignment(assignment)
+    if student == PLACEHOLDER_ID and not grading():
+        raise InvalidRequest(
+            f'replace "{PLACEHOLDER_ID}" with your own student id, e.g. '
+            f'buddy_edu.exercises.start("{spec.name}", student="jdoe"): your questions are '
+            "made for your id"
+        )
+    check_student(student)
+    return Exercise(spec.name, student, variant(spec.name, student))
+
+
+# ------------------------------------------------------------------ display
+def _setup_allocator(question: Question):
+    return run_script(question.params["setup"], policy=question.params.get("policy"))
+
+
+def _display_question(question: Question) -> None:
+    try:
+        from IPython.display import HTML, Markdown, display
+    except ImportError:  # plain Python: text is all there is
+        print(_heading(question))
+        print(question.prompt)
+        return
+    display(Markdown(f"{_heading(question)}\n\n{question.prompt}"))
+    if kind_spec(question.kind).setup_picture and "setup" in question.params:
+        display(HTML(_picture(question)))
+    display(Markdown(f"*Answer form:* {question.form}."))
+
+
+def _heading(question: Question) -> str:
+    unit = "point" if question.points == 1 else "points"
+    return f"#### {question.id} · {question.title} ({question.points} {unit})"
+
+
+def _picture(question: Question) -> str:
+    """The tree and memory strip after the setup, or the text tree if pictures cannot be made."""
+    allocator = _setup_allocator(question)
+    try:
+        from .. import render
+
+        return (f"<div class='buddy-edu-question-picture'>{render.to_svg(allocator)}"
+                f"<div>{render.memory_strip_svg(allocator)}</div></div>")
+    except Exception as error:  # the picture is a help, never a reason for show() to fail
+        from ..core.tree import format_tree
+
+        return (f"<pre>{html.escape(format_tree(allocator))}</pre>"
+                f"<p><small>(text view: pictures unavailable: {html.escape(str(error))})"
+                "</small></p>")
