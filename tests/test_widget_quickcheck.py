@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import pytest
 
 from buddy_edu import BuddyAllocator, InvalidRequest, parse_size
@@ -87,33 +88,46 @@ def test_unreadable_answer_shows_the_question_s_reason_and_is_not_marked():
     assert "64K" in check.feedback.value  # parse_size's message names the accepted forms
 
 
-def test_prompt_and_feedback_are_escaped():
+def prompt_markdown(check: QuickCheck) -> str:
+    (output,) = check.prompt.outputs
+    return output["data"]["text/markdown"]
+
+
+def test_prompt_is_shown_as_markdown_and_feedback_markup_is_escaped():
     class Shouty:
-        prompt = "Is 2 < 3?"
+        prompt = "Is **2 < 3**?\n\n```text\nmemory 1M\n```"
 
         def check(self, value):
-            return Marked(0, "<b>no</b>")
+            return Marked(0, "<b>no</b>, **really**")
 
     check = QuickCheck(Shouty())
+    assert prompt_markdown(check) == "**Quick check.** " + Shouty.prompt
     check.check("x")
-    assert "2 &lt; 3" in check.prompt.value
-    assert "&lt;b&gt;no" in check.feedback.value
+    assert "&lt;b&gt;no&lt;/b&gt;" in check.feedback.value
+    assert "<b>really</b>" in check.feedback.value
 
 
-def test_inline_markdown_of_prompts_is_rendered_after_escaping():
-    class MarkedUp:
-        prompt = "A **1M** memory: what is the *order* of `alloc 34K`? <script>"
+def test_a_question_with_a_setup_script_shows_its_memory_map():
+    class AfterSetup(BlockSizeQuestion):
+        params = {"setup": "memory 1M min 64K\nA = alloc 34K\n", "policy": None}
 
-        def check(self, value):
-            return Marked(1, "**Yes.**")
+    check = QuickCheck(AfterSetup("34K"))
+    pictures = [child for child in check.children if isinstance(child, widgets.HTML)
+                and "<svg" in child.value]
+    assert len(pictures) == 1
+    assert ">A<" in pictures[0].value  # the allocated block is labelled in the map
+    assert not any("<svg" in getattr(child, "value", "")
+                   for child in QuickCheck(AfterSetup("34K"), picture=None).children)
 
-    check = QuickCheck(MarkedUp())
-    assert "<b>1M</b>" in check.prompt.value
-    assert "<i>order</i>" in check.prompt.value
-    assert "<code>alloc 34K</code>" in check.prompt.value
-    assert "&lt;script&gt;" in check.prompt.value and "<script>" not in check.prompt.value
-    check.check("yes")
-    assert "<b>Yes.</b>" in check.feedback.value
+
+def test_a_given_picture_and_the_answer_form_are_shown():
+    class WithForm(BlockSizeQuestion):
+        form = "a size like `64K`"
+
+    check = QuickCheck(WithForm("34K"), picture="<svg id='given'></svg>")
+    texts = [getattr(child, "value", "") for child in check.children]
+    assert "<svg id='given'></svg>" in texts
+    assert any("Answer form: a size like <code>64K</code>" in text for text in texts)
 
 
 def test_an_object_without_prompt_or_check_is_refused_with_the_fix():
@@ -121,3 +135,19 @@ def test_an_object_without_prompt_or_check_is_refused_with_the_fix():
         QuickCheck(object())
     with pytest.raises(TypeError, match="prompt"):
         QuickCheck(InvalidRequest("not a question"))
+
+
+def test_works_with_the_exercises_questions_the_lessons_use():
+    from buddy_edu.exercises import block_size, merge_count
+
+    check = QuickCheck(block_size("34K", "1M", "64K"))
+    assert check.check("64K").score == 1.0
+    assert "Right" in check.feedback.value
+    wrong = check.check("34K")
+    assert wrong.score == 0.0
+    assert "Not yet" in check.feedback.value and wrong.message in check.feedback.value
+
+    setup = "memory 1M min 64K\nA = alloc 34K\nB = alloc 34K\nfree B\n"
+    merges = QuickCheck(merge_count(setup, "A"))
+    assert any("<svg" in getattr(child, "value", "") for child in merges.children)
+    assert merges.check("4").score == 1.0  # 64K -> 128K -> 256K -> 512K -> 1M

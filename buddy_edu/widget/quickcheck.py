@@ -5,10 +5,13 @@ A lesson builds the question with the exercises' builders and wraps it::
     from buddy_edu.exercises import block_size
     QuickCheck(block_size(34 * 1024, 1024**2, 64 * 1024))
 
-The widget needs only what every question offers: a ``prompt`` and a
-``check(value)`` returning something with ``score`` and ``message``.  It does
-not import the exercises layer, so the two can change independently, and any
-object of that shape (a lesson's own small question too) works.
+The widget needs only what every question offers: a ``prompt`` (Markdown)
+and a ``check(value)`` returning something with ``score`` and ``message``.
+It does not import the exercises layer, so the two can change independently,
+and any object of that shape works.  Two optional attributes are used when
+present: ``form`` (how an answer is written, shown under the box) and
+``params["setup"]`` (a scenario script, drawn as a memory map because such
+prompts refer to "the picture").
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from html import escape
 from typing import Any, Protocol
 
 import ipywidgets as widgets
+from IPython.display import Markdown
 
-__all__ = ["CheckableQuestion", "QuickCheck", "inline_markdown"]
+__all__ = ["AUTO", "CheckableQuestion", "QuickCheck", "inline_markdown"]
+
+AUTO = "auto"  # picture=AUTO: draw the question's setup script, if it has one
 
 # JupyterLab's theme colours, with fallbacks for Voila and classic pages.
 _COLOURS = {
@@ -28,7 +34,7 @@ _COLOURS = {
     "wrong": "var(--jp-error-color1, #cf222e)",
     "note": "var(--jp-ui-font-color2, #57606a)",
 }
-
+_HEADS = {"right": "✓ Right.", "partly": "◐ Partly right.", "wrong": "✗ Not yet.", "note": ""}
 
 _INLINE = (
     (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
@@ -38,11 +44,11 @@ _INLINE = (
 
 
 def inline_markdown(text: str) -> str:
-    """Escape ``text`` as HTML, then honour the inline Markdown prompts use.
+    """Escape ``text`` as HTML, then honour the inline Markdown of one-line messages.
 
-    Questions write prompts in Markdown (``**1M**``, ``*order*``, `` `code` ``);
-    an HTML widget would show the asterisks, so the few inline forms are
-    converted after escaping, which keeps any other markup inert.
+    Feedback messages and answer forms use ``**bold**``, ``*italic*`` and
+    `` `code` ``; they are converted after escaping, so any other markup in a
+    message stays inert text.
     """
     html = escape(text)
     for pattern, replacement in _INLINE:
@@ -61,15 +67,19 @@ class CheckableQuestion(Protocol):
 
 
 class QuickCheck(widgets.VBox):
-    """A prompt, a text box, a "Check" button and one line of feedback.
+    """A prompt, an optional picture, a text box, a "Check" button and one line of feedback.
 
-    Nothing is recorded or graded: a student may try as often as they like.
-    Pressing Enter in the box checks too.  ``result`` holds the last feedback
-    object the question returned (None before the first readable answer) and
-    ``attempts`` counts the answers the question marked.
+    Nothing is recorded or graded: a student may try as often as they like,
+    and pressing Enter in the box checks too.  ``picture`` is an HTML/SVG
+    string or a widget to show under the prompt, None for none, or ``AUTO``
+    (the default) to draw the memory map of the question's setup script when
+    it has one.  ``result`` holds the last feedback the question returned
+    (None before the first readable answer) and ``attempts`` counts the
+    different answers the question marked.
     """
 
-    def __init__(self, question: CheckableQuestion, placeholder: str = "e.g. 64K") -> None:
+    def __init__(self, question: CheckableQuestion, picture: Any = AUTO,
+                 placeholder: str = "your answer") -> None:
         prompt = getattr(question, "prompt", None)
         if not isinstance(prompt, str) or not callable(getattr(question, "check", None)):
             raise TypeError(
@@ -80,35 +90,44 @@ class QuickCheck(widgets.VBox):
         self.result: Any = None
         self.attempts = 0
         self._last: str | None = None
-        self.prompt = widgets.HTML(
-            f"<b>Quick check.</b> {inline_markdown(prompt)}",
-            layout=widgets.Layout(margin="0 0 4px 0"),
-        )
+        self.prompt = widgets.Output()
+        self.prompt.append_display_data(Markdown(f"**Quick check.** {prompt}"))
+        children: list[widgets.Widget] = [self.prompt]
+        shown = _setup_picture(question) if picture is AUTO else picture
+        if shown is not None:
+            children.append(shown if isinstance(shown, widgets.Widget)
+                            else widgets.HTML(str(shown), layout=widgets.Layout(overflow="auto")))
         self.answer = widgets.Text(
             placeholder=placeholder, description="Answer:", continuous_update=False,
             tooltip="Type your answer, then press Enter or Check",
-            layout=widgets.Layout(width="280px"),
+            layout=widgets.Layout(width="420px"),
         )
         self.button = widgets.Button(
             description="Check", tooltip="Check your answer (ungraded, try as often as you like)",
             button_style="primary", layout=widgets.Layout(width="auto"),
         )
+        children.append(widgets.HBox([self.answer, self.button]))
+        form = getattr(question, "form", None)
+        if isinstance(form, str) and form:
+            children.append(widgets.HTML(
+                f'<small style="color: {_COLOURS["note"]}">Answer form: '
+                f"{inline_markdown(form)}</small>"))
         self.feedback = widgets.HTML("")
+        children.append(self.feedback)
         self.button.on_click(lambda _button: self.check())
         self.answer.observe(self._on_submit, names="value")
-        super().__init__(
-            [self.prompt, widgets.HBox([self.answer, self.button]), self.feedback],
-            layout=widgets.Layout(
-                border="1px solid var(--jp-border-color2, #d0d7de)", padding="8px",
-                margin="8px 0", max_width="760px",
-            ),
-        )
+        super().__init__(children, layout=widgets.Layout(
+            border="1px solid var(--jp-border-color2, #d0d7de)", padding="4px 10px 8px 10px",
+            margin="8px 0", max_width="900px",
+        ))
+        self.add_class("buddy-quickcheck")
 
     def check(self, value: str | None = None) -> Any:
         """Mark ``value`` (default: the text box) and show the feedback; returns it.
 
-        An empty answer or one the question cannot read gets a hint instead of
-        a mark, returns None and does not count as an attempt.
+        An empty answer, or one the question refuses with ``ValueError`` or
+        ``TypeError``, gets a hint instead of a mark, returns None and does
+        not count as an attempt.
         """
         answer = str(self.answer.value if value is None else value).strip()
         if not answer:
@@ -123,22 +142,29 @@ class QuickCheck(widgets.VBox):
             self.attempts += 1  # pressing Enter and then Check marks one answer once
         self.result, self._last = result, answer
         score = float(getattr(result, "score", 0))
-        message = str(getattr(result, "message", ""))
-        if score >= 1:
-            self._show("right", message, "✓ Right.")
-        elif score > 0:
-            self._show("partly", message, "◐ Partly right.")
-        else:
-            self._show("wrong", message, "✗ Not yet.")
+        tone = "right" if score >= 1 else "partly" if score > 0 else "wrong"
+        self._show(tone, str(getattr(result, "message", "")))
         return result
 
     def _on_submit(self, change: dict) -> None:
         if change["new"].strip():
             self.check()
 
-    def _show(self, tone: str, message: str, head: str = "") -> None:
-        lead = f"<b>{escape(head)}</b> " if head else ""
+    def _show(self, tone: str, message: str) -> None:
+        head = f"<b>{escape(_HEADS[tone])}</b> " if _HEADS[tone] else ""
         self.feedback.value = (
             f'<div role="status" class="buddy-quickcheck-{tone}" '
-            f'style="color: {_COLOURS[tone]}">{lead}{inline_markdown(message)}</div>'
+            f'style="color: {_COLOURS[tone]}">{head}{inline_markdown(message)}</div>'
         )
+
+
+def _setup_picture(question: Any) -> str | None:
+    """The memory map after the question's setup script, if it has one (else None)."""
+    params = getattr(question, "params", None)
+    setup = params.get("setup") if isinstance(params, dict) else None
+    if not isinstance(setup, str):
+        return None
+    from ..core.script import run_script
+    from ..render import memory_strip_svg
+
+    return memory_strip_svg(run_script(setup, policy=params.get("policy")))
