@@ -139,8 +139,9 @@ def _judge_landing(question: Question, value: int | tuple[int, int]) -> Feedback
     free = {address: size for address, size in params["free_before"]}
     if value == params["rounded_down_address"] or (
             value in free and params["request"] <= free[value] < params["block"]):
-        return wrong("The request is first rounded up to a block size; a block that only holds "
-                     "the raw request is too small.", "no-round-up")
+        return wrong("Round the request UP to a block size that holds all of it; a block "
+                     "smaller than that is too small, even if the request almost fits.",
+                     "no-round-up")
     if value in free and free[value] < params["block"]:
         return wrong("The free block at that address is too small for the request.")
     if params["splits"]:
@@ -329,22 +330,25 @@ def _judge_outcome(question: Question, value: str) -> Feedback:
         return wrong("Internal fragmentation is waste inside allocated blocks; it never makes a "
                      "request fail by itself. Look at how the free memory is laid out.",
                      "internal-vs-external")
+    unrounded_fits = params["free"] >= params["request"]
     if value == answers.SUCCEEDS:
-        if params["largest_free"] >= params["request"]:
-            return wrong("A free block holds the raw request, but the request is first rounded "
-                         "up to a block size, and that is what must fit.", "no-round-up")
-        if params["free"] >= params["request"]:
-            return wrong("Free memory in total is not enough by itself: the request needs one "
-                         "free block big enough, and free memory is split into smaller blocks.",
+        if answer == answers.EXTERNAL:
+            return wrong("The total of all free memory does not decide it: the request needs "
+                         "ONE free block of at least its rounded-up size.",
                          "ignores-fragmentation")
+        if unrounded_fits:
+            return wrong("The request is first rounded up to a block size, and it is that "
+                         "rounded size which must fit.", "no-round-up")
         return wrong("Compare the rounded-up request with the free blocks, and with all the "
                      "free memory together.")
     if answer == answers.SUCCEEDS:
         return wrong("Look again for a free block of at least the rounded-up size.")
     if value == answers.EXTERNAL:
+        if unrounded_fits:
+            return wrong("Round the request up to its block size before comparing it with the "
+                         "free memory in total.", "no-round-up")
         return wrong("Add up all the free memory and compare it with the rounded-up request.")
-    return wrong("Add up all the free memory: is it really too little? What stops the request "
-                 "is something else.")
+    return wrong("Add up all the free memory and compare it with the rounded-up request.")
 
 
 register(QuestionType(
@@ -393,9 +397,12 @@ def generate_policy_landing(seed: random.Random | int | str, policy: str | None 
         setup = scenarios.script([scenarios.header(total, min_block, policy)] + lines)
         allocator = scenarios.run(setup)
         free = allocator.free_blocks()
-        if len(free) < 2:
+        sizes = [size for _, size in free]
+        if policy == "lifo":  # lifo differs only where one size has several free blocks
+            sizes = [size for size in sizes if sizes.count(size) >= 2]
+        if len(free) < 2 or not sizes:
             return None
-        block = rng.choice([size for _, size in free])
+        block = rng.choice(sizes)
         request = scenarios.request(rng, min_block, block, rng.random() < 0.15)
         need = allocator.block_size(request)
         try:
@@ -404,9 +411,15 @@ def generate_policy_landing(seed: random.Random | int | str, policy: str | None 
             return None
         return (setup, request) if placed.address != _lowest_rule(free, need) else None
 
-    fallback = ("memory 1M min 64K policy leftmost\nA = alloc 60K\nB = alloc 60K\n"
-                "C = alloc 120K\nfree A\n", 20480)
-    setup, request = scenarios.search(rng, make, lambda: fallback)
+    fallback = {
+        "lifo": ("memory 1M min 64K policy lifo\nA = alloc 60K\nB = alloc 60K\n"
+                 "C = alloc 60K\nD = alloc 60K\nfree A\nfree C\n", 61440),
+        "leftmost": ("memory 1M min 64K policy leftmost\nA = alloc 200K\nB = alloc 60K\n"
+                     "free A\n", 51200),
+    }
+    if policy not in fallback:
+        raise InvalidRequest(f"policy must be lifo or leftmost, got {policy!r}")
+    setup, request = scenarios.search(rng, make, lambda: fallback[policy])
     return policy_landing(setup, request, policy)
 
 

@@ -137,7 +137,7 @@ class Exercise:
         if grading():
             return
         for question in questions:
-            _display_question(question)
+            _display_question(question, heading=qid is None)
 
     def stepper(self, qid: str):
         """A Stepper over the question's setup script, to step through it (not the answer)."""
@@ -192,17 +192,18 @@ def _setup_allocator(question: Question):
     return run_script(question.params["setup"], policy=question.params.get("policy"))
 
 
-def _display_question(question: Question) -> None:
+def _display_question(question: Question, heading: bool) -> None:
+    head = f"{_heading(question)}\n\n" if heading else ""
     try:
         from IPython.display import HTML, Markdown, display
     except ImportError:  # plain Python: text is all there is
-        print(_heading(question))
-        print(question.prompt)
+        print(f"{head}{question.prompt}")
         return
-    display(Markdown(f"{_heading(question)}\n\n{question.prompt}"))
+    display(Markdown(f"{head}{question.prompt}"))
     if kind_spec(question.kind).setup_picture and "setup" in question.params:
         display(HTML(_picture(question)))
-    display(Markdown(f"*Answer form:* {question.form}."))
+    if heading:
+        display(Markdown(f"*Answer with* {question.form}."))
 
 
 def _heading(question: Question) -> str:

@@ -81,6 +81,8 @@ def _scenario(rng: random.Random, frees: bool, want_merges: int) -> tuple[str, s
                 return None
             setup, ops = _split(rng, lines, total, min_block, rng.randint(2, 3))
             allocator, _ = _run(setup, ops)
+            if frees and (len(allocator.free_blocks()) < 2 or not allocator.allocations()):
+                return None  # "everything is free" teaches little
             span = allocator.operation_span(allocator.operation_count() - 1)
             merges = sum(1 for i in span if allocator.event_at(i).kind == "merge")
             return (setup, ops) if merges >= need else None
