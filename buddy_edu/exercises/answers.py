@@ -35,6 +35,11 @@ def type_name(value: object) -> str:
     return _TYPE_NAME.__get__(cls, type)
 
 
+def _a(noun: str) -> str:
+    """``"an int"``, ``"a dict"``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def plain(value: object) -> object:
     """A copy of ``value`` made of plain built-in data (tuples become lists).
 
@@ -56,7 +61,7 @@ def plain(value: object) -> object:
             return item
         if kind not in _CONTAINERS:
             raise FormError(
-                f"a {type_name(item)} object is not an answer: use plain numbers, "
+                f"{_a(type_name(item))} object is not an answer: use plain numbers, "
                 "strings, lists or tuples"
             )
         if depth >= MAX_DEPTH:
@@ -65,7 +70,7 @@ def plain(value: object) -> object:
             copy = {}
             for key, inner in dict.items(item):
                 if id(type(key)) not in _SCALARS:
-                    raise FormError(f"a {type_name(key)} cannot be a key in an answer")
+                    raise FormError(f"{_a(type_name(key))} cannot be a key in an answer")
                 copy[key] = walk(inner, depth + 1)
             return copy
         return [walk(inner, depth + 1) for inner in item]  # exact list or tuple
@@ -101,7 +106,7 @@ def quantity(value: object) -> int:
             return parse_size(text)
         except InvalidRequest:
             raise FormError(f"{value!r} is not a size or address") from None
-    raise FormError(f"a {type_name(value)} is not a number")
+    raise FormError(f"{_a(type_name(value))} is not a number")
 
 
 def count(value: object) -> int:
@@ -116,7 +121,7 @@ def count(value: object) -> int:
             raise FormError(f"{value!r} is not a whole number")
         number = int(match.group(1))
     else:
-        raise FormError(f"a {type_name(value)} is not a whole number")
+        raise FormError(f"{_a(type_name(value))} is not a whole number")
     if number < 0:
         raise FormError(f"{number} is negative: a count is 0 or more")
     return number
@@ -165,7 +170,7 @@ def block(value: object) -> tuple[int, int]:
         if match:
             return _checked(quantity(match.group(1)), quantity(match.group(2)))
         raise FormError(f"{value!r} is not a block")
-    raise FormError(f"a {type_name(value)} is not a block")
+    raise FormError(f"{_a(type_name(value))} is not a block")
 
 
 def _span(start: int, end: int) -> tuple[int, int]:
@@ -183,6 +188,13 @@ def _checked(address: int, size: int) -> tuple[int, int]:
     return address, size
 
 
+def _scalar(part: object) -> bool:
+    """A number or a size-like string, not a block spelled as text."""
+    if type(part) in (int, float):
+        return True
+    return type(part) is str and not any(mark in part for mark in "-([,.")
+
+
 _GROUP = re.compile(r"[\[(][^\[\]()]*[\])]")
 
 
@@ -194,12 +206,8 @@ def blocks(value: object) -> list[tuple[int, int]]:
     blocks, and text such as ``"0-64K, 128K-256K"`` or ``"(0, 64K) (128K, 128K)"``.
     """
     if type(value) is list:
-        if len(value) == 2 and all(type(part) in (int, float) for part in value):
-            return [block(value)]
-        if len(value) == 2 and all(type(part) is str for part in value) and not any(
-            "-" in part or "(" in part or "[" in part or "," in part for part in value
-        ):
-            return [block(value)]
+        if len(value) == 2 and all(_scalar(part) for part in value):
+            return [block(value)]  # one block on its own: (address, size)
         return [block(item) for item in value]
     if type(value) is dict:
         if any(set(value) == set(keys) for keys in _KEYS) or set(value) == {"start", "end"}:
@@ -216,7 +224,7 @@ def blocks(value: object) -> list[tuple[int, int]]:
                 raise FormError(f"could not read {leftover!r} as part of a list of blocks")
             return [block(group) for group in groups]
         return [block(part) for part in re.split(r"[;,\s]+", text) if part]
-    raise FormError(f"a {type_name(value)} is not a list of blocks")
+    raise FormError(f"{_a(type_name(value))} is not a list of blocks")
 
 
 # ------------------------------------------------------------ per-order counts
@@ -244,7 +252,7 @@ def counts(value: object, orders: int, min_block: int) -> list[int]:
             index = _order_key(key, orders, min_block)
             result[index] = count(number)
         return result
-    raise FormError(f"a {type_name(value)} is not a list of counts")
+    raise FormError(f"{_a(type_name(value))} is not a list of counts")
 
 
 def _order_key(key: object, orders: int, min_block: int) -> int:
@@ -303,7 +311,7 @@ def outcome(value: object) -> str:
         if any(re.search(rf"\b{re.escape(word)}", text) for word in _NO):
             return FAILS
         raise FormError(f"could not tell whether {value!r} means success or failure")
-    raise FormError(f"a {type_name(value)} is not an outcome")
+    raise FormError(f"{_a(type_name(value))} is not an outcome")
 
 
 def _reason(text: str) -> str | None:

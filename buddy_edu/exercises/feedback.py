@@ -71,5 +71,5 @@ def wrong(message: str, misconception: str | None = None) -> Feedback:
 
 
 def partial(score: float, message: str, misconception: str | None = None) -> Feedback:
-    """Some of the marks: ``score`` is clamped into 0..1 and rounded to 3 places."""
-    return Feedback(round(min(1.0, max(0.0, score)), 3), message, misconception)
+    """Some of the marks: ``score`` is clamped into 0..1."""
+    return Feedback(min(1.0, max(0.0, float(score))), message, misconception)

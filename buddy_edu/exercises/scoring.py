@@ -22,7 +22,8 @@ def score_blocks(given: list[tuple[int, int]], expected: list[tuple[int, int]]
     missing = sum((want - have).values())
     score = max(0.0, (hits - extras) / len(expected)) if expected else (0.0 if given else 1.0)
     if given:
-        sentence = f"Of the {_blocks(len(given))} you listed, {hits} {_is(hits)} right"
+        right = f"{hits} {_is(hits)}" if hits else "none is"
+        sentence = f"Of the {_blocks(len(given))} you listed, {right} right"
         if extras:
             sentence += f" and {extras} {_is(extras)} not"
     else:
