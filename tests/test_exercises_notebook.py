@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from buddy_edu import InvalidRequest
+from buddy_edu import InvalidRequest, run_script
 from buddy_edu.exercises import ASSIGNMENTS, Feedback, answer_key, start, variant
 from buddy_edu.exercises.session import GRADING_ENV, Summary, _picture
 from buddy_edu.exercises.student_notebooks import build
@@ -147,6 +147,19 @@ def test_question_pictures_show_the_state_before_the_asked_operation(interactive
             assert "<svg" in picture
             # the freed block is still allocated in the picture: the merge is not shown
             assert f"Allocated to {question.params['name']}" in picture
+
+
+def test_a_stepper_walks_through_the_setup_only(interactive):
+    ex = start("coalescing", student="erin")
+    question = next(q for q in ex.questions if q.kind == "merge_count")
+    stepper = ex.stepper(question.id)
+    setup = run_script(question.params["setup"])
+    assert stepper.position == setup.event_count()
+    assert stepper.allocator.events == setup.events
+    assert question.params["name"] in {b.name for b in stepper.allocator.allocations()}
+    without_script = next(q for q in ex.questions if q.kind == "buddy_address")
+    with pytest.raises(InvalidRequest, match="no script"):
+        ex.stepper(without_script.id)
 
 
 # ------------------------------------------------------------- the notebooks

@@ -140,13 +140,17 @@ class Exercise:
             _display_question(question, heading=qid is None)
 
     def stepper(self, qid: str):
-        """A Stepper over the question's setup script, to step through it (not the answer)."""
+        """A Stepper over the question's setup script, at its end: the state the question
+        starts from, with every step that led there (the asked operation is not in it)."""
         question = self.question(qid)
         if "setup" not in question.params:
             raise InvalidRequest(f"{qid} has no script to step through")
         from ..widget import Stepper
 
-        return Stepper(_setup_allocator(question))
+        allocator = _setup_allocator(question)
+        stepper = Stepper(allocator)
+        stepper.position = allocator.event_count()
+        return stepper
 
     def check(self, qid: str, value: object) -> Feedback:
         """Check an answer; the returned Feedback shows itself as one line in a notebook."""
@@ -202,6 +206,8 @@ def _display_question(question: Question, heading: bool) -> None:
     display(Markdown(f"{head}{question.prompt}"))
     if kind_spec(question.kind).setup_picture and "setup" in question.params:
         display(HTML(_picture(question)))
+        display(Markdown(f'*To step through the script that led here, run* '
+                         f'`ex.stepper("{question.id}")`.'))
     if heading:
         display(Markdown(f"*Answer with* {question.form}."))
 
