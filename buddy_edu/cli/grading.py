@@ -1,0 +1,129 @@
+"""``buddy-edu exercises list|key`` and ``buddy-edu grade``: the instructor's commands.
+
+Registered by :func:`buddy_edu.cli.build_parser`.  Handlers print what went
+wrong and return 2 for bad input (the CLI's ``main`` does the same for
+InvalidRequest); they never show a traceback for a mistake in the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    """Add the ``exercises`` and ``grade`` subcommands to the ``buddy-edu`` parser."""
+    exercises = subparsers.add_parser(
+        "exercises", help="list the graded assignments or print a student's answer key")
+    exercises.set_defaults(handler=_exercises_help, exercises_parser=exercises)
+    sub = exercises.add_subparsers(dest="exercises_command", metavar="ACTION")
+    listing = sub.add_parser("list", help="print the assignment names, one a line")
+    listing.set_defaults(handler=_list)
+    key = sub.add_parser("key", help="print one student's answer key as JSON")
+    key.add_argument("name", help="assignment name (see: buddy-edu exercises list)")
+    key.add_argument("--student", required=True, help="the student's id")
+    key.set_defaults(handler=_key)
+
+    grade = subparsers.add_parser(
+        "grade", help="run and grade student notebooks in fresh kernels",
+        description="Run each submitted notebook in a fresh kernel, check its answers "
+                    "against the student's own variant, and write a gradebook, a CSV and "
+                    "(optionally) feedback pages. Already graded files are skipped, so an "
+                    "interrupted batch resumes where it stopped.")
+    grade.add_argument("name", help="assignment name (see: buddy-edu exercises list)")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help=".ipynb files, or folders of them (nbgrader's "
+                            "submitted/<student>/<assignment>/ layout works too)")
+    grade.add_argument("--out", default="grades.csv",
+                       help="CSV of the grades (default: grades.csv)")
+    grade.add_argument("--feedback", metavar="DIR",
+                       help="write one HTML feedback page per student into DIR")
+    grade.add_argument("--reveal", action="store_true",
+                       help="show the correct answers in the feedback pages")
+    grade.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                       help="notebooks to run at once (default: the number of cores)")
+    grade.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                       help="time limit for a whole notebook (default: 300)")
+    grade.add_argument("--cell-timeout", type=_seconds, default=None, metavar="SECONDS",
+                       help="time limit per cell; the cell is interrupted and the next one "
+                            "runs (default: 30)")
+    grade.add_argument("--gradebook", metavar="PATH",
+                       help="SQLite gradebook (default: beside --out, with .sqlite)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="run every submission again, even if already graded")
+    grade.set_defaults(handler=_grade)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 86400, got {text}")
+    return value
+
+
+def _exercises_help(args) -> int:
+    args.exercises_parser.print_help(sys.stderr)
+    return 2
+
+
+def _list(args) -> int:
+    from ..exercises import ASSIGNMENTS
+
+    for name in ASSIGNMENTS:
+        print(name)
+    return 0
+
+
+def _key(args) -> int:
+    from ..exercises import answer_key
+
+    print(json.dumps(answer_key(args.name, args.student), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _grade(args) -> int:
+    from ..exercises import grader
+
+    options = {}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.cell_timeout is not None:
+        options["cell_timeout"] = args.cell_timeout
+    try:
+        results = grader.grade(
+            args.name, args.submissions, out=args.out, feedback_dir=args.feedback,
+            jobs=args.jobs, reveal=args.reveal, gradebook=args.gradebook,
+            regrade=args.regrade, **options)
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        print(f"buddy-edu: cannot write{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nbuddy-edu: interrupted; the notebooks graded so far are in the gradebook. "
+              "Run the same command again to go on from there.", file=sys.stderr)
+        return 130
+    ran = [r for r in results if not r.skipped]
+    failed = [r for r in ran if r.failed]
+    print(f"graded {len(ran)} submission{'s' * (len(ran) != 1)} of {args.name}"
+          f" ({len(results) - len(ran)} already graded, {len(failed)} could not run to the end)")
+    for result in failed:
+        print(f"  {result.student}: {result.error}")
+    print(f"grades: {args.out}")
+    if args.feedback:
+        reveal = " (with the correct answers)" if args.reveal else ""
+        print(f"feedback: {args.feedback}/<student>.html{reveal}")
+    return 0

@@ -1,0 +1,201 @@
+"""The gradebook: every graded submission in one SQLite file, and the CSV made from it.
+
+Each submission is written in its own transaction the moment it is graded,
+keyed by (assignment, student, SHA-256 of the file), so a batch that is
+interrupted loses nothing and, run again, skips what is already there.  A
+changed file has another hash and is graded again.  The ``current`` table
+remembers which file of each student the latest batch saw; the CSV lists
+those.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..core import InvalidRequest
+from .grading_results import QuestionResult, Result, format_points
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submissions (
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    path TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score INTEGER NOT NULL,
+    error TEXT,
+    notes TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    graded_at TEXT NOT NULL,
+    PRIMARY KEY (assignment, student, file_hash)
+);
+CREATE TABLE IF NOT EXISTS answers (
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    earned REAL NOT NULL,
+    score REAL NOT NULL,
+    message TEXT NOT NULL,
+    misconception TEXT,
+    answer TEXT NOT NULL,
+    expected TEXT NOT NULL,
+    PRIMARY KEY (assignment, student, file_hash, question)
+);
+CREATE TABLE IF NOT EXISTS current (
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    PRIMARY KEY (assignment, student)
+);
+"""
+
+
+def default_path(out: str | os.PathLike) -> Path:
+    """The gradebook beside the CSV: ``grades.csv`` -> ``grades.sqlite``."""
+    return Path(out).with_suffix(".sqlite")
+
+
+class Gradebook:
+    """An open gradebook file; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise InvalidRequest(f"the gradebook {self.path} is a folder: pass a file name")
+        if not self.path.parent.is_dir():
+            raise InvalidRequest(
+                f"cannot create the gradebook {self.path}: the folder {self.path.parent} "
+                "does not exist")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                with self._db:
+                    self._db.execute("INSERT INTO meta VALUES ('schema', ?)",
+                                     (str(SCHEMA_VERSION),))
+            elif row[0] != str(SCHEMA_VERSION):
+                raise InvalidRequest(
+                    f"the gradebook {self.path} has format {row[0]}, this buddy-edu reads "
+                    f"format {SCHEMA_VERSION}: pass a new --gradebook file")
+        except sqlite3.DatabaseError as error:
+            raise InvalidRequest(
+                f"{self.path} is not a buddy-edu gradebook ({error}): pass another "
+                "--gradebook file") from None
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file (everything recorded is already committed)."""
+        self._db.close()
+
+    def has(self, assignment: str, student: str, file_hash: str) -> bool:
+        """Whether this exact file of this student is already graded."""
+        row = self._db.execute(
+            "SELECT 1 FROM submissions WHERE assignment=? AND student=? AND file_hash=?",
+            (assignment, student, file_hash)).fetchone()
+        return row is not None
+
+    def record(self, result: Result) -> None:
+        """Store one graded submission and make it the student's current one (one transaction)."""
+        key = (result.assignment, result.student, result.file_hash)
+        with self._db:
+            self._db.execute("DELETE FROM answers WHERE assignment=? AND student=? "
+                             "AND file_hash=?", key)
+            self._db.execute(
+                "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (*key, result.path, result.score, result.max_score, result.error,
+                 json.dumps(list(result.notes)), result.seconds,
+                 datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            self._db.executemany(
+                "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(*key, position, q.id, q.points, q.earned, q.score, q.message,
+                  q.misconception, json.dumps(q.answer), json.dumps(q.expected))
+                 for position, q in enumerate(result.questions)])
+            self._set_current(*key)
+
+    def mark_current(self, assignment: str, student: str, file_hash: str) -> None:
+        """Remember that this already-graded file is the student's submission now."""
+        with self._db:
+            self._set_current(assignment, student, file_hash)
+
+    def _set_current(self, assignment: str, student: str, file_hash: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO current VALUES (?,?,?)",
+                         (assignment, student, file_hash))
+
+    def load(self, assignment: str, student: str, file_hash: str) -> Result | None:
+        """The stored grade of one file, or None if it was never graded."""
+        key = (assignment, student, file_hash)
+        row = self._db.execute(
+            "SELECT path, score, max_score, error, notes, seconds FROM submissions "
+            "WHERE assignment=? AND student=? AND file_hash=?", key).fetchone()
+        if row is None:
+            return None
+        questions = tuple(
+            QuestionResult(id=q[0], points=q[1], earned=q[2], score=q[3], message=q[4],
+                           misconception=q[5], answer=json.loads(q[6]),
+                           expected=json.loads(q[7]))
+            for q in self._db.execute(
+                "SELECT question, points, earned, score, message, misconception, answer, "
+                "expected FROM answers WHERE assignment=? AND student=? AND file_hash=? "
+                "ORDER BY position", key))
+        path, score, max_score, error, notes, seconds = row
+        return Result(student=student, assignment=assignment, path=path, score=score,
+                      max_score=max_score, questions=questions, error=error,
+                      notes=tuple(json.loads(notes)), file_hash=file_hash, seconds=seconds,
+                      skipped=True)
+
+    def current(self, assignment: str) -> list[Result]:
+        """Every student's current graded submission of ``assignment``, sorted by student."""
+        keys = self._db.execute(
+            "SELECT student, file_hash FROM current WHERE assignment=? ORDER BY student",
+            (assignment,)).fetchall()
+        results = (self.load(assignment, student, file_hash) for student, file_hash in keys)
+        return [result for result in results if result is not None]
+
+    def export_csv(self, assignment: str, out: str | os.PathLike,
+                   question_ids: list[str]) -> int:
+        """Write ``out``: one row per student (current submissions); returns the row count.
+
+        Columns: ``student_id, assignment, score, max_score`` and the points
+        earned on each of ``question_ids``.  The file is replaced in one step,
+        so a reader never sees half of it.
+        """
+        results = self.current(assignment)
+        out = Path(out)
+        handle = tempfile.NamedTemporaryFile(
+            "w", newline="", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
+            suffix=".tmp", delete=False)
+        try:
+            with handle:
+                writer = csv.writer(handle)
+                writer.writerow(["student_id", "assignment", "score", "max_score",
+                                 *question_ids])
+                for result in results:
+                    earned = result.scores
+                    writer.writerow(
+                        [result.student, assignment, format_points(result.score),
+                         result.max_score,
+                         *(format_points(earned[q]) if q in earned else ""
+                           for q in question_ids)])
+            os.replace(handle.name, out)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+        return len(results)

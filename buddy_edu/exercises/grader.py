@@ -1,0 +1,248 @@
+"""The batch grader: run every submission, check its answers here, keep the grades.
+
+``grade()`` (and ``buddy-edu grade``) finds the notebooks, skips those the
+gradebook already holds, runs the others ``jobs`` at a time (each in its own
+fresh kernel, see :mod:`.grading_runner`), and for each one, as it finishes:
+regenerates the student's variant from (assignment, student id), checks the
+answers read from the kernel with ``Question.check`` in this process, and
+commits the result to the gradebook.  The CSV and the feedback pages are made
+from the gradebook at the end.  Nothing a notebook does can stop the batch:
+whatever goes wrong scores the affected questions 0 and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import TextIO
+
+from ..core import InvalidRequest
+from .assignments import PLACEHOLDER_ID, get_assignment, variant
+from .feedback import Feedback
+from .gradebook import Gradebook, default_path
+from .grading_feedback import write_feedback
+from .grading_progress import Progress
+from .grading_results import QuestionResult, Result
+from .grading_runner import RunOutcome, run_notebook
+from .grading_submissions import Submission, find_submissions
+from .question import Question
+
+__all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT", "QuestionResult", "Result", "grade",
+           "score_outcome"]
+
+#: Seconds a whole notebook may run (kernel start-up not counted).
+DEFAULT_TIMEOUT = 300.0
+#: Seconds one cell may run before it is interrupted and the next cell runs.
+DEFAULT_CELL_TIMEOUT = 30.0
+
+_INTERRUPTED = "grading was interrupted"
+
+
+def grade(
+    assignment: str,
+    submissions: Iterable[str | os.PathLike],
+    out: str | os.PathLike = "grades.csv",
+    feedback_dir: str | os.PathLike | None = None,
+    jobs: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    cell_timeout: float = DEFAULT_CELL_TIMEOUT,
+    reveal: bool = False,
+    gradebook: str | os.PathLike | None = None,
+    regrade: bool = False,
+    progress: TextIO | None = None,
+) -> list[Result]:
+    """Grade ``submissions`` (notebooks or folders of them) of ``assignment``.
+
+    Writes the gradebook (default: ``out`` with the suffix ``.sqlite``), then
+    ``out`` (CSV of every student's current grade in the gradebook) and, with
+    ``feedback_dir``, one HTML page per student (correct answers only with
+    ``reveal``).  Submissions whose exact file is already in the gradebook are
+    not run again unless ``regrade``.  Returns one Result per submission,
+    sorted by student; ``skipped`` marks those taken from the gradebook.
+
+    Bad arguments raise InvalidRequest before anything is run or written.
+    Progress goes to ``progress`` (default: stderr).  On KeyboardInterrupt the
+    running notebooks stop after their current cell, everything finished so
+    far stays in the gradebook, and the interrupt is raised again.
+    """
+    spec = get_assignment(assignment)
+    jobs = _check_jobs(jobs)
+    timeout = _check_seconds("timeout", timeout)
+    cell_timeout = _check_seconds("cell timeout", cell_timeout)
+    out = Path(out)
+    if out.is_dir() or not out.parent.is_dir():
+        raise InvalidRequest(f"cannot write the grades to {out}: give a file name in an "
+                             "existing folder")
+    found = find_submissions(spec.name, submissions)
+    stream = progress
+    with Gradebook(gradebook if gradebook is not None else default_path(out)) as book:
+        done: dict[str, Result] = {}
+        todo: list[Submission] = []
+        for submission in found:
+            if not regrade and book.has(spec.name, submission.student, submission.file_hash):
+                book.mark_current(spec.name, submission.student, submission.file_hash)
+                done[submission.student] = book.load(spec.name, submission.student,
+                                                     submission.file_hash)
+            else:
+                todo.append(submission)
+        if done:
+            _say(stream, f"skipped {len(done)} already graded "
+                         f"(same file already in {book.path.name})")
+        bar = Progress(len(todo), stream)
+        runs = _run_all(spec.name, todo, jobs, timeout, cell_timeout)
+        try:
+            for result in runs:
+                book.record(result)
+                done[result.student] = result
+                bar.advance(result.student, result.failed)
+        finally:
+            runs.close()  # on Ctrl-C: stop the running notebooks now, not at garbage collection
+            bar.close()
+        book.export_csv(spec.name, out, spec.question_ids)
+    results = [done[student] for student in sorted(done)]
+    if feedback_dir is not None:
+        write_feedback(results, feedback_dir, reveal=reveal)
+    return results
+
+
+def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) -> Result:
+    """Check the answers read from one notebook against the student's own variant."""
+    questions = variant(assignment, submission.student)
+    graded = tuple(_score_question(question, outcome) for question in questions)
+    notes = [f"{run.describe()} {_cell_problem(run)}" for run in outcome.cells
+             if run.status != "ok"]
+    if outcome.answer_problem:
+        notes.append(f"the answers could not be read after the last cell "
+                     f"({outcome.answer_problem}); earlier answers were used")
+    declared = outcome.declared_student
+    if declared not in (None, PLACEHOLDER_ID, submission.student):
+        notes.append(f"the notebook starts the variant of {declared!r}, but this file is "
+                     f"graded as {submission.student!r} (the file name decides), so its "
+                     "answers were checked against the questions of "
+                     f"{submission.student!r}")
+    return Result(
+        student=submission.student,
+        assignment=assignment,
+        path=str(submission.path),
+        score=round(sum(q.earned for q in graded), 2),
+        max_score=sum(q.points for q in questions),
+        questions=graded,
+        error=outcome.error or outcome.stopped,
+        notes=tuple(notes),
+        file_hash=submission.file_hash,
+        seconds=round(outcome.seconds, 2),
+    )
+
+
+def _score_question(question: Question, outcome: RunOutcome) -> QuestionResult:
+    entry = outcome.answers.get(question.id, {"missing": True})
+    answer = None
+    if "value" in entry:
+        answer = entry["value"]
+        try:
+            feedback = question.check(answer)
+        except Exception as error:  # a checker bug must not stop the batch
+            feedback = Feedback(0.0, f"The grader could not check this answer "
+                                     f"({type(error).__name__}: {error}).")
+    elif "problem" in entry:
+        feedback = Feedback(0.0, f"Cannot read this answer: {question.id} is "
+                                 f"{entry['problem']}. Expected {question.form}.")
+    else:
+        feedback = Feedback(0.0, f"No answer: {question.id} is not set. "
+                                 f"Expected {question.form}.")
+    message = feedback.message
+    if answer is None and feedback.score == 0:
+        why = _why_unanswered(question.id, outcome)
+        if why:
+            message = f"{message} Note: {why}."
+    earned = round(feedback.score * question.points, 2)
+    return QuestionResult(id=question.id, points=question.points, earned=earned,
+                          score=feedback.score, message=message,
+                          misconception=feedback.misconception, answer=answer,
+                          expected=question.answer)
+
+
+def _why_unanswered(qid: str, outcome: RunOutcome) -> str | None:
+    """The likeliest reason a question has no answer, from what happened to the notebook."""
+    if outcome.error:
+        return outcome.error
+    index = outcome.assigned_in.get(qid)
+    runs = {run.index: run for run in outcome.cells}
+    if index is not None and index in runs and runs[index].status != "ok":
+        run = runs[index]
+        return f"the cell that sets {qid}, {run.describe()}, {_cell_problem(run)}"
+    if outcome.stopped and (index is None or index not in runs):
+        return outcome.stopped
+    if outcome.answer_problem and "value" not in outcome.answers.get(qid, {}):
+        return f"the answers could not be read ({outcome.answer_problem})"
+    return None
+
+
+def _cell_problem(run) -> str:
+    if run.status == "timeout":
+        return f"was {run.detail}"
+    return f"raised {run.detail}" if run.detail != "the kernel died" else "killed the kernel"
+
+
+def _run_all(assignment: str, todo: list[Submission], jobs: int, timeout: float,
+             cell_timeout: float):
+    """Yield a Result for each submission as soon as it is graded (in finishing order)."""
+    if not todo:
+        return
+    names = get_assignment(assignment).question_ids
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(todo)),
+                              thread_name_prefix="buddy-edu-grade")
+    pending: dict[Future, Submission] = {
+        pool.submit(run_notebook, s.path, names, timeout=timeout, cell_timeout=cell_timeout,
+                    stop=stop): s
+        for s in todo
+    }
+    try:
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                submission = pending.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as error:  # a bug of ours: record it, go on with the rest
+                    outcome = RunOutcome(
+                        answers={}, error=f"the grader failed on this notebook "
+                                          f"({type(error).__name__}: {error})")
+                if stop.is_set() and _INTERRUPTED in (outcome.stopped or ""):
+                    continue  # cut short by Ctrl-C: not a grade, run it again next time
+                yield score_outcome(submission, assignment, outcome)
+    except BaseException:
+        stop.set()
+        for future in pending:
+            future.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check_jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return os.cpu_count() or 1
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InvalidRequest(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    return jobs
+
+
+def _check_seconds(what: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidRequest(f"the {what} must be a number of seconds above 0, got {value!r}")
+    if value > 86_400:
+        raise InvalidRequest(f"the {what} must be at most one day (86400 s), got {value!r}")
+    return float(value)
+
+
+def _say(stream: TextIO | None, text: str) -> None:
+    import sys
+
+    target = stream if stream is not None else sys.stderr
+    target.write(text + "\n")
+    target.flush()
