@@ -20,7 +20,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: .4em .6em; text-align: left;
          vertical-align: top; }
 td.points { text-align: right; white-space: nowrap; }
-code { background: #f4f4f4; padding: 0 .2em; word-break: break-all; }
+code { background: #f4f4f4; padding: 0 .2em; overflow-wrap: anywhere; }
 .problem { background: #fdecea; border-left: 4px solid #D55E00; padding: .5em 1em; }
 .notes { background: #fff8e1; border-left: 4px solid #E69F00; padding: .5em 1em; }
 .misconception { color: #8a5a00; font-size: 90%; }

@@ -1,0 +1,120 @@
+"""``buddy-edu exercises list|key`` and ``buddy-edu grade`` through ``buddy_edu.cli.main``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from buddy_edu.cli import main
+from buddy_edu.exercises import ASSIGNMENTS, answer_key
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "coalescing"
+
+
+def handed_in(folder: Path, student: str, answers: dict | None = None) -> Path:
+    """exercises/<NAME>.ipynb with the student's id and ``answers`` in place of ``qK = None``."""
+    nb = nbformat.read(ROOT / "exercises" / f"{NAME}.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace('student="your-id"', f'student="{student}"')
+        for qid, value in (answers or {}).items():
+            cell.source = re.sub(rf"^{qid} = None.*$", f"{qid} = {value!r}", cell.source,
+                                 flags=re.M)
+    path = folder / f"{student}.ipynb"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_exercises_list_prints_one_name_a_line(capsys):
+    assert run(capsys, "exercises", "list") == (0, "".join(f"{n}\n" for n in ASSIGNMENTS), "")
+
+
+def test_exercises_key_prints_the_students_answer_key_as_json(capsys):
+    status, out, err = run(capsys, "exercises", "key", NAME, "--student", "jdoe")
+    assert status == 0 and err == ""
+    assert json.loads(out) == answer_key(NAME, "jdoe")
+    assert json.loads(out) != answer_key(NAME, "kim")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["exercises", "key", "nope", "--student", "jdoe"], "unknown assignment 'nope'"),
+    (["exercises", "key", NAME, "--student", "a b"], "student id 'a b' is not usable"),
+    (["grade", "nope", "x.ipynb"], "unknown assignment 'nope': choose one of"),
+    (["grade", NAME, "missing.ipynb"], "submission missing.ipynb does not exist"),
+    (["grade", NAME, "."], "no notebooks (.ipynb files) found in the folder ."),
+    (["grade", NAME, "notes.txt"], "notes.txt is not a notebook"),
+    (["grade", NAME, "jdoe.ipynb", "--out", "no/such/folder/g.csv"],
+     "give a file name in an existing folder"),
+    (["grade", NAME, "jdoe.ipynb", "--gradebook", "notes.txt"], "not a buddy-edu gradebook"),
+])
+def test_mistakes_in_the_command_are_explained_with_status_2(
+        capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("these are notes, not a gradebook" * 50)
+    if "jdoe.ipynb" in argv:
+        handed_in(tmp_path, "jdoe")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.startswith("buddy-edu: ") and message in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["grade", NAME, "x.ipynb", "--jobs", "0"], "must be at least 1"),
+    (["grade", NAME, "x.ipynb", "--timeout", "soon"], "'soon' is not a number of seconds"),
+    (["grade", NAME, "x.ipynb", "--cell-timeout", "-1"], "must be above 0"),
+    (["grade", NAME], "the following arguments are required: SUBMISSION"),
+    (["exercises", "key", NAME], "the following arguments are required: --student"),
+])
+def test_bad_options_are_usage_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_exercises_without_an_action_shows_its_help(capsys):
+    status, out, err = run(capsys, "exercises")
+    assert status == 2 and "list" in err and "key" in err
+
+
+def test_grade_writes_csv_gradebook_and_feedback_and_resumes(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    handed_in(tmp_path / "subs", "jdoe", answer_key(NAME, "jdoe"))
+    handed_in(tmp_path / "subs", "kim")
+    (tmp_path / "subs" / "lee.ipynb").write_text("{ this is not json", encoding="utf-8")
+    argv = ["grade", NAME, "subs", "--out", "grades.csv", "--feedback", "feedback",
+            "--jobs", "2", "--timeout", "30", "--cell-timeout", "5"]
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    assert out.splitlines()[:2] == [
+        f"graded 3 submissions of {NAME} (0 already graded, 1 could not run to the end)",
+        "  lee: the file is not a notebook: it is not valid JSON (was it edited by hand, "
+        "or saved while truncated?)"]
+    assert "3/3 graded, 1 failed" in err
+    full = ASSIGNMENTS[NAME].max_score
+    rows = list(csv.DictReader((tmp_path / "grades.csv").open(encoding="utf-8")))
+    assert [(r["student_id"], r["score"], r["max_score"]) for r in rows] == [
+        ("jdoe", str(full), str(full)), ("kim", "0", str(full)), ("lee", "0", str(full))]
+    assert (tmp_path / "grades.sqlite").is_file()
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == [
+        "jdoe.html", "kim.html", "lee.html"]
+    assert "correct answer" not in (tmp_path / "feedback" / "kim.html").read_text()
+
+    status, out, err = run(capsys, *argv, "--reveal")
+    assert status == 0
+    assert out.startswith(f"graded 0 submissions of {NAME} (3 already graded, ")
+    assert "skipped 3 already graded" in err
+    assert "correct answer" in (tmp_path / "feedback" / "kim.html").read_text()
