@@ -17,6 +17,7 @@ import json
 import re
 import sqlite3
 import sys
+import tracemalloc
 import types
 from pathlib import Path
 
@@ -270,6 +271,7 @@ def test_a_100_mb_print_is_capped_and_grading_goes_on(batch):
     assert batch.results["printer"].score == batch.max
 
 
+
 def test_a_cell_that_raises_costs_only_its_question_and_says_why(batch):
     result = batch.results["raiser"]
     q4 = result.questions[3]
@@ -397,8 +399,8 @@ def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# not run"),
         nbformat.v4.new_code_cell(
-            "import os, time\n"
-            "q1 = [os.environ.get('BUDDY_EDU_GRADING'), sorted(os.listdir('.'))]\n"
+            "import os, sys, time\n"
+            "q1 = [os.environ.get('BUDDY_EDU_GRADING'), sorted(os.listdir('.')), sys.executable]\n"
             "time.sleep(3)"),
         nbformat.v4.new_code_cell("time.sleep(3)\nq2 = 2"),
         nbformat.v4.new_code_cell("q3 = 3"),
@@ -407,12 +409,30 @@ def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
     path = write(nb, tmp_path / "ann.ipynb")
     (tmp_path / "secret.txt").write_text("not for the student's code")
     outcome = run_notebook(path, ["q1", "q2", "q3"], timeout=5, cell_timeout=10)
-    assert outcome.answers["q1"] == {"value": ["1", ["ann.ipynb"]]}
+    assert outcome.answers["q1"] == {"value": ["1", ["ann.ipynb"], sys.executable]}
     assert outcome.answers["q2"] == outcome.answers["q3"] == {"missing": True}
     assert [run.status for run in outcome.cells] == ["ok", "timeout"]
     assert "the time limit left for the notebook" in outcome.cells[1].detail
     assert "ran out of time (5 s in all) before cell 4 (`q3 = 3`)" in outcome.stopped
     assert outcome.error is None and outcome.assigned_in == {"q1": 1, "q2": 2, "q3": 3}
+
+
+def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path):
+    # Printing is capped inside the kernel; a 50 MB *result* is one message above
+    # MESSAGE_LIMIT, so ZeroMQ drops the connection before reading it and the
+    # grader reconnects: later answers still arrive.
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "q1 = 1", "'x' * 50_000_000", "q2 = 2")])
+    path = write(nb, tmp_path / "ann.ipynb")
+    tracemalloc.start()
+    try:
+        outcome = run_notebook(path, ["q1", "q2"], timeout=60, cell_timeout=10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcome.answers == {"q1": {"value": 1}, "q2": {"value": 2}}
+    assert outcome.error is None and outcome.stopped is None
+    assert peak < 20_000_000, f"the grader held {peak / 1e6:.0f} MB"
 
 
 # ------------------------------------------------------------------ bad arguments

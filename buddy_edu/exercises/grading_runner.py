@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 import zmq
 import zmq.asyncio
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from nbclient import NotebookClient
 
 from .grading_kernel import ANSWER_LIMIT, extraction, setup_code
@@ -192,6 +193,19 @@ def _one_line(error: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+class _ThisPython(KernelSpecManager):
+    """Every kernel name means ipykernel on the grader's own Python.
+
+    A notebook may name any kernel, and a user's ``python3`` kernelspec may
+    point at another interpreter; grading always runs where buddy_edu is.
+    """
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+        return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+
+
 class _CappedClient(NotebookClient):
     """An nbclient that keeps almost nothing of the outputs: stdout up to a limit, no displays.
 
@@ -210,7 +224,8 @@ class _CappedClient(NotebookClient):
         self.heard_back = False
 
     def create_kernel_manager(self):
-        km = super().create_kernel_manager()
+        self.km = km = self.kernel_manager_class(
+            kernel_name="python3", kernel_spec_manager=_ThisPython(), config=self.config)
         make_client = km.client
         km.client = lambda **kw: make_client(context=self.context, **kw)
         return km
@@ -278,7 +293,7 @@ class _Run:
         self.workdir, self.ipython_dir = workdir, ipython_dir
         self.client = _CappedClient(
             runnable,
-            kernel_name="python3",  # never the kernel the notebook asks for
+            kernel_name="python3",  # never the kernel the notebook asks for (see _ThisPython)
             timeout_func=lambda cell: self.current_timeout,
             interrupt_on_timeout=True,
             error_on_timeout={"ename": _TIMEOUT_NAME, "evalue": "time limit", "traceback": []},
