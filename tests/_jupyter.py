@@ -1,0 +1,172 @@
+"""Start a throwaway JupyterLab server and open notebooks in headless Chromium.
+
+Used by the browser tests.  The server runs from this test's own Python
+(``sys.executable -m jupyterlab``), so the notebook's ``python3`` kernel is the
+same environment (jupyter_client runs the spec's ``python`` as
+``sys.executable``); every Jupyter directory it could read or write points
+into a temporary folder, so a user's own settings or kernels never leak in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = os.environ.get("BUDDY_EDU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+HOW_TO_GET_IT = (
+    "install Chromium with `apt-get install chromium` (Debian/Ubuntu) and the test tools "
+    "with `pip install -e '.[test]'` (playwright); set BUDDY_EDU_CHROMIUM to use another "
+    "Chromium binary"
+)
+
+
+def browser_problem() -> str | None:
+    """Why a browser test cannot run here, or None if Chromium and playwright are present."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return f"the playwright package is missing: {HOW_TO_GET_IT}"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"no Chromium at {CHROMIUM}: {HOW_TO_GET_IT}"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LabServer:
+    """One JupyterLab server on a free port with a random token, rooted at ``root``."""
+
+    def __init__(self, root: Path, home: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        for variable, folder in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                                 ("JUPYTER_RUNTIME_DIR", "runtime"),
+                                 ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                                 ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+                                 ("IPYTHONDIR", "ipython")):
+            (home / folder).mkdir(parents=True, exist_ok=True)
+            env[variable] = str(home / folder)
+        env.pop("JUPYTER_PATH", None)
+        env["PYTHONUNBUFFERED"] = "1"
+        self.log_path = home / "jupyterlab.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        command = [
+            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None",  # no announcements fetched: there is no internet
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Poll /api/status until the server answers; raise with its log if it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited early:\n{self.log()}")
+            try:
+                self.api("GET", "/api/status")
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.25)
+        raise RuntimeError(f"JupyterLab did not answer within {timeout:.0f} s:\n{self.log()}")
+
+    def api(self, method: str, path: str, body: dict | None = None, timeout: float = 5) -> dict:
+        """Call the server's REST API with the token."""
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {self.token}",
+                     "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else {}
+
+    def notebook_url(self, name: str) -> str:
+        """The address that opens notebook ``name`` in a fresh JupyterLab workspace."""
+        return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
+
+    def log(self) -> str:
+        """What the server printed so far (for failure messages)."""
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def stop(self) -> None:
+        """Shut the server and its kernels down; kill them if they do not go in time."""
+        if self.process.poll() is None:
+            try:
+                self.api("POST", "/api/shutdown")  # also shuts down every kernel
+                self.process.wait(timeout=15)
+            except (OSError, urllib.error.URLError, subprocess.TimeoutExpired):
+                pass
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A notebook of code cells, without outputs, using the ``python3`` kernel."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python",
+    }
+    nbformat.write(notebook, str(path))
+
+
+def start_kernel(server: LabServer, name: str) -> dict:
+    """Start the notebook's ``python3`` kernel through the REST API; returns the session.
+
+    With the session already there, JupyterLab attaches to it when the notebook
+    opens instead of sometimes asking "Select Kernel" in a dialog.
+    """
+    return server.api("POST", "/api/sessions", {
+        "path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"},
+    }, timeout=60)
+
+
+def open_and_run(page, server: LabServer, name: str, timeout_ms: int = 60_000) -> None:
+    """Open notebook ``name`` in JupyterLab, wait for its kernel, and run all cells."""
+    start_kernel(server, name)
+    page.goto(server.notebook_url(name))
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=timeout_ms)
+    # Return plain values: handing JupyterLab's own objects back to Python can stall.
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    page.wait_for_selector('.jp-NotebookPanel [data-status="idle"]', timeout=timeout_ms)
+    page.evaluate(
+        "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"
+    )
