@@ -443,6 +443,7 @@ def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path
     ({"cell_timeout": "5"}, "cell timeout must be a number of seconds"),
     ({"out": "missing-folder/grades.csv"}, "give a file name in an existing folder"),
     ({"submissions": ["nowhere.ipynb"]}, "submission nowhere.ipynb does not exist"),
+    ({"feedback_dir": "ann.ipynb"}, "cannot write feedback into ann.ipynb: it is a file"),
 ])
 def test_bad_arguments_are_refused_before_anything_runs_or_is_written(
         tmp_path, monkeypatch, kwargs, message):
@@ -602,11 +603,13 @@ def test_scoring_explains_why_a_question_has_no_answer():
     outcome = RunOutcome(
         answers={"q1": {"value": None}, "q2": {"missing": True}, "q3": {"missing": True},
                  "q4": {"problem": "not plain data (a numpy.int64 object)"}},
-        cells=(CellRun(1, "ok", "", "q1 = None"),
+        cells=(CellRun(0, "error", "NameError: name 'ex' is not defined", "ex.show()"),
+               CellRun(1, "ok", "", "q1 = None"),
                CellRun(3, "error", "NameError: name 'x' is not defined", "q2 = x"),
                CellRun(5, "timeout", "interrupted after 5 s (the time limit per cell)",
                        "q3 = slow()"),
-               CellRun(7, "ok", "", "q4 = np.int64(3)")),
+               CellRun(7, "ok", "", "q4 = np.int64(3)"),
+               CellRun(8, "error", "NameError: name 'ex' is not defined", "ex.show()")),
         stopped="the kernel died while running cell 9; later cells were not run",
         assigned_in={"q1": 1, "q2": 3, "q3": 5, "q4": 7, "q5": 9, "q6": 11, "q7": 13},
         declared_student="someone-else")
@@ -620,7 +623,10 @@ def test_scoring_explains_why_a_question_has_no_answer():
     assert "kernel died" in q5.message
     assert result.score == 0 and "kernel died" in result.error
     assert any("'someone-else'" in note for note in result.notes)
-    assert any("cell 4 (`q2 = x`) raised NameError" in note for note in result.notes)
+    assert "cell 4 (`q2 = x`) raised NameError: name 'x' is not defined" in result.notes
+    assert "cells 1 and 9 raised NameError: name 'ex' is not defined" in result.notes
+    assert "cell 6 (`q3 = slow()`) was interrupted after 5 s (the time limit per cell)" \
+        in result.notes
 
 
 def test_a_checker_that_raises_scores_zero_instead_of_stopping(monkeypatch):

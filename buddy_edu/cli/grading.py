@@ -97,6 +97,7 @@ def _key(args) -> int:
 
 def _grade(args) -> int:
     from ..exercises import grader
+    from ..exercises.gradebook import default_path
 
     options = {}
     if args.timeout is not None:
@@ -123,6 +124,7 @@ def _grade(args) -> int:
     for result in failed:
         print(f"  {result.student}: {result.error}")
     print(f"grades: {args.out}")
+    print(f"gradebook: {args.gradebook or default_path(args.out)}")
     if args.feedback:
         reveal = " (with the correct answers)" if args.reveal else ""
         print(f"feedback: {args.feedback}/<student>.html{reveal}")

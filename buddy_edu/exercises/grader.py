@@ -76,6 +76,10 @@ def grade(
     if out.is_dir() or not out.parent.is_dir():
         raise InvalidRequest(f"cannot write the grades to {out}: give a file name in an "
                              "existing folder")
+    if feedback_dir is not None and Path(feedback_dir).exists() \
+            and not Path(feedback_dir).is_dir():
+        raise InvalidRequest(f"cannot write feedback into {feedback_dir}: it is a file, "
+                             "not a folder")
     found = find_submissions(spec.name, submissions)
     stream = progress
     with Gradebook(gradebook if gradebook is not None else default_path(out)) as book:
@@ -112,8 +116,7 @@ def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) 
     """Check the answers read from one notebook against the student's own variant."""
     questions = variant(assignment, submission.student)
     graded = tuple(_score_question(question, outcome) for question in questions)
-    notes = [f"{run.describe()} {_cell_problem(run)}" for run in outcome.cells
-             if run.status != "ok"]
+    notes = _cell_notes(outcome.cells)
     if outcome.answer_problem:
         notes.append(f"the answers could not be read after the last cell "
                      f"({outcome.answer_problem}); earlier answers were used")
@@ -179,6 +182,23 @@ def _why_unanswered(qid: str, outcome: RunOutcome) -> str | None:
     if outcome.answer_problem and "value" not in outcome.answers.get(qid, {}):
         return f"the answers could not be read ({outcome.answer_problem})"
     return None
+
+
+def _cell_notes(cells) -> list[str]:
+    """One note per kind of cell problem: "cells 3, 5 and 7 raised NameError: ..." ."""
+    groups: dict[tuple[str, str], list] = {}
+    for run in cells:
+        if run.status != "ok":
+            groups.setdefault((run.status, run.detail), []).append(run)
+    notes = []
+    for runs in groups.values():
+        if len(runs) == 1:
+            where = runs[0].describe()
+        else:
+            numbers = [str(run.index + 1) for run in runs]
+            where = f"cells {', '.join(numbers[:-1])} and {numbers[-1]}"
+        notes.append(f"{where} {_cell_problem(runs[0])}")
+    return notes
 
 
 def _cell_problem(run) -> str:
