@@ -516,3 +516,47 @@ def test_predict_live_operation_after_stepping_back_drops_later_answers(predicti
     assert s.score == (1, 1)
     assert s.position == 5 and s.question.op == 1
     assert s.question.answer == FAILS
+
+
+def test_predict_starting_later_asks_only_about_what_is_still_hidden():
+    s = Stepper.from_script(WIKIPEDIA, predict=True, position=9)  # after D's allocation
+    assert s.position == 9 and s.question.op == 4  # free B comes next
+    s.first()
+    assert "already shown when the Stepper started" in s._panel.prompt.value
+    inside = Stepper.from_script(WIKIPEDIA, predict=True, position=3)  # inside A's splits
+    assert inside.position == 0 and inside.question.op == 0
+
+
+def test_predict_on_an_empty_allocator_asks_once_something_is_added():
+    s = Stepper(BuddyAllocator(1024 * K, 64 * K), predict=True)
+    assert s.question is None
+    assert "End of the timeline" in s._panel.prompt.value
+    s.allocate("34K", "A")
+    assert s.position == 0 and s.question.kind == "where"
+    assert s.answer(0).correct
+    s.last()
+    assert s.position == 5
+
+
+def test_predict_refresh_keeps_answers_for_operations_that_did_not_change(predicting):
+    s = predicting
+    s.answer(0)
+    s.next_operation()
+    s.answer(0)
+    a = s.allocator
+    a.seek(5)
+    a.allocate(64 * K, "OUTSIDE")  # rewrites everything after A, outside the Stepper
+    s.refresh()
+    assert s.score == (1, 1)  # A's answer still holds; B's operation is gone
+    assert s.question.op == 1 and "OUTSIDE" in s.question.prompt
+
+
+def test_refresh_after_the_timeline_was_cut_short_outside(stepper):
+    stepper.last()
+    a = stepper.allocator
+    a.seek(5)
+    a.allocate(2 * K, "TINY")  # discards everything after A: 5 + 1 events now
+    stepper.refresh()
+    assert stepper.position == a.event_count() == 6
+    assert stepper._nav.slider.max == 6 and stepper._nav.slider.value == 6
+    assert "TINY" in stepper.caption

@@ -252,8 +252,8 @@ class Stepper(widgets.VBox):
 
     def refresh(self) -> None:
         """Catch up after the allocator was changed outside the Stepper."""
-        self._timeline_changed()
-        self._show()
+        if not self._catch_up():
+            self._show()
 
     # ------------------------------------------------------------ private
     @traitlets.validate("position")
@@ -297,8 +297,8 @@ class Stepper(widgets.VBox):
     def _show(self) -> None:
         """Bring every part of the widget to the current position, in one go."""
         allocator = self._allocator
-        if allocator.event_count() != self._count:
-            self._timeline_changed()
+        if allocator.event_count() != self._count and self._catch_up():
+            return
         if allocator.position != self.position:
             allocator.seek(self.position)
         count, position, gate = self._count, self.position, self._gate()
@@ -336,6 +336,15 @@ class Stepper(widgets.VBox):
                        "step forward to the next question.")
         else:
             panel.ask(self.question)
+
+    def _catch_up(self) -> bool:
+        """Adopt a timeline changed elsewhere; True if that moved (and showed) the position."""
+        self._timeline_changed()
+        limit = self._gate()
+        if self.position > limit:  # the timeline was cut short outside the Stepper
+            self.position = limit  # shown by the position observer
+            return True
+        return False
 
     def _timeline_changed(self) -> None:
         """Forget pictures and answers that no longer match the allocator's timeline."""
