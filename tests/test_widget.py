@@ -560,3 +560,35 @@ def test_refresh_after_the_timeline_was_cut_short_outside(stepper):
     assert stepper.position == a.event_count() == 6
     assert stepper._nav.slider.max == 6 and stepper._nav.slider.value == 6
     assert "TINY" in stepper.caption
+
+
+@pytest.mark.parametrize("policy", ["lowest", "lifo", "leftmost"])
+def test_predict_every_question_has_its_answer_among_the_choices(policy):
+    import random
+
+    rng = random.Random(7)
+    a = BuddyAllocator(256 * K, 4 * K, policy)
+    live = []
+    for number in range(60):
+        if live and rng.random() < 0.45:
+            a.free(live.pop(rng.randrange(len(live))))
+            continue
+        try:
+            a.allocate(rng.randint(1, 80) * K, f"P{number}")
+            live.append(f"P{number}")
+        except OutOfMemory:
+            pass
+    kinds = set()
+    for op in range(a.operation_count()):
+        q = question_for(a, op)
+        kinds.add(q.kind)
+        assert q.check(q.answer).correct
+        assert len({value for _, value in q.choices}) == len(q.choices) >= 2
+        wrong = next(value for _, value in q.choices if value != q.answer)
+        assert not q.check(wrong).correct
+        events = [a.event_at(i) for i in a.operation_span(op)]
+        if q.kind == "merges":
+            assert q.answer == sum(e.kind == "merge" for e in events)
+        elif q.kind == "where" and q.answer != FAILS:
+            assert q.answer == events[-1].address
+    assert kinds == {"where", "splits", "fails", "merges"}
