@@ -1,14 +1,20 @@
-"""``buddy-edu lab``: start JupyterLab on the lessons.
+"""``buddy-edu lab``: start JupyterLab on the course (lessons and exercises).
 
-Where the lessons come from depends on how buddy-edu was installed:
+A course folder has the layout of the repository, ``notebooks/`` with the
+lessons and ``exercises/`` with the student notebooks, because the lessons
+link to ``../exercises/NAME.ipynb``.  JupyterLab's root is the course folder
+and it opens ``notebooks/00-start-here.ipynb``.  Where the folder comes from
+depends on how buddy-edu was installed:
 
-* in a checkout (``make lab``, ``pip install -e .``) they are the checkout's
-  ``notebooks/`` folder, opened in place, so edits land in the repository;
-* from a wheel (``pip install buddy-edu``) they are installed read-only under
-  ``<prefix>/share/buddy-edu/lessons`` (see ``data-files`` in pyproject.toml).
-  Students need notebooks they can run and edit, so the first run copies them
-  to ``./buddy-edu-lessons`` and later runs reuse that folder, never
-  overwriting a lesson the student has changed.
+* in a checkout (``make lab``, ``pip install -e .``) it is the checkout itself,
+  so edits land in the repository;
+* from a wheel (``pip install buddy-edu``) the lessons are installed read-only
+  under ``<prefix>/share/buddy-edu/lessons`` (``data-files`` in
+  pyproject.toml) and the exercise notebooks are generated from the
+  installed assignments.  Students need notebooks they can run, edit and hand
+  in, so the first run writes both into ``./buddy-edu-lessons`` and later
+  runs reuse that folder, adding only what is missing and never overwriting
+  a notebook the student has changed.
 """
 
 from __future__ import annotations
@@ -18,30 +24,33 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 
 from ..core.errors import BuddyError
 
 START = "00-start-here.ipynb"
+LESSONS = "notebooks"  # the lessons' folder inside a course folder
+EXERCISES = "exercises"  # the exercise notebooks' folder inside a course folder
 COPY_FOLDER = "buddy-edu-lessons"
 SHARE = ("share", "buddy-edu", "lessons")  # where the wheel installs the lessons
 DISTRIBUTION = "buddy-edu"
 
 
 class LessonsNotFound(BuddyError):
-    """No lesson notebooks could be found or the folder asked for does not exist."""
+    """No lesson notebooks could be found, or the folder asked for does not exist."""
 
 
 def lessons_dir() -> Path:
     """The lessons of this checkout: ``notebooks/`` next to the package."""
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    return Path(__file__).resolve().parents[2] / LESSONS
 
 
-def checkout_lessons() -> Path | None:
-    """The checkout's ``notebooks/`` when buddy-edu runs from a source tree, else None."""
-    folder = lessons_dir()
-    if (folder.parent / "pyproject.toml").is_file() and (folder / START).is_file():
-        return folder
+def checkout_root() -> Path | None:
+    """The checkout buddy-edu runs from (a source tree with the lessons), else None."""
+    root = lessons_dir().parent
+    if (root / "pyproject.toml").is_file() and (root / LESSONS / START).is_file():
+        return root
     return None
 
 
@@ -69,31 +78,48 @@ def installed_lessons() -> list[Path]:
     return sorted(found, key=lambda path: path.name)
 
 
-def copy_lessons(sources: list[Path], target: Path) -> list[Path]:
-    """Copy the lessons missing from ``target`` there; returns the copies made.
+def exercise_notebooks() -> dict[str, Callable[[Path], None]]:
+    """``{file name: write(path)}`` for every student exercise notebook of this version."""
+    import nbformat
 
-    Lessons already in ``target`` are left alone: they may hold a student's work.
+    from ..exercises import ASSIGNMENTS
+    from ..exercises.student_notebooks import build
+
+    def writer(name: str) -> Callable[[Path], None]:
+        return lambda path: nbformat.write(build(name), path)
+
+    return {f"{name}.ipynb": writer(name) for name in ASSIGNMENTS}
+
+
+def prepare_course(target: Path, lessons: list[Path],
+                   exercises: dict[str, Callable[[Path], None]]) -> list[Path]:
+    """Give ``target`` every lesson and exercise notebook it lacks; returns the files written.
+
+    Notebooks already there are left alone: they may hold a student's work.
     """
-    target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for source in sources:
-        destination = target / source.name
+    written = []
+    for folder in (target / LESSONS, target / EXERCISES):
+        folder.mkdir(parents=True, exist_ok=True)
+    for source in lessons:
+        destination = target / LESSONS / source.name
         if not destination.exists():
             shutil.copyfile(source, destination)
-            copied.append(destination)
-    return copied
+            written.append(destination)
+    for name, write in exercises.items():
+        destination = target / EXERCISES / name
+        if not destination.exists():
+            write(destination)
+            written.append(destination)
+    return written
 
 
-def resolve_lessons(folder: str | os.PathLike | None = None, cwd: Path | None = None,
-                    report=None) -> Path:
-    """The folder ``buddy-edu lab`` opens, copying installed lessons there if needed.
+def resolve_course(folder: str | os.PathLike | None = None, cwd: Path | None = None,
+                   report: Callable[[str], None] | None = None) -> Path:
+    """The folder ``buddy-edu lab`` opens, writing the course there first when needed.
 
-    ``folder`` (``--dir``) wins when given and must exist. ``report`` receives
-    one line of text about copies made (``print`` to stderr by default).
+    ``folder`` (``--dir``) wins when given and must exist.  ``report``
+    receives one line about the notebooks written (stderr by default).
     """
-    if report is None:
-        def report(line: str) -> None:
-            print(line, file=sys.stderr)
     if folder is not None:
         path = Path(folder).expanduser()
         if not path.is_dir():
@@ -102,28 +128,38 @@ def resolve_lessons(folder: str | os.PathLike | None = None, cwd: Path | None = 
                 "or leave --dir out to open the lessons"
             )
         return path.resolve()
-    checkout = checkout_lessons()
-    if checkout is not None:
-        return checkout
-    sources = installed_lessons()
-    if not sources:
+    root = checkout_root()
+    if root is not None:
+        return root
+    lessons = installed_lessons()
+    if not lessons:
         raise LessonsNotFound(
             "the lesson notebooks are not installed: reinstall with "
             "'pip install --force-reinstall buddy-edu', or pass --dir FOLDER"
         )
     target = (cwd or Path.cwd()) / COPY_FOLDER
-    copied = copy_lessons(sources, target)
-    if copied:
-        report(f"buddy-edu: copied {len(copied)} lesson(s) to {target}; they are yours to edit.")
+    written = prepare_course(target, lessons, exercise_notebooks())
+    if written:
+        (report or _to_stderr)(
+            f"buddy-edu: wrote {len(written)} notebook(s) to {target}; they are yours to edit."
+        )
     return target.resolve()
 
 
+def start_notebook(folder: Path) -> Path | None:
+    """The notebook to open first: ``notebooks/00-start-here.ipynb``, or one at the top."""
+    for candidate in (Path(folder) / LESSONS / START, Path(folder) / START):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def lab_command(folder: Path, browser: bool = True) -> list[str]:
-    """The JupyterLab command line for ``folder``, opening the start lesson if it is there."""
-    folder = Path(folder)
+    """The JupyterLab command line with its root at ``folder``, opening the start lesson."""
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}"]
-    if (folder / START).is_file():
-        command.append(str(folder / START))
+    start = start_notebook(folder)
+    if start is not None:
+        command.append(str(start))
     if not browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -132,10 +168,14 @@ def lab_command(folder: Path, browser: bool = True) -> list[str]:
 
 
 def open_lab(folder: str | None = None, browser: bool = True) -> int:
-    """Run JupyterLab on the lessons (or ``folder``) until it is stopped; returns its status."""
+    """Run JupyterLab on the course (or ``folder``) until it is stopped; returns its status."""
     try:
-        lessons = resolve_lessons(folder)
+        course = resolve_course(folder)
     except (LessonsNotFound, OSError) as error:
         print(f"buddy-edu: {error}", file=sys.stderr)
         return 2
-    return subprocess.call(lab_command(lessons, browser=browser))
+    return subprocess.call(lab_command(course, browser=browser))
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
