@@ -417,6 +417,21 @@ def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
     assert outcome.error is None and outcome.assigned_in == {"q1": 1, "q2": 2, "q3": 3}
 
 
+@pytest.mark.parametrize("content, reason", [
+    (b"\xff\xfe not text", "it is not UTF-8 text"),
+    (b"", "it is not valid JSON"),
+    (b"[1, 2]", "not a valid notebook"),
+    (b'{"cells": 5, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+     "not a valid notebook"),
+])
+def test_files_that_are_not_notebooks_are_reported_without_running(tmp_path, content, reason):
+    path = tmp_path / "ann.ipynb"
+    path.write_bytes(content)
+    outcome = run_notebook(path, ["q1"], timeout=30, cell_timeout=5)
+    assert reason in outcome.error and outcome.cells == ()
+    assert outcome.answers == {"q1": {"missing": True}}
+
+
 def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path):
     # Printing is capped inside the kernel; a 50 MB *result* is one message above
     # MESSAGE_LIMIT, so ZeroMQ drops the connection before reading it and the

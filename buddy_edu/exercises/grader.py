@@ -188,7 +188,7 @@ def _cell_notes(cells) -> list[str]:
     """One note per kind of cell problem: "cells 3, 5 and 7 raised NameError: ..." ."""
     groups: dict[tuple[str, str], list] = {}
     for run in cells:
-        if run.status != "ok":
+        if run.status != "ok" and run.detail != "the kernel died":  # that one is the error
             groups.setdefault((run.status, run.detail), []).append(run)
     notes = []
     for runs in groups.values():
