@@ -1,0 +1,141 @@
+"""The lesson notebooks: they run top to bottom, are stored clean, and teach in one shape.
+
+Every lesson is executed with nbclient in a fresh ``python3`` kernel (the
+interpreter running the tests), from the ``notebooks/`` folder so relative
+links resolve; any error or any text on stderr (a warning the student would
+see) fails the test.  Structure tests check what instructors rely on: each
+lesson states objectives, asks for a prediction, has 2-4 quick checks, ends
+with a summary, points to a graded exercise that exists, and names sources.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from buddy_edu.exercises import ASSIGNMENTS
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+LESSONS = [
+    "00-start-here.ipynb",
+    "01-splitting.ipynb",
+    "02-freeing-and-coalescing.ipynb",
+    "03-fragmentation.ipynb",
+    "04-placement-policies.ipynb",
+    "05-buddy-allocation-in-linux.ipynb",
+]
+COURSE = LESSONS[1:]  # the lessons proper; 00 is the tour
+CELL_TIMEOUT = 120  # seconds; a lesson takes about 2 s here
+
+
+def read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / name, as_version=4)
+
+
+def markdown(nb) -> list[str]:
+    return [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+
+
+def code(nb) -> list[str]:
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+def section(nb, heading: str) -> str:
+    """The text of the Markdown cell holding ``## heading``, from the heading to the next one."""
+    for text in markdown(nb):
+        match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no '## {heading}' section")
+
+
+def test_the_course_is_these_six_notebooks():
+    assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == LESSONS
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_stored_without_outputs_execution_counts_or_widget_state(name):
+    nb = read(name)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{name}: a code cell has stored outputs"
+            assert cell.execution_count is None, f"{name}: a code cell has an execution count"
+    assert "widgets" not in nb.metadata, f"{name}: saved widget state"
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_has_objectives_summary_and_an_exercise_pointer(name):
+    nb = read(name)
+    objectives = section(nb, "Learning objectives")
+    assert len(re.findall(r"^\d\. ", objectives, re.M)) >= 3, "number the objectives, 3 or more"
+    assert len(re.findall(r"^- ", section(nb, "Summary"), re.M)) >= 3
+    pointer = section(nb, "Graded exercise")
+    linked = re.findall(r"\(\.\./exercises/([a-z]+)\.ipynb\)", pointer)
+    assert linked, "link the graded exercise as ../exercises/NAME.ipynb"
+    for assignment in linked:
+        assert assignment in ASSIGNMENTS, f"{assignment!r} is not an assignment"
+        assert (ROOT / "exercises" / f"{assignment}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("name", COURSE)
+def test_every_lesson_asks_to_predict_has_quick_checks_and_names_sources(name):
+    nb = read(name)
+    assert any("**Predict" in text for text in markdown(nb)), "ask for a prediction"
+    assert any("Stepper" in source for source in code(nb)), "let the Stepper reveal"
+    checks = sum(source.count("QuickCheck(") for source in code(nb))
+    assert 2 <= checks <= 4, f"{checks} quick checks; a lesson has 2 to 4"
+    sources = section(nb, "Sources")
+    assert len(re.findall(r"^- ", sources, re.M)) >= 2
+
+
+def test_lessons_link_to_each_other_in_order():
+    for before, after in zip(LESSONS, LESSONS[1:], strict=False):
+        assert f"({after})" in "".join(markdown(read(before))), f"{before} should link {after}"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_runs_top_to_bottom_without_errors_or_warnings(name):
+    nb = read(name)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()  # raises CellExecutionError on the first error
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", f"cell {index} raised"
+            if output.output_type == "stream":
+                assert output.name == "stdout", f"cell {index} wrote to stderr: {output.text}"
+
+
+def test_quick_checks_in_the_lessons_mark_the_right_answers_right():
+    """The quick checks the lessons build accept the answer the lesson text leads to."""
+    from buddy_edu.exercises import (
+        block_size,
+        buddy_address,
+        buddyinfo,
+        merge_count,
+        policy_landing,
+        will_succeed,
+    )
+
+    assert block_size("200K", "1M", "64K").check("256K").score == 1
+    assert buddy_address("192K", "64K", "1M", "64K").check("128K").score == 1
+    assert buddy_address(12 * 4096, 4 * 4096, 1024 * 4096, 4096).check(8 * 4096).score == 1
+    middle = ("memory 256K min 64K\nA = alloc 64K\nB = alloc 64K\nC = alloc 64K\n"
+              "D = alloc 64K\nfree B\nfree C\n")
+    assert will_succeed(middle, "128K").check("fails: external fragmentation").score == 1
+    recent = ("memory 1M min 64K\nA = alloc 64K\nB = alloc 64K\nC = alloc 128K\n"
+              "P = alloc 64K\nQ = alloc 64K\nfree A\nfree P\n")
+    assert policy_landing(recent, "64K", "lifo").check("256K").score == 1
+    assert policy_landing(recent, "64K", "lowest").check("0").score == 1
+    assert buddyinfo("memory 32K min 4K policy lifo\n", "page = alloc 4K\n").check(
+        "[1, 1, 1, 0]").score == 1  # expand(): one free upper half per order
+    wiki = ("memory 1M min 64K\nA = alloc 34K\nB = alloc 66K\nC = alloc 35K\nD = alloc 67K\n"
+            "free C\nfree A\nfree B\n")
+    assert merge_count(wiki, "D").check("3").score == 1
