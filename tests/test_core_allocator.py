@@ -486,3 +486,14 @@ def test_core_imports_only_the_standard_library():
             if match:
                 imported.add(match.group(1))
     assert imported - set(sys.stdlib_module_names) - {"__future__"} == set()
+
+
+def test_recording_inside_a_free_finishes_it_as_the_picture_shows():
+    a = BuddyAllocator(1024, 64)
+    a.allocate(64, "A")
+    a.free("A")
+    a.seek(6)  # A's block is shown free, its merges not yet applied
+    assert "A" not in {b.name for b in a.allocations()}
+    a.allocate(64, "A")  # the name is free, as shown: the free is finished first
+    assert [e.kind for e in a.events[5:10]] == ["free", "merge", "merge", "merge", "merge"]
+    assert a.allocations() == [Block("A", 0, 64, 64)]

@@ -56,6 +56,13 @@ class Timeline(RuleBasedStateMachine):
         """A new operation recorded from ``position`` replaces what came after it."""
         self.seen = {p: s for p, s in self.seen.items() if p <= position}
 
+    def to_boundary(self) -> None:
+        """Where the allocator records a new operation from the middle of one."""
+        a = self.a
+        if not self.at_boundary():
+            span = a.operation_span(a.event_at(a.position).op)
+            a.seek(span.stop if a.event_at(span.start).kind == "free" else span.start)
+
     def at_boundary(self) -> bool:
         a = self.a
         return a.position in (0, a.event_count()) or (
@@ -66,15 +73,17 @@ class Timeline(RuleBasedStateMachine):
     def allocate(self, size, name):
         a = self.a
         before = (self.state(), a.events, a.position)
-        if name is not None and name in {b.name for b in a.allocations()}:
+        self.to_boundary()
+        duplicate = name is not None and name in {b.name for b in a.allocations()}
+        a.seek(before[2])
+        if duplicate:
             try:
                 a.allocate(size, name)
             except InvalidRequest:
                 assert (self.state(), a.events, a.position) == before
                 return
             raise AssertionError("a duplicate name was accepted")
-        if not self.at_boundary():
-            a.seek(a.operation_span(a.event_at(a.position).op).start)
+        self.to_boundary()
         start = a.position
         leaves = [(b.address, b.size, b.name) for b in a.blocks()]
         expected = reference_place(leaves, size, self.policy)
@@ -96,11 +105,9 @@ class Timeline(RuleBasedStateMachine):
     def free(self, data):
         a = self.a
         name = data.draw(st.sampled_from(sorted(b.name for b in a.allocations())))
-        if not self.at_boundary():
-            # the name may belong to the operation being rewound: only free what survives
-            a.seek(a.operation_span(a.event_at(a.position).op).start)
-            if name not in {b.name for b in a.allocations()}:
-                return
+        self.to_boundary()
+        if name not in {b.name for b in a.allocations()}:
+            return  # it belonged to an allocation the boundary move undid
         self.forget_after(a.position)
         a.free(name)
         self.remember()

@@ -383,13 +383,19 @@ class BuddyAllocator:
         return self._op_starts[op]
 
     def _to_operation_boundary(self) -> None:
-        """If stepped into the middle of an operation, go back to its start."""
+        """If stepped into the middle of an operation, move to the nearer edge that
+        matches what the student sees: a free whose block is already shown free is
+        finished (its merges applied); an allocation not yet handed out is undone.
+        """
         pos = self._position
         if 0 < pos < len(self._codes):
             shift = 9 + self._abits
             op = self._codes[pos - 1] >> shift
             if self._codes[pos] >> shift == op:
-                self.seek(self._op_start(op))
+                if self._op_kind(op) == FREE:
+                    self.seek(self.operation_span(op).stop)
+                else:
+                    self.seek(self._op_start(op))
 
     def _truncate(self) -> None:
         """Discard the undone tail before recording a new operation (like an editor)."""
