@@ -23,22 +23,13 @@ from _jupyter import (
     open_and_run,
     write_notebook,
 )
+from examples import WIKIPEDIA
 
 from buddy_edu import run_script, tree_nodes
 from buddy_edu.render import node_name
 
 pytestmark = pytest.mark.browser
 
-WIKIPEDIA = """memory 1M min 64K
-A = alloc 34K
-B = alloc 66K
-C = alloc 35K
-D = alloc 67K
-free B
-free D
-free A
-free C
-"""
 K = 1024
 NOTEBOOK = "stepper.ipynb"
 WAIT_MS = 30_000

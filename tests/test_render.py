@@ -17,22 +17,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from examples import WIKIPEDIA
 
 import buddy_edu.render as render
 from buddy_edu import BuddyAllocator, BuddyError, InvalidRequest, OutOfMemory, run_script
 from buddy_edu.render import backends
 
-WIKIPEDIA = """
-memory 1024K min 64K
-A = alloc 34K
-B = alloc 66K
-C = alloc 35K
-D = alloc 67K
-free B
-free D
-free A
-free C
-"""
 K = 1024
 SVG = "{http://www.w3.org/2000/svg}"
 

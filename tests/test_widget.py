@@ -12,22 +12,12 @@ import re
 
 import ipywidgets as widgets
 import pytest
+from examples import WIKIPEDIA
 
 from buddy_edu import BuddyAllocator, InvalidRequest, OutOfMemory, Stepper, run_script
 from buddy_edu.render import node_name
 from buddy_edu.widget.predict import FAILS, question_for
 
-WIKIPEDIA = """
-memory 1M min 64K
-A = alloc 34K
-B = alloc 66K
-C = alloc 35K
-D = alloc 67K
-free B
-free D
-free A
-free C
-"""
 K = 1024
 EVENTS = 18
 # Where each operation of the Wikipedia timeline ends (= where the next starts).

@@ -128,14 +128,26 @@ def generate_landing_address(seed: random.Random | int | str, frees: bool | None
     return landing_address(*found)
 
 
-def _judge_landing(question: Question, value: int | tuple[int, int]) -> Feedback:
-    params = question.params
+def _settle_address(
+    question: Question, value: int | tuple[int, int]
+) -> tuple[int, Feedback | None]:
+    """Split an ``(address, size)`` answer and score it outright when the address decides:
+    the right address scores 1, or 0.5 with the wrong block size beside it."""
     if isinstance(value, tuple):
         value, size = value
-        if size != params["block"] and value == question.answer:
-            return partial(0.5, "The address is right but that is not the size of X's block.")
+        if size != question.params["block"] and value == question.answer:
+            return value, partial(
+                0.5, "The address is right but that is not the size of X's block.")
     if value == question.answer:
-        return right()
+        return value, right()
+    return value, None
+
+
+def _judge_landing(question: Question, value: int | tuple[int, int]) -> Feedback:
+    params = question.params
+    value, settled = _settle_address(question, value)
+    if settled is not None:
+        return settled
     free = {address: size for address, size in params["free_before"]}
     if value == params["rounded_down_address"] or (
             value in free and params["request"] <= free[value] < params["block"]):
@@ -425,12 +437,9 @@ def generate_policy_landing(seed: random.Random | int | str, policy: str | None 
 
 def _judge_policy(question: Question, value: int | tuple[int, int]) -> Feedback:
     params = question.params
-    if isinstance(value, tuple):
-        value, size = value
-        if size != params["block"] and value == question.answer:
-            return partial(0.5, "The address is right but that is not the size of X's block.")
-    if value == question.answer:
-        return right()
+    value, settled = _settle_address(question, value)
+    if settled is not None:
+        return settled
     for name, address in params["other_policies"].items():
         if value == address:
             return wrong(f"That is where the `{name}` policy would put it; this allocator uses "
