@@ -167,6 +167,37 @@ def open_and_run(page, server: LabServer, name: str, timeout_ms: int = 60_000) -
     # Return plain values: handing JupyterLab's own objects back to Python can stall.
     page.evaluate("() => window.jupyterapp.restored.then(() => true)")
     page.wait_for_selector('.jp-NotebookPanel [data-status="idle"]', timeout=timeout_ms)
+    wait_for_settled_kernel(page, server, timeout_ms / 1000)
     page.evaluate(
         "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"
     )
+
+
+_PAGE_KERNEL = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+    && panel.sessionContext.session.kernel;
+  return kernel ? kernel.id + " " + kernel.status : "";
+}"""
+
+
+def wait_for_settled_kernel(page, server: LabServer, timeout: float) -> None:
+    """Wait until the page talks to the only running kernel and it stays idle.
+
+    On a fresh environment JupyterLab sometimes replaces the kernel started
+    through the REST API a moment after the page opens; cells sent before that
+    die with the old kernel, so run them only once the kernel has settled.
+    """
+    deadline = time.monotonic() + timeout
+    steady = 0
+    while time.monotonic() < deadline:
+        seen = page.evaluate(_PAGE_KERNEL)
+        running = [kernel["id"] for kernel in server.api("GET", "/api/kernels")]
+        if seen and seen.split()[1] == "idle" and running == [seen.split()[0]]:
+            steady += 1
+            if steady >= 3:
+                return
+        else:
+            steady = 0
+        time.sleep(0.5)
+    raise TimeoutError(f"the notebook's kernel did not settle within {timeout:.0f} s")
