@@ -86,15 +86,19 @@ class BuddyAllocator:
                 f"({format_size(self.total)}), got {size}"
             )
         start = self._position
-        self._to_operation_boundary()
-        try:
-            name = self._new_name(name)
-        except InvalidRequest:
-            self.seek(start)
-            raise
+        behind = start != len(self._codes)  # recording from an earlier position
+        if behind:
+            self._to_operation_boundary()
+        if name is not None:
+            try:
+                self._check_new_name(name)
+            except InvalidRequest:
+                self.seek(start)
+                raise
         order = (-(-size // self.min_block) - 1).bit_length()
         found = self._choose(self._index, order)
-        self._truncate()
+        if behind:
+            self._truncate()
         if name is None:
             name = self._auto_name()
         self._requests += 1
@@ -120,13 +124,16 @@ class BuddyAllocator:
                 f"free() takes the name of an allocation, got {type(name).__name__} {name!r}"
             )
         start = self._position
-        self._to_operation_boundary()
+        behind = start != len(self._codes)
+        if behind:
+            self._to_operation_boundary()
         block = self._live.get(name)
         if block is None:
             message = self._not_allocated(name)
             self.seek(start)
             raise InvalidRequest(message)
-        self._truncate()
+        if behind:
+            self._truncate()
         op = len(self._ops)
         self._op_starts.append(len(self._codes))
         self._ops.append(block)
@@ -316,7 +323,7 @@ class BuddyAllocator:
 
     # ------------------------------------------------------------ private
     def _record(self, kind: int, unit: int, order: int, op: int) -> None:
-        index = len(self._codes)
+        index = self._position  # recording always happens at the end of the timeline
         code = ((op << self._abits | unit) << 6 | order) << 3 | kind
         try:
             self._codes.append(code)
@@ -410,9 +417,7 @@ class BuddyAllocator:
         del self._codes[pos:], self._aux[pos:]
         del self._event_cache[pos:]
 
-    def _new_name(self, name: str | None) -> str | None:
-        if name is None:
-            return None
+    def _check_new_name(self, name: object) -> None:
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest(
                 f"name must be a non-empty string such as 'A' or 'P1', got {name!r}"
@@ -423,7 +428,6 @@ class BuddyAllocator:
                 f"{name!r} is already allocated ({format_size(block.size)} at "
                 f"{format_size(block.address)}): free it first or choose another name"
             )
-        return name
 
     def _auto_name(self) -> str:
         number = self._requests + 1
