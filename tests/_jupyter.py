@@ -53,10 +53,15 @@ def free_port() -> int:
 
 
 class LabServer:
-    """One JupyterLab server on a free port with a random token, rooted at ``root``."""
+    """One Jupyter server on a free port with a random token, rooted at ``root``.
 
-    def __init__(self, root: Path, home: Path) -> None:
+    ``app`` picks the front end: ``"lab"`` (JupyterLab), ``"notebook"``
+    (Notebook 7) or ``"voila"`` (which runs ``root/voila`` and shows it as an app).
+    """
+
+    def __init__(self, root: Path, home: Path, app: str = "lab", voila: str = "") -> None:
         self.root = root
+        self.app = app
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -72,13 +77,20 @@ class LabServer:
         env["PYTHONUNBUFFERED"] = "1"
         self.log_path = home / "jupyterlab.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=None",  # no announcements fetched: there is no internet
+        server = [
+            "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}",
         ]
+        command = {
+            "lab": [sys.executable, "-m", "jupyterlab", *server,
+                    "--LabApp.expose_app_in_browser=True",
+                    "--LabApp.news_url=None"],  # no announcements fetched: there is no internet
+            "notebook": [sys.executable, "-m", "notebook", *server,
+                         "--JupyterNotebookApp.expose_app_in_browser=True"],
+            "voila": [sys.executable, "-m", "voila", voila, "--no-browser",
+                      "--Voila.ip=127.0.0.1", f"--port={self.port}"],
+        }[app]
         self.process = subprocess.Popen(
             command, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -91,7 +103,7 @@ class LabServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"JupyterLab exited early:\n{self.log()}")
             try:
-                self.api("GET", "/api/status")
+                self.api("GET", "/" if self.app == "voila" else "/api/status")
                 return
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.25)
@@ -107,10 +119,14 @@ class LabServer:
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
+            if "json" not in response.headers.get("Content-Type", ""):
+                return {}
         return json.loads(body) if body else {}
 
     def notebook_url(self, name: str) -> str:
-        """The address that opens notebook ``name`` in a fresh JupyterLab workspace."""
+        """The address that opens notebook ``name`` (in a fresh JupyterLab workspace)."""
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{name}?token={self.token}"
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
 
     def log(self) -> str:
@@ -122,8 +138,9 @@ class LabServer:
         """Shut the server and its kernels down; kill them if they do not go in time."""
         if self.process.poll() is None:
             try:
-                self.api("POST", "/api/shutdown")  # also shuts down every kernel
-                self.process.wait(timeout=15)
+                if self.app != "voila":
+                    self.api("POST", "/api/shutdown")  # also shuts down every kernel
+                    self.process.wait(timeout=15)
             except (OSError, urllib.error.URLError, subprocess.TimeoutExpired):
                 pass
         if self.process.poll() is None:
