@@ -45,6 +45,19 @@ def browser_problem() -> str | None:
     return None
 
 
+def require_browser() -> None:
+    """Skip the calling test when Chromium or playwright is missing, saying how to get
+    them; fail instead under BUDDY_EDU_REQUIRE_BROWSER=1 (CI), where skipping would hide
+    that the browser tests never ran."""
+    import pytest
+
+    problem = browser_problem()
+    if problem:
+        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {problem}")
+        pytest.skip(problem)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:

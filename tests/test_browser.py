@@ -10,7 +10,6 @@ makes that a failure.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 
@@ -19,8 +18,8 @@ from _jupyter import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LabServer,
-    browser_problem,
     open_and_run,
+    require_browser,
     write_notebook,
 )
 from examples import WIKIPEDIA
@@ -38,11 +37,7 @@ WAIT_MS = 30_000
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a notebook with a Stepper and a predict-mode Stepper."""
-    problem = browser_problem()
-    if problem:
-        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {problem}")
-        pytest.skip(problem)
+    require_browser()
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     root.mkdir()

@@ -7,15 +7,13 @@ widget needs nothing JupyterLab alone provides.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from _jupyter import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LabServer,
-    browser_problem,
     open_and_run,
+    require_browser,
     write_notebook,
 )
 from examples import WIKIPEDIA
@@ -27,11 +25,7 @@ NOTEBOOK = "stepper.ipynb"
 
 @pytest.fixture(params=["notebook", "voila"])
 def server(request, tmp_path):
-    problem = browser_problem()
-    if problem:
-        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {problem}")
-        pytest.skip(problem)
+    require_browser()
     root = tmp_path / "root"
     root.mkdir()
     write_notebook(root / NOTEBOOK, [

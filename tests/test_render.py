@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from examples import WIKIPEDIA
@@ -490,14 +489,14 @@ def test_exports_refuse_a_bad_position_and_write_nothing(wiki, tmp_path):
 @pytest.mark.browser
 def test_exported_html_steps_in_a_real_browser(wiki, tmp_path):
     """Buttons and keys move through the snapshots in Chromium, offline."""
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("no Chromium: apt-get install chromium (CI installs it in .ci/run)")
-    playwright = pytest.importorskip("playwright.sync_api")
+    from _jupyter import CHROMIUM, CHROMIUM_ARGS, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
     path = render.export_html(wiki, tmp_path / "lesson.html", start=0)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             requests = []
