@@ -37,10 +37,6 @@ class FreeIndex:
         """Heap key: smaller keys are preferred."""
         return unit
 
-    def fresh(self, free: dict[int, int], key: int, unit: int) -> bool:
-        """Whether a heap key still stands for a free block (keys are removed lazily)."""
-        return unit in free
-
     def stamp(self, stamp: int) -> int:
         """What to remember of a block's stamp."""
         return 0
@@ -88,13 +84,14 @@ class FreeIndex:
 
     # queries
     def first(self, order: int) -> int | None:
-        """The preferred free block of this order, or None."""
-        heap, free, units = self._heaps[order], self.free[order], self._units
+        """The preferred free block of this order, or None.
+
+        Keys are removed lazily: a key whose block is no longer free is dropped here.
+        """
+        heap, free = self._heaps[order], self.free[order]
         while heap:
-            key = heap[0]
-            unit = key % units
-            if self.fresh(free, key, unit):
-                return unit
+            if heap[0] in free:  # the key is the address
+                return heap[0]
             heappop(heap)
         return None
 
@@ -110,10 +107,17 @@ class RecentIndex(FreeIndex):
         # Newest stamp first; among the two halves of one split, the lower.
         return -(stamp + 1) * self._units + unit
 
-    def fresh(self, free: dict[int, int], key: int, unit: int) -> bool:
-        # The key must carry the block's current stamp: an older key for the
-        # same address is a stale one from before the block was last taken.
-        return free.get(unit) == -((key - unit) // self._units) - 1
+    def first(self, order: int) -> int | None:
+        heap, free, units = self._heaps[order], self.free[order], self._units
+        while heap:
+            key = heap[0]
+            unit = key % units
+            # The key must carry the block's current stamp: an older key for the
+            # same address is a stale one from before the block was last taken.
+            if free.get(unit) == -((key - unit) // units) - 1:
+                return unit
+            heappop(heap)
+        return None
 
     def stamp(self, stamp: int) -> int:
         return stamp
