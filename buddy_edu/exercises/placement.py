@@ -52,6 +52,27 @@ def _state_before(allocator: BuddyAllocator) -> BuddyAllocator:
     return allocator
 
 
+def _rounded_down_events(allocator: BuddyAllocator, request: int) -> list | None:
+    """Undo the asked request, then try the block a student who rounds down would use.
+
+    Returns that attempt's events (None if there is no smaller block or it does not
+    fit) and leaves the allocator at the state before the asked request.
+    """
+    down = _rounded_down(allocator, request)
+    _state_before(allocator)
+    if down is None:
+        return None
+    start = allocator.position
+    try:
+        allocator.allocate(down, "X")
+    except OutOfMemory:
+        return None
+    finally:
+        end = allocator.position
+        allocator.seek(start)
+    return [allocator.event_at(index) for index in range(start, end)]
+
+
 def _lowest_rule(free: list[tuple[int, int]], need: int) -> int | None:
     """Where the ``lowest`` rule puts a request of block size ``need`` (for misconceptions)."""
     fitting = [(size, address) for address, size in free if size >= need]
@@ -84,13 +105,8 @@ def _placement_params(allocator: BuddyAllocator, request: int, events) -> dict:
     """What the misconception checks need to know about the state before the request."""
     splits = [[e.address, e.size] for e in events if e.kind == "split"]
     need = allocator.block_size(request)
-    down = _rounded_down(allocator, request)
-    _state_before(allocator)
-    down_address = None
-    if down is not None:
-        start = allocator.position
-        down_address = allocator.allocate(down, "X").address
-        allocator.seek(start)
+    down = _rounded_down_events(allocator, request)
+    down_address = down[-1].address if down else None  # the last event is the allocation
     return {"block": need, "splits": splits, "free_before": [list(b) for b in
                                                              allocator.free_blocks()],
             "rounded_down_address": down_address}
@@ -192,17 +208,8 @@ def split_count(setup: str, request: int | str) -> Question:
         raise InvalidRequest(f"the request does not fit after the setup: {failure}")
     answer = sum(1 for event in events if event.kind == "split")
     need = allocator.block_size(request)
-    down = _rounded_down(allocator, request)
-    _state_before(allocator)
-    down_splits = None
-    if down is not None:
-        start = allocator.position
-        try:
-            allocator.allocate(down, "X")
-            down_splits = sum(1 for e in allocator.events[start:] if e.kind == "split")
-        except OutOfMemory:
-            pass
-        allocator.seek(start)
+    down = _rounded_down_events(allocator, request)
+    down_splits = None if down is None else sum(1 for e in down if e.kind == "split")
     prompt = (f"{_setup_text(setup)}\n\nNow `X = alloc {format_size(request)}` runs (policy "
               f"`lowest`: {POLICY_RULES['lowest']}). How many times is a block split?")
     params = {"setup": setup, "request": request, "block": need, "total": allocator.total,

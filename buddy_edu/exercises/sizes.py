@@ -62,9 +62,12 @@ def _judge_block_size(question: Question, value: int) -> Feedback:
                  "rounded-too-far")
 
 
+SIZE_FORM = ('a size: a whole number of bytes, or a number with a unit K, M or G '
+             '(like 49152 or "48K")')
+
 register(QuestionType(
     kind="block_size", title="Block size for a request",
-    form='a size: a whole number of bytes, or a number with a unit K, M or G (like 49152 or "48K")',
+    form=SIZE_FORM,
     example='"48K"',
     parse=lambda question, value: answers.quantity(value),
     judge=_judge_block_size, generate=generate_block_size,

@@ -11,6 +11,7 @@ from .buddies import BLOCKS_FORM
 from .feedback import Feedback, partial, right, wrong
 from .question import Question, QuestionType, register
 from .scoring import score_blocks, score_counts
+from .sizes import SIZE_FORM
 
 
 def _prompt(setup: str, ops: str, ask: str) -> str:
@@ -295,7 +296,7 @@ def _judge_internal(question: Question, value: int) -> Feedback:
 
 register(QuestionType(
     kind="internal_fragmentation", title="Internal fragmentation after a script",
-    form='a size: a whole number of bytes, or a number with a unit K, M or G (like 49152 or "48K")',
+    form=SIZE_FORM,
     example='"48K"', parse=lambda question, value: answers.quantity(value),
     judge=_judge_internal, generate=generate_internal_fragmentation, setup_picture=True,
 ))
