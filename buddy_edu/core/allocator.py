@@ -239,10 +239,8 @@ class BuddyAllocator:
         """The event indices of operation ``op``."""
         if not 0 <= op < len(self._ops):
             raise InvalidRequest(f"operation must be between 0 and {len(self._ops) - 1}, got {op}")
-        codes = self._codes
-        start = self._op_starts[op]
-        end = self._op_starts[op + 1] if op + 1 < len(self._ops) else len(codes)
-        return range(start, end)
+        end = self._op_starts[op + 1] if op + 1 < len(self._ops) else len(self._codes)
+        return range(self._op_starts[op], end)
 
     def operation_count(self) -> int:
         """How many operations (allocate or free calls, failed ones included) are recorded."""
@@ -268,7 +266,7 @@ class BuddyAllocator:
         """Revert one whole operation; returns its events (empty at the start)."""
         if self._position == 0:
             return []
-        start = self._op_start(self._codes[self._position - 1] >> (9 + self._abits))
+        start = self._op_starts[self._op_of(self._position - 1)]
         undone = [self.event_at(i) for i in range(start, self._position)]
         self.seek(start)
         return undone
@@ -277,7 +275,7 @@ class BuddyAllocator:
         """Re-apply one whole operation; returns its events (empty at the end)."""
         if self._position == len(self._codes):
             return []
-        span = self.operation_span(self._codes[self._position] >> (9 + self._abits))
+        span = self.operation_span(self._op_of(self._position))
         redone = [self.event_at(i) for i in range(self._position, span.stop)]
         self.seek(span.stop)
         return redone
@@ -386,8 +384,9 @@ class BuddyAllocator:
         kind = self._codes[self._op_starts[op]] & 7
         return kind if kind in (FREE, FAIL) else ALLOCATE
 
-    def _op_start(self, op: int) -> int:
-        return self._op_starts[op]
+    def _op_of(self, index: int) -> int:
+        """The operation that event ``index`` belongs to."""
+        return self._codes[index] >> (9 + self._abits)
 
     def _to_operation_boundary(self) -> None:
         """If stepped into the middle of an operation, move to the nearer edge that
@@ -396,20 +395,19 @@ class BuddyAllocator:
         """
         pos = self._position
         if 0 < pos < len(self._codes):
-            shift = 9 + self._abits
-            op = self._codes[pos - 1] >> shift
-            if self._codes[pos] >> shift == op:
+            op = self._op_of(pos - 1)
+            if self._op_of(pos) == op:
                 if self._op_kind(op) == FREE:
                     self.seek(self.operation_span(op).stop)
                 else:
-                    self.seek(self._op_start(op))
+                    self.seek(self._op_starts[op])
 
     def _truncate(self) -> None:
         """Discard the undone tail before recording a new operation (like an editor)."""
         pos = self._position
         if pos == len(self._codes):
             return
-        kept_ops = (self._codes[pos - 1] >> (9 + self._abits)) + 1 if pos else 0
+        kept_ops = self._current_ops()
         for op in range(kept_ops, len(self._ops)):
             if self._op_kind(op) != FREE:
                 self._requests -= 1
@@ -443,8 +441,8 @@ class BuddyAllocator:
         return f"nothing is allocated under the name {name!r}; allocated now: {live}"
 
     def _current_ops(self) -> int:
-        pos = self._position
-        return (self._codes[pos - 1] >> (9 + self._abits)) + 1 if pos else 0
+        """How many operations are (at least partly) applied at the current position."""
+        return self._op_of(self._position - 1) + 1 if self._position else 0
 
     def _out_of_memory(self, size: int, name: str, order: int) -> str:
         stats = self.stats()
