@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from buddy_edu.exercises import ASSIGNMENTS, answer_key
-from buddy_edu.exercises.grader import grade
+from buddy_edu.grading.batch import grade
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -26,13 +26,13 @@ import pytest
 
 from buddy_edu import InvalidRequest, format_size
 from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant
-from buddy_edu.exercises.gradebook import Gradebook
-from buddy_edu.exercises.grader import grade, score_outcome
-from buddy_edu.exercises.grading_kernel import extraction, setup_code
-from buddy_edu.exercises.grading_progress import Progress
-from buddy_edu.exercises.grading_results import QuestionResult, Result
-from buddy_edu.exercises.grading_runner import CellRun, RunOutcome, run_notebook
-from buddy_edu.exercises.grading_submissions import Submission, find_submissions
+from buddy_edu.grading.batch import grade, score_outcome
+from buddy_edu.grading.gradebook import Gradebook
+from buddy_edu.grading.probe import extraction, setup_code
+from buddy_edu.grading.progress import Progress
+from buddy_edu.grading.results import QuestionResult, Result
+from buddy_edu.grading.runner import CellRun, RunOutcome, run_notebook
+from buddy_edu.grading.submissions import Submission, find_submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "splitting"

@@ -96,8 +96,8 @@ def _key(args) -> int:
 
 
 def _grade(args) -> int:
-    from ..exercises import grader
-    from ..exercises.gradebook import default_path
+    from .. import grading
+    from ..grading.gradebook import default_path
 
     options = {}
     if args.timeout is not None:
@@ -105,7 +105,7 @@ def _grade(args) -> int:
     if args.cell_timeout is not None:
         options["cell_timeout"] = args.cell_timeout
     try:
-        results = grader.grade(
+        results = grading.grade(
             args.name, args.submissions, out=args.out, feedback_dir=args.feedback,
             jobs=args.jobs, reveal=args.reveal, gradebook=args.gradebook,
             regrade=args.regrade, **options)

@@ -1,7 +1,7 @@
 """Graded exercises: per-student question variants, checked against the core.
 
 Students use :func:`start` in a notebook; instructors use :func:`answer_key`
-and the batch grader (``buddy-edu grade``, ``buddy_edu.exercises.grader``).
+and the batch grader (``buddy-edu grade``, :mod:`buddy_edu.grading`).
 Each question type has a builder with explicit parameters (used by lessons
 for ungraded quick checks) and a seeded generator (``QUESTION_TYPES``).
 Importing this package loads only the core: pictures and widgets load when a
@@ -32,8 +32,8 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # The batch grader loads only when asked for (it pulls in nbclient), so it is
-    # left out of __all__ too.
+    # A lazy alias: the grader lives in buddy_edu.grading, a layer above this one,
+    # and loads only when asked for (it pulls in nbclient), so it is not in __all__.
     if name == "grade":
-        return import_module(".grader", __name__).grade
+        return import_module("buddy_edu.grading").grade
     raise AttributeError(f"module 'buddy_edu.exercises' has no attribute {name!r}")

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from .grading_results import Result, format_points
+from .results import Result, format_points
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core import InvalidRequest
-from .grading_results import QuestionResult, Result, format_points
+from .results import QuestionResult, Result, format_points
 
 SCHEMA_VERSION = 1
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import InvalidRequest
-from .assignments import check_student
+from ..exercises.assignments import check_student
 
 
 @dataclass(frozen=True)

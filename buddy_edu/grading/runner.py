@@ -12,9 +12,9 @@ can reach.  Each submission therefore gets
 - output capped both inside the kernel and in the grader, so memory stays
   bounded;
 - a snapshot of the answer variables after every cell (see
-  :mod:`.grading_kernel`), so answers given before a crash are kept.
+  :mod:`.probe`), so answers given before a crash are kept.
 
-Nothing here decides a score: :mod:`.grader` checks the values in its own
+Nothing here decides a score: :mod:`.batch` checks the values in its own
 process.
 """
 
@@ -37,7 +37,7 @@ import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from nbclient import NotebookClient
 
-from .grading_kernel import ANSWER_LIMIT, extraction, setup_code
+from .probe import ANSWER_LIMIT, extraction, setup_code
 
 #: Characters of stdout a student cell may print before the kernel drops the rest.
 KERNEL_OUTPUT_LIMIT = 64_000

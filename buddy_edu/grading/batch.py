@@ -2,7 +2,7 @@
 
 ``grade()`` (and ``buddy-edu grade``) finds the notebooks, skips those the
 gradebook already holds, runs the others ``jobs`` at a time (each in its own
-fresh kernel, see :mod:`.grading_runner`), and for each one, as it finishes:
+fresh kernel, see :mod:`.runner`), and for each one, as it finishes:
 regenerates the student's variant from (assignment, student id), checks the
 answers read from the kernel with ``Question.check`` in this process, and
 commits the result to the gradebook.  The CSV and the feedback pages are made
@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core import InvalidRequest
-from .assignments import PLACEHOLDER_ID, get_assignment, variant
-from .feedback import Feedback
+from ..exercises.assignments import PLACEHOLDER_ID, get_assignment, variant
+from ..exercises.feedback import Feedback
+from ..exercises.question import Question
 from .gradebook import Gradebook, default_path
-from .grading_feedback import write_feedback
-from .grading_progress import Progress
-from .grading_results import QuestionResult, Result
-from .grading_runner import RunOutcome, run_notebook
-from .grading_submissions import Submission, find_submissions
-from .question import Question
+from .pages import write_feedback
+from .progress import Progress
+from .results import QuestionResult, Result
+from .runner import RunOutcome, run_notebook
+from .submissions import Submission, find_submissions
 
 __all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT", "QuestionResult", "Result", "grade",
            "score_outcome"]
