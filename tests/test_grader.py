@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from buddy_edu import InvalidRequest, format_size
-from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant
+from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant, wire
 from buddy_edu.grading.batch import grade, score_outcome
 from buddy_edu.grading.gradebook import Gradebook
 from buddy_edu.grading.probe import extraction, setup_code
@@ -236,7 +236,7 @@ def test_objects_that_equal_everything_are_refused_as_not_plain_data(batch):
     result = batch.results["yes"]
     assert result.score == 0
     for question in result.questions:
-        assert "not plain data" in question.message, question
+        assert "object is not an answer" in question.message, question
         assert "Expected" in question.message
 
 
@@ -550,24 +550,32 @@ def test_snapshot_reads_plain_values_exactly():
     values = {"q1": 65536, "q2": "64K \"quoted\"\n\té ✓ 😀", "q3": (0, "64K"),
               "q4": [{"a": 1.5, "b": None, "c": True, "d": [-3, 0.1]}], "q5": None}
     answers = extract(dict(values), [*values, "q6"])
-    assert answers["q3"] == {"value": [0, "64K"]}
-    assert all(answers[q] == {"value": v} for q, v in values.items() if q != "q3")
+    assert wire.read_entry(answers["q3"]) == ("value", [0, "64K"])
+    assert all(wire.read_entry(answers[q]) == ("value", v) for q, v in values.items()
+               if q != "q3")
     assert answers["q6"] == {"missing": True}
+    # What students naturally write keeps its shape: int keys, sets.
+    more = extract({"q1": {0: 1, 3: 1}, "q2": {(0, 65536)}}, ["q1", "q2"])
+    assert wire.read_entry(more["q1"]) == ("value", {0: 1, 3: 1})
+    assert wire.read_entry(more["q2"]) == ("value", wire.Unordered([[0, 65536]]))
 
 
 def test_snapshot_refuses_anything_but_exact_plain_types():
-    namespace = {"q1": Liar(3), "q2": Anything(), "q3": float("nan"), "q4": {1: 2},
+    namespace = {"q1": Liar(3), "q2": Anything(), "q3": float("nan"), "q4": {(1, 2): 2},
                  "q5": [[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]], "q6": 10 ** 5000,
                  "q7": ["x" * 600_000, "y" * 600_000], "q8": {"ok": Anything()}}
-    answers = extract(namespace, list(namespace))
-    assert answers["q1"] == {"problem": "not plain data (a test_grader.Liar object)"}
-    assert answers["q2"] == {"problem": "not plain data (a test_grader.Anything object)"}
+    names = list(namespace)
+    answers = extract(namespace, names)
+    assert answers["q1"]["problem"].startswith("a test_grader.Liar object is not an answer")
+    assert answers["q2"]["problem"].startswith("a test_grader.Anything object is not an answer")
     assert "not finite" in answers["q3"]["problem"]
-    assert "keys are not all strings" in answers["q4"]["problem"]
+    assert "a tuple cannot be a key" in answers["q4"]["problem"]
     assert "nested" in answers["q5"]["problem"]
     assert "too large" in answers["q6"]["problem"]
-    assert "too large" in answers["q7"]["problem"]
-    assert "not plain data" in answers["q8"]["problem"]
+    assert "too long" in answers["q7"]["problem"]
+    assert "is not an answer" in answers["q8"]["problem"]
+    for name in names:  # the notebook refuses them in the same words
+        assert wire.read(namespace[name]) == wire.read_entry(answers[name])
 
 
 def test_snapshot_ignores_shadowed_builtins_and_a_replaced_json_module(monkeypatch):
@@ -576,7 +584,7 @@ def test_snapshot_ignores_shadowed_builtins_and_a_replaced_json_module(monkeypat
     monkeypatch.setitem(sys.modules, "json", fake)
     namespace = {"q1": [1, "2"], "json": fake, "list": None, "str": None, "type": None,
                  "print": None, "isinstance": None, "len": None}
-    assert extract(namespace, ["q1"]) == {"q1": {"value": [1, "2"]}}
+    assert wire.read_entry(extract(namespace, ["q1"])["q1"]) == ("value", [1, "2"])
 
 
 def test_only_a_single_report_with_this_requests_nonce_is_accepted():
@@ -617,7 +625,7 @@ def submission(student: str = "ann") -> Submission:
 def test_scoring_explains_why_a_question_has_no_answer():
     outcome = RunOutcome(
         answers={"q1": {"value": None}, "q2": {"missing": True}, "q3": {"missing": True},
-                 "q4": {"problem": "not plain data (a numpy.int64 object)"}},
+                 "q4": {"problem": "a numpy.int64 object is not an answer"}},
         cells=(CellRun(0, "error", "NameError: name 'ex' is not defined", "ex.show()"),
                CellRun(1, "ok", "", "q1 = None"),
                CellRun(3, "error", "NameError: name 'x' is not defined", "q2 = x"),
@@ -633,7 +641,7 @@ def test_scoring_explains_why_a_question_has_no_answer():
     assert q1.message.startswith("No answer yet") and "Note" not in q1.message
     assert "the cell that sets q2, cell 4 (`q2 = x`), raised NameError" in q2.message
     assert "was interrupted after 5 s" in q3.message
-    assert "not plain data (a numpy.int64 object)" in q4.message and "Expected" in q4.message
+    assert "a numpy.int64 object is not an answer" in q4.message and "Expected" in q4.message
     assert "Note" not in q4.message
     assert "kernel died" in q5.message
     assert result.score == 0 and "kernel died" in result.error
@@ -645,15 +653,17 @@ def test_scoring_explains_why_a_question_has_no_answer():
 
 
 def test_a_checker_that_raises_scores_zero_instead_of_stopping(monkeypatch):
-    from buddy_edu.exercises.question import Question
+    from buddy_edu.exercises import TYPES
 
-    def broken(self, value):
+    def broken(question, value):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(Question, "check", broken)
+    kind = variant(NAME, "ann")[0].kind
+    monkeypatch.setitem(TYPES[kind].__dict__, "judge", broken)  # a frozen dataclass
     outcome = RunOutcome(answers={"q1": {"value": 1}})
     result = score_outcome(submission(), NAME, outcome)
-    assert "could not check this answer (RuntimeError: bug)" in result.questions[0].message
+    assert "could not be checked (RuntimeError: bug)" in result.questions[0].message
+    assert result.questions[0].earned == 0
 
 
 def test_gradebook_round_trip_and_current_submission(tmp_path):

@@ -14,20 +14,22 @@ from importlib import import_module
 
 from .assignments import ASSIGNMENTS, Assignment, Slot, answer_key, variant
 from .buddies import buddy_address, merge_count, merging_blocks
-from .catalog import BUILDERS, QUESTION_TYPES
+from .catalog import BUILDERS, QUESTION_TYPES, TYPES, kind_spec, question_from_dict
 from .feedback import Feedback
 from .placement import landing_address, policy_landing, split_count, will_succeed
-from .question import Question
+from .question import Question, QuestionType
 from .session import Exercise, Summary, grading, start
 from .sizes import block_order, block_size
 from .state import buddyinfo, free_blocks_after, internal_fragmentation
+from .waste import largest_request, waste_bound
 
 __all__ = [
     "ASSIGNMENTS", "Assignment", "BUILDERS", "Exercise", "Feedback", "QUESTION_TYPES",
-    "Question", "Slot", "Summary", "answer_key", "block_order", "block_size", "buddy_address",
-    "buddyinfo", "free_blocks_after", "grading", "internal_fragmentation",
-    "landing_address", "merge_count", "merging_blocks", "policy_landing", "split_count",
-    "start", "variant", "will_succeed",
+    "Question", "QuestionType", "Slot", "Summary", "TYPES", "answer_key", "block_order",
+    "block_size", "buddy_address", "buddyinfo", "free_blocks_after", "grading",
+    "internal_fragmentation", "kind_spec", "landing_address", "largest_request", "merge_count",
+    "merging_blocks", "policy_landing", "question_from_dict", "split_count", "start", "variant",
+    "waste_bound", "will_succeed",
 ]
 
 

@@ -32,13 +32,21 @@ class Slot:
 
 @dataclass(frozen=True)
 class Assignment:
-    """A named list of question slots, with the lesson it goes with."""
+    """A named list of question slots, with the lesson it goes with.
+
+    ``feedback`` is how much ``ex.check`` says on its questions before grading
+    (one of ``feedback.LEVELS``): ``full`` explains mistakes, ``mark`` gives
+    only ✓/◐/✗ and the misconception's name, ``none`` only says the answer was
+    recorded.  Unlimited checks with full explanations let a patient student
+    search for an answer; the instructor chooses the trade-off.
+    """
 
     name: str
     title: str
     lessons: tuple[str, ...]
     intro: str
     slots: tuple[Slot, ...]
+    feedback: str = "full"
 
     @property
     def max_score(self) -> int:
@@ -61,7 +69,7 @@ ASSIGNMENTS: dict[str, Assignment] = {
                    "is split in halves until a half has that size."),
             slots=(
                 Slot("block_size", 1, {"exact": False}),
-                Slot("block_size", 1, {"exact": True}),
+                Slot("block_size", 1, {"edge": True}),
                 Slot("block_order", 1),
                 Slot("split_count", 2),
                 Slot("landing_address", 2, {"frees": False}),
@@ -76,31 +84,35 @@ ASSIGNMENTS: dict[str, Assignment] = {
             intro=("A freed block merges with its buddy (address XOR size) when the buddy is a "
                    "whole free block of the same size, and the merged block tries again."),
             slots=(
-                Slot("buddy_address", 2, {"upper": True}),
-                Slot("buddy_address", 1, {"upper": False}),
-                Slot("merge_count", 2, {"least": 2}),
+                Slot("buddy_address", 2),
+                Slot("buddy_address", 1),
+                Slot("merge_count", 2),
                 Slot("merging_blocks", 3),
                 Slot("free_blocks", 3, {"frees": True}),
                 Slot("buddyinfo", 3, {"frees": True}),
                 Slot("landing_address", 2, {"frees": True}),
             ),
+            feedback="mark",
         ),
         Assignment(
             name="fragmentation",
             title="Fragmentation and placement policies",
             lessons=("notebooks/03-fragmentation.ipynb", "notebooks/04-placement-policies.ipynb"),
             intro=("Internal fragmentation is the waste inside blocks; external fragmentation "
-                   "is free memory split into blocks too small for a request. The placement "
-                   "policy decides which free block a request takes."),
+                   "is free memory split into blocks too small for a request, and the buddy "
+                   "system has both. The placement policy decides which free block a request "
+                   "takes."),
             slots=(
                 Slot("internal_fragmentation", 2),
-                Slot("will_succeed", 2, {"outcome": "fails: external fragmentation"}),
+                Slot("waste_bound", 2),
                 Slot("will_succeed", 2),
+                Slot("largest_request", 2),
                 Slot("buddyinfo", 2, {"frees": True}),
                 Slot("policy_landing", 2, {"policy": "lifo"}),
                 Slot("policy_landing", 2, {"policy": "leftmost"}),
                 Slot("landing_address", 2, {"frees": True}),
             ),
+            feedback="mark",
         ),
     )
 }

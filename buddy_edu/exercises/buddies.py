@@ -9,7 +9,7 @@ from collections.abc import Callable
 from ..core import BuddyAllocator, InvalidRequest, format_size
 from . import answers, scenarios
 from .feedback import Feedback, partial, right, wrong
-from .question import Question, QuestionType, register
+from .question import Question, QuestionType
 from .scoring import block_text, score_blocks
 
 
@@ -39,7 +39,7 @@ def buddy_address(address: int | str, size: int | str, total: int | str,
               f"block is **{format_size(min_block)}**. Consider the **{format_size(size)}** "
               f"block at address **{format_size(address)}**. What is the address of its "
               "buddy, the one block it may merge with?")
-    return Question("buddy_address", prompt,
+    return Question(BUDDY_ADDRESS, prompt,
                     {"address": address, "size": size, "total": total, "min_block": min_block},
                     answer)
 
@@ -78,11 +78,11 @@ def _judge_buddy(question: Question, value: int | tuple[int, int]) -> Feedback:
         if given_size != size:
             return wrong("A buddy always has the same size as the block.")
     if value == question.answer:
-        return right("Correct: address XOR size.")
+        return right("The buddy is address XOR size.")
     upper = question.answer < address
     if upper and value == address + size:
-        return wrong("This block is the upper half of its parent, so its buddy lies below it: "
-                     "the buddy is address XOR size, which is not always address + size.",
+        return wrong("address + size is the buddy only of a block that is the lower half of "
+                     "its parent. Which half is this block? The buddy is address XOR size.",
                      "buddy-plus-size")
     if not upper and value == address - size:
         return wrong("That neighbour is not its buddy: the two do not come from splitting the "
@@ -95,22 +95,10 @@ def _judge_buddy(question: Question, value: int | tuple[int, int]) -> Feedback:
                  "address XOR size.", "not-buddies" if abs(value - address) == size else None)
 
 
-def _parse_address(question: Question, value: object) -> int | tuple[int, int]:
-    """An address, or a block (address, size) whose size is also checked."""
-    if type(value) in (list, dict) or (type(value) is str and any(
-            mark in value for mark in "-[(,")):
-        return answers.block(value)
-    return answers.quantity(value)
-
-
-ADDRESS_FORM = ('an address: a whole number of bytes or a number with a unit, like 6144 '
-                'or "6K" (hexadecimal like "0x1800" works too)')
-
-register(QuestionType(
-    kind="buddy_address", title="Buddy address of a block", form=ADDRESS_FORM,
-    example='"6K"', parse=_parse_address, judge=_judge_buddy,
-    generate=generate_buddy_address,
-))
+BUDDY_ADDRESS = QuestionType(
+    kind="buddy_address", title="Buddy address of a block", form=answers.ADDRESS,
+    judge=_judge_buddy, build=buddy_address, generate=generate_buddy_address,
+)
 
 
 # ------------------------------------------------------- scenarios for frees
@@ -158,10 +146,6 @@ def _freeing(setup: str, name: str) -> tuple[BuddyAllocator, list]:
     return allocator, allocator.events[start:]
 
 
-def _setup_text(setup: str) -> str:
-    return f"This script has run (the picture shows the state it leaves):\n\n```text\n{setup}```"
-
-
 def merges(events) -> list:
     """The merge events among ``events``."""
     return [event for event in events if event.kind == "merge"]
@@ -171,17 +155,26 @@ def merges(events) -> list:
 def merge_count(setup: str, name: str) -> Question:
     """How many merges happen when ``name`` is freed after ``setup``?"""
     _, events = _freeing(setup, name)
-    prompt = (f"{_setup_text(setup)}\n\nNow `free {name}` runs. How many merges does it "
+    prompt = (f"{scenarios.setup_text(setup)}\n\nNow `free {name}` runs. How many merges does it "
               "cause?")
-    return Question("merge_count", prompt, {"setup": setup, "name": name},
+    return Question(MERGE_COUNT, prompt, {"setup": setup, "name": name},
                     len(merges(events)))
 
 
-def generate_merge_count(seed: random.Random | int | str, least: int = 1) -> Question:
-    """A free that causes at least ``least`` merges (two or more catches one-level merging)."""
+def generate_merge_count(seed: random.Random | int | str, least: int | None = None
+                         ) -> Question:
+    """A free that causes at least ``least`` merges; by default a number of merges drawn
+    from 0 to 3 (0 least often), so no constant answer earns much."""
     rng = scenarios.rng_of(seed)
-    setup, name = free_scenario(rng, lambda a, n, events: len(merges(events)) >= least)
-    return merge_count(setup, name)
+    if least is not None:
+        setup, name = free_scenario(rng, lambda a, n, events: len(merges(events)) >= least)
+        return merge_count(setup, name)
+    target = rng.choice((0, 1, 1, 2, 2, 3, 3))
+    found = free_scenario(rng, lambda a, n, events: len(merges(events)) == target,
+                          tries=200, fallback=None)
+    if found is None:
+        found = free_scenario(rng, lambda a, n, events: len(merges(events)) >= min(target, 2))
+    return merge_count(*found)
 
 
 def _judge_merge_count(question: Question, value: int) -> Feedback:
@@ -199,13 +192,11 @@ def _judge_merge_count(question: Question, value: int) -> Feedback:
                  "or are smaller, do not merge.")
 
 
-COUNT_FORM = "a whole number (0, 1, 2, ...)"
-
-register(QuestionType(
-    kind="merge_count", title="Merges caused by a free", form=COUNT_FORM, example="0",
-    parse=lambda question, value: answers.count(value), judge=_judge_merge_count,
-    generate=generate_merge_count, setup_picture=True,
-))
+MERGE_COUNT = QuestionType(
+    kind="merge_count", title="Merges caused by a free", form=answers.COUNT,
+    judge=_judge_merge_count, build=merge_count, generate=generate_merge_count,
+    setup_picture=True,
+)
 
 
 # ------------------------------------------------------------- merging blocks
@@ -226,12 +217,12 @@ def merging_blocks(setup: str, name: str) -> Question:
         grown = (event.address, event.size)
         results.append([event.address, event.size])
     allocator.undo()
-    prompt = (f"{_setup_text(setup)}\n\nNow `free {name}` runs. Which free blocks does "
+    prompt = (f"{scenarios.setup_text(setup)}\n\nNow `free {name}` runs. Which free blocks does "
               f"{name}'s block merge with? List them as `(address, size)`, or answer `[]` "
               "if it merges with none.")
     params = {"setup": setup, "name": name, "freed": [freed.address, freed.size],
               "merged": results, "free_before": [list(b) for b in allocator.free_blocks()]}
-    return Question("merging_blocks", prompt, params, buddies)
+    return Question(MERGING_BLOCKS, prompt, params, buddies)
 
 
 def generate_merging_blocks(seed: random.Random | int | str) -> Question:
@@ -266,7 +257,7 @@ def _judge_merging(question: Question, value: list[tuple[int, int]]) -> Feedback
     merged = {tuple(b) for b in question.params["merged"]}
     given = set(value)
     if given == set(expected) and len(value) == len(expected):
-        return right("Correct: each merge joins the growing block with its buddy.")
+        return right("Each merge joins the growing block with its buddy.")
     if merged and given == merged:
         return wrong("Those are the blocks the merges produce; the question asks for the "
                      "buddies the freed block merges with.", "results-not-buddies")
@@ -307,15 +298,11 @@ def _neighbour_kind(question: Question, value: list[tuple[int, int]]) -> str | N
     return found
 
 
-BLOCKS_FORM = ('a list of blocks as (ADDRESS, SIZE) pairs, like [(0, "48K"), ("96K", "48K")], '
-               'or text like "0-48K, 96K-144K" (START-END); [] for none')
-
-register(QuestionType(
-    kind="merging_blocks", title="Which blocks merge", form=BLOCKS_FORM,
-    example='[(0, "48K")]',
-    parse=lambda question, value: answers.blocks(value), judge=_judge_merging,
-    generate=generate_merging_blocks, setup_picture=True,
-))
+MERGING_BLOCKS = QuestionType(
+    kind="merging_blocks", title="Which blocks merge", form=answers.BLOCKS,
+    judge=_judge_merging, build=merging_blocks, generate=generate_merging_blocks,
+    setup_picture=True,
+)
 
 __all__ = ["block_text", "buddy_address", "generate_buddy_address", "generate_merge_count",
            "generate_merging_blocks", "merge_count", "merging_blocks"]

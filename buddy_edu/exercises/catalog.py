@@ -1,35 +1,44 @@
-"""Every built-in question type, by kind: ``QUESTION_TYPES[kind](seed) -> Question``."""
+"""The one registry of question types; every other table is derived from it.
+
+Topic modules (:mod:`.sizes`, :mod:`.buddies`, :mod:`.placement`, :mod:`.state`,
+:mod:`.waste`) each define their types as plain values; this module lists them
+explicitly, so nothing is registered by the side effect of an import and no
+module below this one needs to know the others.
+"""
 
 from __future__ import annotations
 
-from . import buddies, placement, sizes, state
+from ..core import InvalidRequest
+from . import buddies, placement, sizes, state, waste
+from .question import Question, QuestionType
 
-QUESTION_TYPES = {
-    "block_size": sizes.generate_block_size,
-    "block_order": sizes.generate_block_order,
-    "buddy_address": buddies.generate_buddy_address,
-    "landing_address": placement.generate_landing_address,
-    "free_blocks": state.generate_free_blocks,
-    "split_count": placement.generate_split_count,
-    "merge_count": buddies.generate_merge_count,
-    "internal_fragmentation": state.generate_internal_fragmentation,
-    "will_succeed": placement.generate_will_succeed,
-    "merging_blocks": buddies.generate_merging_blocks,
-    "buddyinfo": state.generate_buddyinfo,
-    "policy_landing": placement.generate_policy_landing,
+TYPES: dict[str, QuestionType] = {
+    spec.kind: spec for spec in (
+        sizes.BLOCK_SIZE, sizes.BLOCK_ORDER, buddies.BUDDY_ADDRESS,
+        placement.LANDING_ADDRESS, state.FREE_BLOCKS, placement.SPLIT_COUNT,
+        buddies.MERGE_COUNT, state.INTERNAL_FRAGMENTATION, placement.WILL_SUCCEED,
+        buddies.MERGING_BLOCKS, state.BUDDYINFO, placement.POLICY_LANDING,
+        waste.LARGEST_REQUEST, waste.WASTE_BOUND,
+    )
 }
 
-BUILDERS = {
-    "block_size": sizes.block_size,
-    "block_order": sizes.block_order,
-    "buddy_address": buddies.buddy_address,
-    "landing_address": placement.landing_address,
-    "free_blocks": state.free_blocks_after,
-    "split_count": placement.split_count,
-    "merge_count": buddies.merge_count,
-    "internal_fragmentation": state.internal_fragmentation,
-    "will_succeed": placement.will_succeed,
-    "merging_blocks": buddies.merging_blocks,
-    "buddyinfo": state.buddyinfo,
-    "policy_landing": placement.policy_landing,
-}
+#: ``QUESTION_TYPES[kind](seed, **options) -> Question``: the seeded generators.
+QUESTION_TYPES = {kind: spec.generate for kind, spec in TYPES.items()}
+#: ``BUILDERS[kind](...) -> Question``: questions from explicit parameters, for lessons.
+BUILDERS = {kind: spec.build for kind, spec in TYPES.items()}
+
+
+def kind_spec(kind: str) -> QuestionType:
+    """The question type registered under ``kind``."""
+    try:
+        return TYPES[kind]
+    except (KeyError, TypeError):
+        raise InvalidRequest(
+            f"unknown question kind {kind!r}: known kinds are {', '.join(sorted(TYPES))}"
+        ) from None
+
+
+def question_from_dict(data: dict) -> Question:
+    """Rebuild a question saved with ``Question.to_dict``."""
+    return Question(kind_spec(data["kind"]), prompt=data["prompt"], params=data["params"],
+                    answer=data["answer"], points=data["points"], id=data.get("id", ""))

@@ -60,7 +60,7 @@ class Feedback:
                 "misconception": self.misconception}
 
 
-def right(message: str = "Correct.") -> Feedback:
+def right(message: str = "That is what the allocator does.") -> Feedback:
     """Full marks."""
     return Feedback(1.0, message)
 
@@ -73,3 +73,83 @@ def wrong(message: str, misconception: str | None = None) -> Feedback:
 def partial(score: float, message: str, misconception: str | None = None) -> Feedback:
     """Some of the marks: ``score`` is clamped into 0..1."""
     return Feedback(min(1.0, max(0.0, float(score))), message, misconception)
+
+
+#: Every misconception a check can name, by id, with the words shown to students.
+MISCONCEPTIONS = {
+    "no-round-up": "not rounding the request up to a block size",
+    "exact-fit-rounded-up": "rounding up a request that is already a block size",
+    "rounded-too-far": "rounding up past the smallest block that holds the request",
+    "below-min-block": "a block smaller than the minimum block",
+    "size-not-order": "giving a size where an order is asked",
+    "absolute-order": "counting orders from one byte instead of the minimum block",
+    "buddy-plus-size": "taking address + size as the buddy of every block",
+    "not-buddies": "merging free neighbours that are not buddies",
+    "different-sizes-merge": "merging blocks of different sizes",
+    "one-level-merge": "stopping after one merge",
+    "no-merge": "forgetting that a freed block merges",
+    "results-not-buddies": "naming the merged blocks instead of the buddies",
+    "took-upper-half": "handing out the upper half of a split",
+    "split-from-top": "splitting from the whole memory every time",
+    "first-fit": "taking the first free block by address",
+    "wrong-policy": "using another placement policy",
+    "ignores-fragmentation": "adding up free memory that lies in separate blocks",
+    "internal-vs-external": "mixing up internal and external fragmentation",
+    "buddy-no-fragmentation": "believing the buddy system eliminates fragmentation",
+    "waste-against-request": "stating the internal-fragmentation bound against the request",
+    "free-not-waste": "counting free memory as internal fragmentation",
+    "counted-freed-blocks": "counting the waste of blocks already freed",
+    "counted-allocated": "counting allocated blocks as free",
+    "reversed-orders": "listing the orders from the largest down",
+    "too-small": "stopping short of the largest request that fits",
+}
+
+#: The nine misconceptions the lessons teach against; each has a graded question.
+TAUGHT = ("no-round-up", "exact-fit-rounded-up", "buddy-plus-size", "not-buddies",
+          "different-sizes-merge", "one-level-merge", "took-upper-half",
+          "buddy-no-fragmentation", "waste-against-request")
+
+#: How much ``check`` says on a graded question: the whole message, the mark and the
+#: misconception's name, or nothing until the notebook is graded.
+LEVELS = ("full", "mark", "none")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``check`` shows when an assignment gives no feedback before grading."""
+
+    readable: bool
+    message: str
+
+    def line(self) -> str:
+        """The one-line text shown under an answer cell."""
+        return f"• {self.message}"
+
+    def __repr__(self) -> str:
+        return self.line()
+
+    def _repr_html_(self) -> str:
+        return f'<div class="buddy-edu-feedback">{html.escape(self.line())}</div>'
+
+
+def limited(feedback: Feedback, level: str) -> Feedback | Recorded:
+    """``feedback`` as an assignment with feedback ``level`` shows it to the student.
+
+    ``mark`` keeps the score and names the misconception, if any, without the
+    explanation; ``none`` says only whether the answer could be read.  Points never
+    depend on the level: the grader always scores the full answer.
+    """
+    if level == "full":
+        return feedback
+    unreadable = feedback.score == 0 and feedback.message.startswith(
+        ("Cannot read", "No answer"))
+    if level == "none":
+        if unreadable:
+            return Recorded(False, feedback.message)
+        return Recorded(True, "Answer recorded: it is checked when your notebook is graded.")
+    if unreadable:
+        return feedback
+    words = {"✓": "Right.", "◐": "Partly right.", "✗": "Not right yet."}[feedback.mark]
+    name = MISCONCEPTIONS.get(feedback.misconception or "")
+    return Feedback(feedback.score, f"{words} Looks like: {name}." if name else words,
+                    feedback.misconception)

@@ -7,9 +7,8 @@ import random
 
 from ..core import BuddyAllocator, InvalidRequest, OutOfMemory, format_size
 from . import answers, scenarios
-from .buddies import ADDRESS_FORM, COUNT_FORM
 from .feedback import Feedback, partial, right, wrong
-from .question import Question, QuestionType, register
+from .question import Question, QuestionType
 
 POLICY_RULES = {
     "lowest": ("take a free block of the smallest size that fits (splitting a larger one only "
@@ -20,10 +19,6 @@ POLICY_RULES = {
     "leftmost": ("the classic tree walk: take the lowest-address free block that is big "
                  "enough, of any size, splitting it down; a split hands out its lower half"),
 }
-
-
-def _setup_text(setup: str) -> str:
-    return f"This script has run (the picture shows the state it leaves):\n\n```text\n{setup}```"
 
 
 def _after(setup: str, request: int, policy: str | None = None
@@ -95,9 +90,10 @@ def landing_address(setup: str, request: int | str) -> Question:
     block = allocator.allocations()
     address = next(b.address for b in block if b.name == "X")
     params = _placement_params(allocator, request, events)
-    prompt = (f"{_setup_text(setup)}\n\nNow `X = alloc {format_size(request)}` runs. The policy "
+    prompt = (f"{scenarios.setup_text(setup)}\n\n"
+              f"Now `X = alloc {format_size(request)}` runs. The policy "
               f"is `lowest`: {POLICY_RULES['lowest']}. At which address does X land?")
-    return Question("landing_address", prompt, {"setup": setup, "request": request, **params},
+    return Question(LANDING_ADDRESS, prompt, {"setup": setup, "request": request, **params},
                     address)
 
 
@@ -185,18 +181,11 @@ def _judge_landing(question: Question, value: int | tuple[int, int]) -> Feedback
                  "(lowest address first), and split it down if it is bigger.")
 
 
-def _parse_address(question: Question, value: object) -> int | tuple[int, int]:
-    if type(value) in (list, dict) or (type(value) is str and any(
-            mark in value for mark in "-[(,")):
-        return answers.block(value)
-    return answers.quantity(value)
-
-
-register(QuestionType(
-    kind="landing_address", title="Where a request lands", form=ADDRESS_FORM,
-    example='"6K"', parse=_parse_address, judge=_judge_landing,
-    generate=generate_landing_address, setup_picture=True,
-))
+LANDING_ADDRESS = QuestionType(
+    kind="landing_address", title="Where a request lands", form=answers.ADDRESS,
+    judge=_judge_landing, build=landing_address, generate=generate_landing_address,
+    setup_picture=True,
+)
 
 
 # ---------------------------------------------------------------- split count
@@ -210,16 +199,20 @@ def split_count(setup: str, request: int | str) -> Question:
     need = allocator.block_size(request)
     down = _rounded_down_events(allocator, request)
     down_splits = None if down is None else sum(1 for e in down if e.kind == "split")
-    prompt = (f"{_setup_text(setup)}\n\nNow `X = alloc {format_size(request)}` runs (policy "
+    prompt = (f"{scenarios.setup_text(setup)}\n\n"
+              f"Now `X = alloc {format_size(request)}` runs (policy "
               f"`lowest`: {POLICY_RULES['lowest']}). How many times is a block split?")
     params = {"setup": setup, "request": request, "block": need, "total": allocator.total,
               "rounded_down_splits": down_splits}
-    return Question("split_count", prompt, params, answer)
+    return Question(SPLIT_COUNT, prompt, params, answer)
 
 
-def generate_split_count(seed: random.Random | int | str, least: int = 1) -> Question:
-    """A request that causes at least ``least`` splits."""
+def generate_split_count(seed: random.Random | int | str, least: int | None = None
+                         ) -> Question:
+    """A request that causes at least ``least`` splits; by default a number of splits drawn
+    from 0 to 3 (0 least often), so no constant answer earns much."""
     rng = scenarios.rng_of(seed)
+    target = rng.choice((0, 1, 1, 2, 2, 3, 3)) if least is None else None
 
     def make(rng: random.Random):
         total, min_block = scenarios.memory(rng)
@@ -235,7 +228,8 @@ def generate_split_count(seed: random.Random | int | str, least: int = 1) -> Que
         except OutOfMemory:
             return None
         splits = sum(1 for e in allocator.events[start:] if e.kind == "split")
-        return (setup, request) if splits >= least else None
+        wanted = splits == target if target is not None else splits >= least
+        return (setup, request) if wanted else None
 
     found = scenarios.search(rng, make, lambda: ("memory 1M min 64K\nA = alloc 100K\n", 40960))
     return split_count(*found)
@@ -252,18 +246,18 @@ def _judge_splits(question: Question, value: int) -> Feedback:
     if value == from_top:
         return wrong("Splitting starts from the smallest free block that fits, not from the "
                      "whole memory: blocks split earlier are reused.", "split-from-top")
-    if value == answer + 1:
-        return wrong("One too many: splitting stops as soon as a half is the block size the "
-                     "request needs.")
-    return wrong("Not that many: start at the smallest free block that fits and halve it until "
-                 "it is the rounded-up size of the request, counting each halving.")
+    if value > answer:
+        return wrong("Too many: splitting stops as soon as a half is the rounded-up size of the "
+                     "request, and it starts from the smallest free block that fits.")
+    return wrong("Too few: the smallest free block that fits is halved again and again until a "
+                 "half is the rounded-up size of the request; count every halving.")
 
 
-register(QuestionType(
-    kind="split_count", title="Splits caused by a request", form=COUNT_FORM, example="0",
-    parse=lambda question, value: answers.count(value), judge=_judge_splits,
-    generate=generate_split_count, setup_picture=True,
-))
+SPLIT_COUNT = QuestionType(
+    kind="split_count", title="Splits caused by a request", form=answers.COUNT,
+    judge=_judge_splits, build=split_count, generate=generate_split_count,
+    setup_picture=True,
+)
 
 
 # -------------------------------------------------------------- will succeed
@@ -281,24 +275,30 @@ def will_succeed(setup: str, request: int | str) -> Question:
         answer = answers.EXTERNAL
     else:
         answer = answers.NOT_ENOUGH
-    prompt = (f"{_setup_text(setup)}\n\nNow `X = alloc {format_size(request)}` runs. Does it "
+    prompt = (f"{scenarios.setup_text(setup)}\n\n"
+              f"Now `X = alloc {format_size(request)}` runs. Does it "
               "succeed? If not, is it because of **external fragmentation** (enough memory is "
-              "free in total, but no free block is big enough) or because **not enough memory** "
-              "is free in total? Answer `\"succeeds\"`, `\"fails: external fragmentation\"` or "
+              "free in total for the rounded-up block, but no single free block is big enough) "
+              "or because **not enough memory** is free in total for the rounded-up block? "
+              "Answer `\"succeeds\"`, `\"fails: external fragmentation\"` or "
               "`\"fails: not enough memory\"`.")
     params = {"setup": setup, "request": request, "block": need, "free": stats.free,
               "largest_free": stats.largest_free}
-    return Question("will_succeed", prompt, params, answer)
+    return Question(WILL_SUCCEED, prompt, params, answer)
 
 
-OUTCOMES = (answers.SUCCEEDS, answers.EXTERNAL, answers.NOT_ENOUGH)
+OUTCOMES = answers.OUTCOMES
+# Success is drawn least often, so answering "succeeds" every time earns little.
+_DRAW = (answers.SUCCEEDS, answers.EXTERNAL, answers.EXTERNAL, answers.NOT_ENOUGH,
+         answers.NOT_ENOUGH)
 
 
 def generate_will_succeed(seed: random.Random | int | str, outcome: str | None = None
                           ) -> Question:
-    """A request with the given outcome (one of ``OUTCOMES``, default chosen at random)."""
+    """A request with the given outcome (one of ``OUTCOMES``; by default drawn at random,
+    success one time in five and each failure two times in five)."""
     rng = scenarios.rng_of(seed)
-    outcome = rng.choice(OUTCOMES) if outcome is None else outcome
+    outcome = rng.choice(_DRAW) if outcome is None else outcome
     if outcome not in OUTCOMES:
         raise InvalidRequest(f"outcome must be one of {', '.join(map(repr, OUTCOMES))}")
 
@@ -344,7 +344,8 @@ def _judge_outcome(question: Question, value: str) -> Feedback:
     if value == answers.FAILS:
         if answer == answers.SUCCEEDS:
             return wrong("Look again for a free block of at least the rounded-up size.")
-        return partial(0.5, "Say why too: is enough memory free in total, or not?")
+        return partial(0.25, "It does fail; now say why: is enough memory free in total for "
+                             "the rounded-up block, or not?")
     if value == answers.INTERNAL:
         return wrong("Internal fragmentation is waste inside allocated blocks; it never makes a "
                      "request fail by itself. Look at how the free memory is laid out.",
@@ -370,13 +371,11 @@ def _judge_outcome(question: Question, value: str) -> Feedback:
     return wrong("Add up all the free memory and compare it with the rounded-up request.")
 
 
-register(QuestionType(
-    kind="will_succeed", title="Will the request succeed?",
-    form=('one of "succeeds", "fails: external fragmentation" or "fails: not enough memory" '
-          '(True/False or "yes"/"no" say only whether it succeeds)'),
-    example='"fails: ..."', parse=lambda question, value: answers.outcome(value),
-    judge=_judge_outcome, generate=generate_will_succeed, setup_picture=True,
-))
+WILL_SUCCEED = QuestionType(
+    kind="will_succeed", title="Will the request succeed?", form=answers.OUTCOME,
+    judge=_judge_outcome, build=will_succeed, generate=generate_will_succeed,
+    setup_picture=True,
+)
 
 
 # ------------------------------------------------------------ policy landing
@@ -400,7 +399,7 @@ def policy_landing(setup: str, request: int | str, policy: str) -> Question:
               "address does X land?")
     params = {"setup": setup, "request": request, "policy": policy, "block": need,
               "other_policies": others}
-    return Question("policy_landing", prompt, params, address)
+    return Question(POLICY_LANDING, prompt, params, address)
 
 
 def generate_policy_landing(seed: random.Random | int | str, policy: str | None = None
@@ -428,6 +427,8 @@ def generate_policy_landing(seed: random.Random | int | str, policy: str | None 
             placed = allocator.allocate(request, "X")
         except OutOfMemory:
             return None
+        if placed.address == 0 and rng.random() < 0.9:
+            return None  # "address 0" must not be a good constant guess (leftmost likes it)
         return (setup, request) if placed.address != _lowest_rule(free, need) else None
 
     fallback = {
@@ -455,8 +456,8 @@ def _judge_policy(question: Question, value: int | tuple[int, int]) -> Feedback:
     return wrong(f"Not there. Under `{params['policy']}`: {POLICY_RULES[params['policy']]}.")
 
 
-register(QuestionType(
-    kind="policy_landing", title="Where a request lands under another policy",
-    form=ADDRESS_FORM, example='"6K"', parse=_parse_address, judge=_judge_policy,
-    generate=generate_policy_landing, setup_picture=True,
-))
+POLICY_LANDING = QuestionType(
+    kind="policy_landing", title="Where a request lands under another policy", form=answers.ADDRESS,
+    judge=_judge_policy, build=policy_landing, generate=generate_policy_landing,
+    setup_picture=True,
+)

@@ -1,8 +1,8 @@
-"""A question is plain data; how to check it is looked up by its kind.
+"""A question is data plus its type; the type says how answers are read and judged.
 
-Keeping the checking rules out of the Question object means a Question can be
-written to JSON, rebuilt in the grader's own process and checked there, with
-no code travelling from the student's kernel.
+A Question can be written to JSON (``to_dict``) and rebuilt in the grader's
+own process (``catalog.question_from_dict``), so no code travels from the
+student's kernel: only the answer values do, through :mod:`.wire`.
 """
 
 from __future__ import annotations
@@ -10,38 +10,87 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..core import InvalidRequest
-from . import answers
+from . import wire
+from .answers import Form, FormError
 from .feedback import Feedback
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """One kind of question: how answers are written and judged, and how questions are made.
+
+    ``form`` (from :mod:`.answers`) reads an answer into its canonical value or
+    raises ``FormError``; ``judge(question, parsed)`` compares it with
+    ``question.answer`` and explains mistakes; ``build(...)`` makes a question
+    from explicit parameters (lessons use it) and ``generate(rng_or_seed,
+    **options)`` a random one (assignments use it).  The registry of all types
+    is :mod:`.catalog`.
+    """
+
+    kind: str
+    title: str
+    form: Form
+    judge: Callable[[Question, object], Feedback]
+    build: Callable[..., Question]
+    generate: Callable[..., Question]
+    setup_picture: bool = False
 
 
 @dataclass(frozen=True)
 class Question:
     """One question: what is asked (``prompt``, ``params``) and the answer that scores full marks.
 
-    ``kind`` names the question type (a key of ``QUESTION_TYPES``); ``id`` is
-    set when the question is placed in an assignment (``"q1"``, ...).  The
-    answer is left out of ``repr`` so that printing a question in a notebook
-    does not give it away.
+    ``type`` is its :class:`QuestionType`; ``id`` is set when the question is
+    placed in an assignment (``"q1"``, ...).  The answer is left out of
+    ``repr`` so that printing a question in a notebook does not give it away.
     """
 
-    kind: str
+    type: QuestionType = field(repr=False)
     prompt: str
     params: dict
     answer: object = field(repr=False)
     points: int = 1
     id: str = ""
 
+    @property
+    def kind(self) -> str:
+        """The name of the question's type, such as ``"block_size"``."""
+        return self.type.kind
+
     def check(self, value: object) -> Feedback:
-        """Score ``value`` against the answer: never raises, never calls the value's methods."""
-        spec = kind_spec(self.kind)
+        """Score ``value`` exactly as the batch grader will: never raises, never calls the
+        value's methods.
+
+        The value goes through :mod:`.wire` (the encoder that also runs in the
+        grader's kernels), then :meth:`score`.
+        """
+        return self.score(*wire.read(value))
+
+    def score(self, status: str, value: object) -> Feedback:
+        """Score what was read for this question: ``status`` is ``"value"`` (``value`` is
+        plain data from :mod:`.wire`), ``"problem"`` (``value`` says why the answer could
+        not be read) or ``"missing"`` (the variable was never set).
+
+        The notebook and the grader both end here, so they give the same points and
+        the same words.
+        """
+        form = self.type.form.text
+        if status == "missing":
+            return Feedback(0.0, f"No answer: {self.id or 'the answer'} is not set. "
+                                 f"Expected {form}.")
+        if status == "problem":
+            return Feedback(0.0, f"Cannot read this answer: {value}. Expected {form}.")
         if value is None:
-            return Feedback(0.0, f"No answer yet. Expected {spec.form}.")
+            return Feedback(0.0, f"No answer yet. Expected {form}.")
         try:
-            parsed = spec.parse(self, answers.plain(value))
-        except answers.FormError as error:
-            return Feedback(0.0, f"Cannot read this answer: {error}. Expected {spec.form}.")
-        return spec.judge(self, parsed)
+            parsed = self.type.form.parse(self.params, value)
+        except FormError as error:
+            return Feedback(0.0, f"Cannot read this answer: {error}. Expected {form}.")
+        try:
+            return self.type.judge(self, parsed)
+        except Exception as error:  # a checker bug must not stop a batch or a lesson
+            return Feedback(0.0, f"This answer could not be checked ({type(error).__name__}: "
+                                 f"{error}); please tell your instructor.")
 
     def placed(self, id: str, points: int) -> Question:
         """The same question as question ``id`` of an assignment, worth ``points``."""
@@ -50,73 +99,21 @@ class Question:
     @property
     def form(self) -> str:
         """How an answer to this kind of question is written."""
-        return kind_spec(self.kind).form
+        return self.type.form.text
 
     @property
     def title(self) -> str:
         """A short name for the kind of question, for headings."""
-        return kind_spec(self.kind).title
+        return self.type.title
 
     def to_dict(self) -> dict:
-        """Plain data (JSON-ready), answer included: for the instructor's side only."""
+        """Plain data (JSON-ready), answer included: for the instructor's side only.
+
+        ``catalog.question_from_dict`` rebuilds the question."""
         return {"id": self.id, "kind": self.kind, "prompt": self.prompt, "params": self.params,
                 "answer": self.answer, "points": self.points}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Question:
-        """Rebuild a question saved with :meth:`to_dict`."""
-        kind_spec(data["kind"])
-        return cls(kind=data["kind"], prompt=data["prompt"], params=data["params"],
-                   answer=data["answer"], points=data["points"], id=data.get("id", ""))
 
     def _repr_markdown_(self) -> str:
         head = f"**{self.id}** · " if self.id else ""
         unit = "point" if self.points == 1 else "points"
         return f"{head}{self.title} ({self.points} {unit})\n\n{self.prompt}"
-
-
-@dataclass(frozen=True)
-class QuestionType:
-    """How one kind of question reads and judges answers.
-
-    ``parse(question, plain_value)`` turns an answer into the canonical form or
-    raises ``answers.FormError``; ``judge(question, parsed)`` compares it with
-    ``question.answer`` and explains mistakes.  ``generate(rng_or_seed, **options)``
-    makes a random question of this kind.
-    """
-
-    kind: str
-    title: str
-    form: str
-    example: str
-    parse: Callable[[Question, object], object]
-    judge: Callable[[Question, object], Feedback]
-    generate: Callable[..., Question]
-    setup_picture: bool = False
-
-
-_KINDS: dict[str, QuestionType] = {}
-
-
-def register(spec: QuestionType) -> QuestionType:
-    """Make a question type known by its kind (done once, when its module loads)."""
-    _KINDS[spec.kind] = spec
-    return spec
-
-
-def kind_spec(kind: str) -> QuestionType:
-    """The question type registered under ``kind``."""
-    if not _KINDS:
-        from . import catalog  # noqa: F401  (registers every built-in type)
-    try:
-        return _KINDS[kind]
-    except (KeyError, TypeError):
-        raise InvalidRequest(
-            f"unknown question kind {kind!r}: known kinds are {', '.join(sorted(_KINDS))}"
-        ) from None
-
-
-def all_kinds() -> dict[str, QuestionType]:
-    """Every registered question type, by kind."""
-    kind_spec("block_size")
-    return dict(_KINDS)

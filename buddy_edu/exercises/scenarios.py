@@ -94,6 +94,11 @@ def random_lines(rng: random.Random, total: int, min_block: int, steps: int,
     return lines
 
 
+def setup_text(setup: str) -> str:
+    """The part of a prompt that shows the setup script."""
+    return f"This script has run (the picture shows the state it leaves):\n\n```text\n{setup}```"
+
+
 def live_names(allocator: BuddyAllocator) -> list[str]:
     """Names allocated now, in address order."""
     return [block.name for block in allocator.allocations()]

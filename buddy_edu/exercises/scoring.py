@@ -33,12 +33,27 @@ def score_blocks(given: list[tuple[int, int]], expected: list[tuple[int, int]]
     return score, sentence
 
 
-def score_counts(given: list[int], expected: list[int]) -> tuple[float, list[int]]:
-    """Share of orders whose count is right (a list of the wrong order numbers too)."""
-    wrong = [index for index in range(max(len(given), len(expected)))
-             if index >= len(given) or index >= len(expected) or given[index] != expected[index]]
-    right = len(expected) - sum(1 for index in wrong if index < len(expected))
-    return max(0.0, right / len(expected)), wrong
+def score_counts(given: list[int], expected: list[int]) -> tuple[float, int]:
+    """Partial credit for counts per order, and how many orders are wrong.
+
+    Only orders where the student or the key has a free block count: a list of
+    zeros matches most orders of a mostly-empty key without knowing anything, so
+    it earns nothing.  A wrong answer earns at most half: the share of those
+    orders that are right less the share that are wrong, halved (so one slip in
+    a careful trace keeps some credit, and a guess that gets some orders right
+    by chance and others wrong keeps none).
+    """
+    length = max(len(given), len(expected))
+    given = list(given) + [0] * (length - len(given))
+    expected = list(expected) + [0] * (length - len(expected))
+    relevant = [j for j in range(length) if given[j] or expected[j]]
+    wrong = sum(1 for j in range(length) if given[j] != expected[j])
+    if not relevant:
+        return (1.0 if not wrong else 0.0), wrong
+    right = sum(1 for j in relevant if given[j] == expected[j])
+    if not wrong:
+        return 1.0, wrong
+    return max(0.0, 0.5 * (right - wrong) / len(relevant)), wrong
 
 
 def block_text(block: tuple[int, int] | list[int]) -> str:

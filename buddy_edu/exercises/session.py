@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from ..core import InvalidRequest
 from ..core.script import run_script
 from .assignments import PLACEHOLDER_ID, check_student, get_assignment, variant
-from .feedback import Feedback
-from .question import Question, kind_spec
+from .catalog import kind_spec
+from .feedback import LEVELS, Feedback, Recorded, limited
+from .question import Question
 
 GRADING_ENV = "BUDDY_EDU_GRADING"
 
@@ -35,11 +36,14 @@ class Row:
     id: str
     title: str
     points: int
-    feedback: Feedback
+    feedback: Feedback | Recorded
 
     @property
-    def earned(self) -> float:
-        """Points earned: the feedback's share of the question's points."""
+    def earned(self) -> float | None:
+        """Points earned: the feedback's share of the question's points (None when the
+        assignment shows no feedback before grading)."""
+        if isinstance(self.feedback, Recorded):
+            return None
         return round(self.feedback.score * self.points, 2)
 
 
@@ -52,8 +56,10 @@ class Summary:
     rows: tuple[Row, ...]
 
     @property
-    def score(self) -> float:
-        """Points earned in total."""
+    def score(self) -> float | None:
+        """Points earned in total (None when the assignment shows no feedback before grading)."""
+        if any(row.earned is None for row in self.rows):
+            return None
         return round(sum(row.earned for row in self.rows), 2)
 
     @property
@@ -65,14 +71,14 @@ class Summary:
         lines = [f"{self.assignment} for {self.student}: {_points(self.score)} / "
                  f"{self.max_score} points"]
         for row in self.rows:
-            lines.append(f"  {row.id:>4} {row.feedback.mark} {_points(row.earned)}/{row.points}"
-                         f"  {row.feedback.message}")
+            lines.append(f"  {row.id:>4} {_mark(row.feedback)} {_points(row.earned)}/"
+                         f"{row.points}  {row.feedback.message}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         body = "".join(
             f"<tr><td>{row.id}</td><td>{html.escape(row.title)}</td>"
-            f"<td style='text-align:center'>{row.feedback.mark}</td>"
+            f"<td style='text-align:center'>{_mark(row.feedback)}</td>"
             f"<td style='text-align:right'>{_points(row.earned)} / {row.points}</td>"
             f"<td style='text-align:left'>{html.escape(row.feedback.message)}</td></tr>"
             for row in self.rows
@@ -91,19 +97,31 @@ class Summary:
         return {"assignment": self.assignment, "student": self.student, "score": self.score,
                 "max_score": self.max_score,
                 "questions": {row.id: {"earned": row.earned, "points": row.points,
-                                       **row.feedback.to_dict()} for row in self.rows}}
+                                       **_feedback_dict(row.feedback)} for row in self.rows}}
 
 
-def _points(value: float) -> str:
-    return f"{value:g}"
+def _mark(feedback: Feedback | Recorded) -> str:
+    return "•" if isinstance(feedback, Recorded) else feedback.mark
+
+
+def _feedback_dict(feedback: Feedback | Recorded) -> dict:
+    if isinstance(feedback, Recorded):
+        return {"recorded": feedback.readable, "message": feedback.message}
+    return feedback.to_dict()
+
+
+def _points(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
 
 
 class Exercise:
     """One student's variant of an assignment, as used from a notebook."""
 
-    def __init__(self, assignment: str, student: str, questions: list[Question]) -> None:
+    def __init__(self, assignment: str, student: str, questions: list[Question],
+                 feedback: str = "full") -> None:
         self.assignment = assignment
         self.student = student
+        self.feedback = feedback
         self._questions = {question.id: question for question in questions}
 
     def __repr__(self) -> str:
@@ -152,9 +170,13 @@ class Exercise:
         stepper.position = allocator.event_count()
         return stepper
 
-    def check(self, qid: str, value: object) -> Feedback:
-        """Check an answer; the returned Feedback shows itself as one line in a notebook."""
-        return self.question(qid).check(value)
+    def check(self, qid: str, value: object) -> Feedback | Recorded:
+        """Check an answer exactly as the grader will; the result shows itself as one line.
+
+        How much it says depends on the assignment's feedback level (see
+        ``Assignment.feedback``); the points never do.
+        """
+        return limited(self.question(qid).check(value), self.feedback)
 
     def check_all(self, namespace: dict | None = None) -> Summary:
         """Check q1..qN, read from ``namespace`` (default: the caller's global variables)."""
@@ -167,18 +189,22 @@ class Exercise:
             if question.id in namespace:
                 feedback = question.check(namespace[question.id])
             else:
-                feedback = Feedback(0.0, f"No answer yet: assign your answer to {question.id}.")
-            rows.append(Row(question.id, question.title, question.points, feedback))
+                feedback = question.score("missing", None)
+            rows.append(Row(question.id, question.title, question.points,
+                            limited(feedback, self.feedback)))
         return Summary(self.assignment, self.student, tuple(rows))
 
 
-def start(assignment: str, student: str) -> Exercise:
+def start(assignment: str, student: str, feedback: str | None = None) -> Exercise:
     """Begin ``student``'s variant of ``assignment`` in a notebook.
 
     The placeholder id of the student notebooks (``"your-id"``) is refused
     outside the grader, so nobody works through somebody else's numbers by
     mistake; under the grader the notebook's id does not matter, since the
     grader identifies the student by the submitted file.
+
+    ``feedback`` overrides the assignment's feedback level (``full``, ``mark`` or
+    ``none``); the generated notebooks pass it only when the instructor chose one.
     """
     spec = get_assignment(assignment)
     if student == PLACEHOLDER_ID and not grading():
@@ -188,7 +214,10 @@ def start(assignment: str, student: str) -> Exercise:
             "made for your id"
         )
     check_student(student)
-    return Exercise(spec.name, student, variant(spec.name, student))
+    level = spec.feedback if feedback is None else feedback
+    if level not in LEVELS:
+        raise InvalidRequest(f"feedback must be one of {', '.join(LEVELS)}, got {feedback!r}")
+    return Exercise(spec.name, student, variant(spec.name, student), level)
 
 
 # ------------------------------------------------------------------ display

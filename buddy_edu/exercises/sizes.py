@@ -7,7 +7,7 @@ import random
 from ..core import BuddyAllocator, format_size
 from . import answers, scenarios
 from .feedback import Feedback, right, wrong
-from .question import Question, QuestionType, register
+from .question import Question, QuestionType
 
 
 def _memory_text(total: int, min_block: int) -> str:
@@ -28,25 +28,44 @@ def block_size(request: int | str, total: int | str, min_block: int | str) -> Qu
     answer = allocator.block_size(request)
     prompt = (f"{_memory_text(total, min_block)} A program asks for "
               f"**{format_size(request)}**. What is the size of the block it gets?")
-    return Question("block_size", prompt,
+    return Question(BLOCK_SIZE, prompt,
                     {"request": request, "total": total, "min_block": min_block}, answer)
 
 
-def generate_block_size(seed: random.Random | int | str, exact: bool | None = None) -> Question:
-    """A random request; ``exact=True`` asks about an exact power of two."""
+def generate_block_size(seed: random.Random | int | str, exact: bool | None = None,
+                        edge: bool = False) -> Question:
+    """A random request; ``exact=True`` asks about an exact block size.
+
+    ``edge=True`` asks at a boundary, where the rule matters most: half the time
+    a request of exactly a block size (not rounded further), else one 1K over a
+    block size (rounded up to twice it), so the answer never simply repeats the
+    request.
+    """
     rng = scenarios.rng_of(seed)
     total, min_block = scenarios.memory(rng)
-    levels = (total // min_block).bit_length() - 1
-    block = min_block << rng.randint(0, levels - 1)
+    block = _random_block(rng, total, min_block)
+    if edge:
+        if rng.random() < 0.5:
+            return block_size(block, total, min_block)
+        return block_size(block // 2 + scenarios.K, total, min_block) if block > min_block \
+            else block_size(block + scenarios.K, total, min_block)
     exact = rng.random() < 0.2 if exact is None else exact
     return block_size(scenarios.request(rng, min_block, block, exact), total, min_block)
+
+
+def _random_block(rng: random.Random, total: int, min_block: int) -> int:
+    """A block size below the whole memory; the minimum block half as likely as the others,
+    so that "order 0" or "the minimum block" is a poor constant guess."""
+    levels = (total // min_block).bit_length() - 1
+    order = rng.choice([0] + [j for j in range(1, levels) for _ in range(2)])
+    return min_block << order
 
 
 def _judge_block_size(question: Question, value: int) -> Feedback:
     answer, request = question.answer, question.params["request"]
     min_block = question.params["min_block"]
     if value == answer:
-        return right("Correct: the smallest block that holds the request.")
+        return right("It is the smallest block that holds the request.")
     if value < min_block:
         return wrong("No block is smaller than the minimum block: even a tiny request gets a "
                      "whole block of order 0.", "below-min-block")
@@ -57,21 +76,17 @@ def _judge_block_size(question: Question, value: int) -> Feedback:
     if value not in _block_sizes(question):
         return wrong("That is not a block size: every block is the minimum block times a "
                      "power of two.")
+    if request == answer:
+        return wrong("Too big: the request is already a block size, and an exact fit is not "
+                     "rounded further.", "exact-fit-rounded-up")
     return wrong("Too big: a smaller block already holds the request. Round up only to the "
-                 "smallest block that fits (an exact fit is not rounded further).",
-                 "rounded-too-far")
+                 "smallest block that fits.", "rounded-too-far")
 
 
-SIZE_FORM = ('a size: a whole number of bytes, or a number with a unit K, M or G '
-             '(like 49152 or "48K")')
-
-register(QuestionType(
-    kind="block_size", title="Block size for a request",
-    form=SIZE_FORM,
-    example='"48K"',
-    parse=lambda question, value: answers.quantity(value),
-    judge=_judge_block_size, generate=generate_block_size,
-))
+BLOCK_SIZE = QuestionType(
+    kind="block_size", title="Block size for a request", form=answers.SIZE,
+    judge=_judge_block_size, build=block_size, generate=generate_block_size,
+)
 
 
 # --------------------------------------------------------------------- order
@@ -84,7 +99,7 @@ def block_order(request: int | str, total: int | str, min_block: int | str) -> Q
     prompt = (f"{_memory_text(total, min_block)} Order *j* means blocks of the minimum block "
               f"times 2<sup>*j*</sup>. A program asks for **{format_size(request)}**. "
               "Which order is the block it gets?")
-    return Question("block_order", prompt,
+    return Question(BLOCK_ORDER, prompt,
                     {"request": request, "total": total, "min_block": min_block}, answer)
 
 
@@ -92,8 +107,7 @@ def generate_block_order(seed: random.Random | int | str) -> Question:
     """A random request, asked as an order."""
     rng = scenarios.rng_of(seed)
     total, min_block = scenarios.memory(rng)
-    levels = (total // min_block).bit_length() - 1
-    block = min_block << rng.randint(0, levels - 1)
+    block = _random_block(rng, total, min_block)
     return block_order(scenarios.request(rng, min_block, block, rng.random() < 0.2),
                        total, min_block)
 
@@ -114,16 +128,18 @@ def _judge_order(question: Question, value: int) -> Feedback:
     if value == floor and floor != answer:
         return wrong("A block of that order is smaller than the request: round up, not down.",
                      "no-round-up")
-    if value == answer + 1:
-        return wrong("One too high: order 0 is the minimum block itself.")
-    return wrong("Not that order: find the smallest block that holds the request, then count "
-                 "how many times the minimum block was doubled to get it.")
+    if value > answer and request == size:
+        return wrong("Too high: the request is already a block size, and an exact fit is not "
+                     "rounded further.", "exact-fit-rounded-up")
+    if value > answer:
+        return wrong("Too high: a smaller block already holds the request. Find the smallest "
+                     "block that holds it, then count the doublings from the minimum block.")
+    return wrong("Too low: a block of that order cannot hold the whole request. Find the "
+                 "smallest block that holds it, then count the doublings from the minimum "
+                 "block.")
 
 
-register(QuestionType(
-    kind="block_order", title="Order for a request",
-    form="an order: a whole number j (0 for the minimum block, 1 for twice it, ...)",
-    example="0",
-    parse=lambda question, value: answers.order(value),
-    judge=_judge_order, generate=generate_block_order,
-))
+BLOCK_ORDER = QuestionType(
+    kind="block_order", title="Order for a request", form=answers.ORDER,
+    judge=_judge_order, build=block_order, generate=generate_block_order,
+)

@@ -7,15 +7,13 @@ import random
 
 from ..core import BuddyAllocator, InvalidRequest, format_size
 from . import answers, scenarios
-from .buddies import BLOCKS_FORM
 from .feedback import Feedback, partial, right, wrong
-from .question import Question, QuestionType, register
+from .question import Question, QuestionType
 from .scoring import score_blocks, score_counts
-from .sizes import SIZE_FORM
 
 
 def _prompt(setup: str, ops: str, ask: str) -> str:
-    text = f"This script has run (the picture shows the state it leaves):\n\n```text\n{setup}```"
+    text = scenarios.setup_text(setup)
     if ops.strip():
         text += f"\n\nThen these lines run:\n\n```text\n{ops}```"
     return f"{text}\n\n{ask}"
@@ -105,7 +103,7 @@ def free_blocks_after(setup: str, ops: str = "") -> Question:
     params = {"setup": setup, "ops": ops, **_last_free_stages(allocator, start)}
     prompt = _prompt(setup, ops, "List **every free block** afterwards as `(address, size)`, "
                      "in any order.")
-    return Question("free_blocks", prompt, params, answer)
+    return Question(FREE_BLOCKS, prompt, params, answer)
 
 
 def generate_free_blocks(seed: random.Random | int | str, frees: bool | None = None) -> Question:
@@ -163,11 +161,11 @@ def _bad_merge(given: list[tuple[int, int]], expected: list[tuple[int, int]]) ->
     return None
 
 
-register(QuestionType(
-    kind="free_blocks", title="Free blocks after a script", form=BLOCKS_FORM,
-    example='[(0, "48K")]', parse=lambda question, value: answers.blocks(value),
-    judge=_judge_free_blocks, generate=generate_free_blocks, setup_picture=True,
-))
+FREE_BLOCKS = QuestionType(
+    kind="free_blocks", title="Free blocks after a script", form=answers.BLOCKS,
+    judge=_judge_free_blocks, build=free_blocks_after, generate=generate_free_blocks,
+    setup_picture=True,
+)
 
 
 # ------------------------------------------------------------------ buddyinfo
@@ -187,7 +185,7 @@ def buddyinfo(setup: str, ops: str = "") -> Question:
     prompt = _prompt(setup, ops, "Like a line of Linux's `/proc/buddyinfo`, give the **number of "
                      f"free blocks of each order**, from order 0 up to order {orders - 1} "
                      f"({sizes}).")
-    return Question("buddyinfo", prompt, params, answer)
+    return Question(BUDDYINFO, prompt, params, answer)
 
 
 def _per_order(blocks, min_block: int, orders: int) -> list[int]:
@@ -198,19 +196,17 @@ def _per_order(blocks, min_block: int, orders: int) -> list[int]:
 
 
 def generate_buddyinfo(seed: random.Random | int | str, frees: bool = True) -> Question:
-    """Counts per order after a script, ending with a free that merges when ``frees``."""
+    """Counts per order after a script, ending with a free that merges when ``frees``.
+
+    Scenarios that leave three or more free blocks are preferred: with only two,
+    many students would share the same short key.
+    """
     rng = scenarios.rng_of(seed)
-    return buddyinfo(*_scenario(rng, frees, 2 if frees else 0))
-
-
-def _parse_counts(question: Question, value: object) -> list[int]:
-    orders = question.params["orders"]
-    result = answers.counts(value, orders, question.params["min_block"])
-    if len(result) > orders:
-        if any(result[orders:]):
-            raise answers.FormError(f"this memory has only {orders} orders (0 to {orders - 1})")
-        result = result[:orders]
-    return result + [0] * (orders - len(result))
+    for _ in range(12):
+        question = buddyinfo(*_scenario(rng, frees, 2 if frees else 0))
+        if sum(question.answer) >= 3:
+            return question
+    return question
 
 
 def _judge_buddyinfo(question: Question, value: list[int]) -> Feedback:
@@ -227,19 +223,16 @@ def _judge_buddyinfo(question: Question, value: list[int]) -> Feedback:
         return wrong("Count only the free blocks: allocated blocks are not on the free lists.",
                      "counted-allocated")
     score, bad = score_counts(value, answer)
-    orders = ", ".join(str(j) for j in bad)
-    return partial(score, f"The count is wrong for order{'s' if len(bad) > 1 else ''} "
-                          f"{orders}. Trace every split and merge, then count the free blocks "
-                          "of each size.")
+    orders = "one order is" if bad == 1 else f"{bad} orders are"
+    return partial(score, f"The count of {orders} wrong. Trace every split and merge, then "
+                          "count the free blocks of each size.")
 
 
-register(QuestionType(
-    kind="buddyinfo", title="Free blocks per order (/proc/buddyinfo)",
-    form=('a list of counts, one per order starting with order 0, like [3, 0, 1] or "3 0 1" '
-          '(a dict {order: count} or {"64K": count} works too)'),
-    example="[3, 0, 1, ...]", parse=_parse_counts, judge=_judge_buddyinfo,
-    generate=generate_buddyinfo, setup_picture=True,
-))
+BUDDYINFO = QuestionType(
+    kind="buddyinfo", title="Free blocks per order (/proc/buddyinfo)", form=answers.COUNTS,
+    judge=_judge_buddyinfo, build=buddyinfo, generate=generate_buddyinfo,
+    setup_picture=True,
+)
 
 
 # --------------------------------------------------------- internal waste
@@ -252,7 +245,7 @@ def internal_fragmentation(setup: str, ops: str = "") -> Question:
                      "the memory inside allocated blocks that their requests do not use?")
     params = {"setup": setup, "ops": ops, "free": stats.free, "ever_wasted": ever,
               "allocated": stats.allocated}
-    return Question("internal_fragmentation", prompt, params, stats.internal_fragmentation)
+    return Question(INTERNAL_FRAGMENTATION, prompt, params, stats.internal_fragmentation)
 
 
 def generate_internal_fragmentation(seed: random.Random | int | str) -> Question:
@@ -294,9 +287,8 @@ def _judge_internal(question: Question, value: int) -> Feedback:
                  "minus its requested size, and add these up.")
 
 
-register(QuestionType(
-    kind="internal_fragmentation", title="Internal fragmentation after a script",
-    form=SIZE_FORM,
-    example='"48K"', parse=lambda question, value: answers.quantity(value),
-    judge=_judge_internal, generate=generate_internal_fragmentation, setup_picture=True,
-))
+INTERNAL_FRAGMENTATION = QuestionType(
+    kind="internal_fragmentation", title="Internal fragmentation after a script", form=answers.SIZE,
+    judge=_judge_internal, build=internal_fragmentation, generate=generate_internal_fragmentation,
+    setup_picture=True,
+)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..core import InvalidRequest
 from .assignments import ASSIGNMENTS, PLACEHOLDER_ID, get_assignment
-from .question import kind_spec
+from .catalog import kind_spec
+from .feedback import LEVELS
 
 HOW_TO = """\
 **How it works**
@@ -22,41 +24,60 @@ HOW_TO = """\
 1. Put your student id in the next cell and run it. Your questions are made for your id, so
    your neighbour's numbers are different.
 2. For each question, run the `ex.show(...)` cell to see it, then write your answer in place of
-   `None` in the cell below and run that cell: `ex.check(...)` tells you at once whether the
-   answer is right, partly right or wrong, and why, but never what the answer is. Try again as
-   often as you like.
-3. Write answers the way you like: `65536` or `"64K"` for a size; `(0, "64K")`, `[0, 65536]` or
-   `"0-64K"` for the block at 0 of size 64K; a list of those for several blocks.
-4. Finish with `ex.check_all()` for your score, save the notebook and hand it in. The grader
-   runs it again and checks your answers itself; what the notebook printed does not count.
+   `None` in the cell below and run that cell. {check}
+3. Write answers the way you like: `65536`, `"64K"` or `"1.5M"` for a size; `(0, "64K")`,
+   `[0, 65536]` or `"0-64K"` for the block at 0 of size 64K; a list (or a set) of those for
+   several blocks.
+4. Finish with `ex.check_all()`, save the notebook and hand it in. The grader runs it again
+   and checks your answers the same way `ex.check` does; what the notebook printed does not
+   count.
 """
 
+CHECKS = {
+    "full": ("`ex.check(...)` tells you at once whether the answer is right, partly right or "
+             "wrong, and why, but never what the answer is. Try again as often as you like."),
+    "mark": ("`ex.check(...)` shows only ✓ (right), ◐ (partly right) or ✗ (wrong), and names "
+             "the misconception when your answer matches a well-known one; it does not explain "
+             "further. The points are the grader's, the same as the mark you see."),
+    "none": ("`ex.check(...)` only tells you whether your answer could be read; it is marked "
+             "when your notebook is graded."),
+}
 
-def build(assignment: str):
-    """The student notebook of ``assignment`` as an ``nbformat`` notebook, without outputs."""
+
+def build(assignment: str, feedback: str | None = None):
+    """The student notebook of ``assignment`` as an ``nbformat`` notebook, without outputs.
+
+    ``feedback`` (``full``, ``mark`` or ``none``) overrides the assignment's own level.
+    """
     import nbformat.v4 as v4
 
     spec = get_assignment(assignment)
+    level = spec.feedback if feedback is None else feedback
+    if level not in LEVELS:
+        raise InvalidRequest(f"feedback must be one of {', '.join(LEVELS)}, got {feedback!r}")
+    override = "" if feedback is None else f', feedback="{level}"'
     lessons = " and ".join(f"`{lesson}`" for lesson in spec.lessons)
     plural = "s" if len(spec.lessons) > 1 else ""
     cells = [
         v4.new_markdown_cell(
             f"# Exercise: {spec.title}\n\nThis exercise goes with the lesson{plural} "
             f"{lessons}. {spec.intro}\n\nThere are {len(spec.slots)} questions worth "
-            f"{spec.max_score} points.\n\n{HOW_TO}"),
+            f"{spec.max_score} points. Feedback before grading: **{level}**.\n\n"
+            f"{HOW_TO.format(check=CHECKS[level])}"),
         v4.new_code_cell(
             "import buddy_edu.exercises\n\n"
             "# Put YOUR student id between the quotes (letters, digits and . _ - @), then run.\n"
-            f'ex = buddy_edu.exercises.start("{spec.name}", student="{PLACEHOLDER_ID}")'),
+            f'ex = buddy_edu.exercises.start("{spec.name}", student="{PLACEHOLDER_ID}"'
+            f"{override})"),
     ]
     for qid, slot in zip(spec.question_ids, spec.slots, strict=True):
         kind = kind_spec(slot.kind)
         unit = "point" if slot.points == 1 else "points"
         cells += [
             v4.new_markdown_cell(f"## {qid} · {kind.title} ({slot.points} {unit})\n\n"
-                                 f"Answer with {kind.form}."),
+                                 f"Answer with {kind.form.text}."),
             v4.new_code_cell(f'ex.show("{qid}")'),
-            v4.new_code_cell(f"{qid} = None  # your answer, e.g. {kind.example}\n"
+            v4.new_code_cell(f"{qid} = None  # your answer, e.g. {kind.form.example}\n"
                              f'ex.check("{qid}", {qid})'),
         ]
     cells += [
@@ -73,7 +94,7 @@ def build(assignment: str):
     return notebook
 
 
-def write_all(folder: str | Path) -> list[Path]:
+def write_all(folder: str | Path, feedback: str | None = None) -> list[Path]:
     """Write every assignment's notebook into ``folder``; returns the paths."""
     import nbformat
 
@@ -82,7 +103,7 @@ def write_all(folder: str | Path) -> list[Path]:
     paths = []
     for name in ASSIGNMENTS:
         path = folder / f"{name}.ipynb"
-        nbformat.write(build(name), path)
+        nbformat.write(build(name, feedback), path)
         paths.append(path)
     return paths
 

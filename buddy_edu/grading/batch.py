@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core import InvalidRequest
+from ..exercises import wire
 from ..exercises.assignments import PLACEHOLDER_ID, get_assignment, variant
-from ..exercises.feedback import Feedback
 from ..exercises.question import Question
 from .gradebook import Gradebook, default_path
 from .pages import write_feedback
@@ -141,21 +141,12 @@ def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) 
 
 
 def _score_question(question: Question, outcome: RunOutcome) -> QuestionResult:
-    entry = outcome.answers.get(question.id, {"missing": True})
-    answer = None
-    if "value" in entry:
-        answer = entry["value"]
-        try:
-            feedback = question.check(answer)
-        except Exception as error:  # a checker bug must not stop the batch
-            feedback = Feedback(0.0, f"The grader could not check this answer "
-                                     f"({type(error).__name__}: {error}).")
-    elif "problem" in entry:
-        feedback = Feedback(0.0, f"Cannot read this answer: {question.id} is "
-                                 f"{entry['problem']}. Expected {question.form}.")
-    else:
-        feedback = Feedback(0.0, f"No answer: {question.id} is not set. "
-                                 f"Expected {question.form}.")
+    # The same reading and scoring as ex.check in the notebook: wire's entry, then
+    # Question.score (which never raises), so a ✓ there is the points here.
+    status, answer = wire.read_entry(outcome.answers.get(question.id, {"missing": True}))
+    feedback = question.score(status, answer)
+    if status != "value":
+        answer = None
     message = feedback.message
     if answer is None and feedback.score == 0:
         why = _why_unanswered(question.id, outcome)

@@ -17,9 +17,12 @@ tests exec them in-process as well to exercise the encoder quickly.
 
 from __future__ import annotations
 
+import inspect
 import json
 import secrets
 from dataclasses import dataclass
+
+from ..exercises import wire
 
 #: Name of the module object the setup snippet leaves in the kernel's ``sys.modules``.
 STATE_MODULE = "_buddy_edu_grading"
@@ -86,96 +89,12 @@ _buddy_edu_setup(LIMIT, STATE)
 del _buddy_edu_setup
 '''
 
-# Runs after every student cell.  It is executed with its own globals (the
-# student's namespace is only read), so a student who named a variable `json`,
-# `list` or `print` does not break it.
-EXTRACT_SOURCE = r'''
+# Runs after every student cell, after the source of ``buddy_edu.exercises.wire``
+# (the encoder the notebook's own checks use, so both read answers alike).  It is
+# executed with its own globals (the student's namespace is only read), so a
+# student who named a variable `json`, `list` or `print` does not break it.
+REPORT_SOURCE = r'''
 import sys
-
-_NOT_PLAIN = "not plain data"
-
-
-class _Refused(Exception):
-    pass
-
-
-_ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\"}
-for _code in range(32):
-    _ESCAPES[_code] = "\\u%04x" % _code
-_ESCAPES[127] = "\\u007f"
-
-
-def _quote(text):
-    if text.isascii():
-        return '"' + str.translate(text, _ESCAPES) + '"'
-    parts = ['"']
-    for char in text:
-        code = ord(char)
-        if code < 128:
-            parts.append(_ESCAPES.get(code, char))
-        elif 0xD800 <= code <= 0xDFFF:
-            raise _Refused("text containing an unpaired surrogate character")
-        elif code > 0xFFFF:
-            code -= 0x10000
-            parts.append("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))
-        else:
-            parts.append("\\u%04x" % code)
-    parts.append('"')
-    return "".join(parts)
-
-
-def _type_name(value):
-    kind = type(value)
-    name = "%s.%s" % (getattr(kind, "__module__", "?"), getattr(kind, "__qualname__", "?"))
-    return name[:120]
-
-
-def _encode(value, out, depth, budget):
-    if depth > 20:
-        raise _Refused("nested more than 20 levels deep")
-    kind = type(value)
-    if value is None:
-        text = "null"
-    elif kind is bool:
-        text = "true" if value else "false"
-    elif kind is int:
-        if int.bit_length(value) > 3000:
-            raise _Refused("a number too large to be an answer")
-        text = int.__repr__(value)
-    elif kind is float:
-        if value != value or value in (float("inf"), float("-inf")):
-            raise _Refused("a number that is not finite (nan or infinity)")
-        text = float.__repr__(value)
-    elif kind is str:
-        text = _quote(value)
-    elif kind is list or kind is tuple:
-        out.append("[")
-        budget[0] -= 1
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
-            _encode(item, out, depth + 1, budget)
-        out.append("]")
-        return
-    elif kind is dict:
-        out.append("{")
-        budget[0] -= 1
-        for index, (key, item) in enumerate(dict.items(value)):
-            if type(key) is not str:
-                raise _Refused("a dict whose keys are not all strings")
-            if index:
-                out.append(",")
-            out.append(_quote(key))
-            out.append(":")
-            _encode(item, out, depth + 1, budget)
-        out.append("}")
-        return
-    else:
-        raise _Refused("%s (a %s object)" % (_NOT_PLAIN, _type_name(value)))
-    budget[0] -= len(text)
-    if budget[0] < 0:
-        raise _Refused("too large to be an answer")
-    out.append(text)
 
 
 def _report(user, names, limit):
@@ -185,18 +104,11 @@ def _report(user, names, limit):
         if name not in user:
             entries.append(_quote(name) + ':{"missing":true}')
             continue
-        out, budget = [], [left]
-        try:
-            _encode(user[name], out, 0, budget)
-        except _Refused as refusal:
-            entry = '{"problem":' + _quote(str(refusal.args[0])) + "}"
-        except Exception as error:
-            entry = '{"problem":' + _quote(
-                "could not be read (%s)" % type(error).__name__) + "}"
-        else:
-            entry = '{"value":' + "".join(out) + "}"
-            left = budget[0]
-        entries.append(_quote(name) + ":" + entry)
+        text = entry(user[name])
+        if len(text) > left:
+            text = '{"problem":"too large to be an answer (all answers together are too long)"}'
+        left -= len(text)
+        entries.append(_quote(name) + ":" + text)
     return "{" + ",".join(entries) + "}"
 
 
@@ -216,6 +128,11 @@ except Exception:
 _out.write("\n" + _begin + _report(_user, _names, _limit) + _end + "\n")
 _out.flush()
 '''
+
+
+def _wire_source() -> str:
+    """The answer encoder's source text, to run inside the kernel."""
+    return inspect.getsource(wire)
 
 
 def setup_code(output_limit: int) -> str:
@@ -271,7 +188,7 @@ def extraction(names: list[str], limit: int = ANSWER_LIMIT) -> Extraction:
     inputs = {"_state_name": STATE_MODULE, "_names": list(names), "_limit": int(limit),
               "_begin": begin, "_end": end}
     assignments = "".join(f"{key} = {value!r}\n" for key, value in inputs.items())
-    body = assignments + EXTRACT_SOURCE
+    body = assignments + _wire_source() + REPORT_SOURCE
     # Only `__import__` is looked up in the student's namespace; builtins.globals()
     # called from the cell's own frame returns that namespace for reading.
     code = (
