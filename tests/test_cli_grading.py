@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from buddy_edu import format_size
 from buddy_edu.cli import main
 from buddy_edu.exercises import ASSIGNMENTS, answer_key
 
@@ -48,6 +49,44 @@ def test_exercises_key_prints_the_students_answer_key_as_json(capsys):
     assert json.loads(out) != answer_key(NAME, "kim")
 
 
+def test_exercises_key_writes_the_whole_class_key_from_a_roster(capsys, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,student\nAda Lovelace,ada\nBob,-2-3\nCarol,@A1\n")
+    out = tmp_path / "keys.csv"
+    status, printed, err = run(capsys, "exercises", "key", NAME, "--roster", str(roster),
+                               "--out", str(out))
+    assert status == 0 and "3 students" in printed and err == ""
+    rows = list(csv.reader(out.open()))
+    questions = [f"q{n}" for n in range(1, len(ASSIGNMENTS[NAME].slots) + 1)]
+    assert rows[0] == ["student", *questions]
+    assert [row[0] for row in rows[1:]] == ["ada", "'-2-3", "'@A1"]  # never a formula
+    key = answer_key(NAME, "ada")
+    assert rows[1][1] == format_size(key["q1"])
+    assert len({tuple(row[1:]) for row in rows[1:]}) == 3
+
+
+@pytest.mark.parametrize("roster, message", [
+    ("student\nada\nbad id\n", "line 3: student id 'bad id' is not usable"),
+    ("student\nada\nbob\nada\n", "line 4: student 'ada' is also on line 2"),
+    ("", "is empty"),
+])
+def test_a_bad_roster_names_the_line_and_writes_no_key(capsys, tmp_path, roster, message):
+    (tmp_path / "roster.csv").write_text(roster)
+    out = tmp_path / "keys.csv"
+    status, _, err = run(capsys, "exercises", "key", NAME, "--roster",
+                         str(tmp_path / "roster.csv"), "--out", str(out))
+    assert status == 2 and message in err and not out.exists()
+
+
+def test_exercises_notebooks_writes_the_chosen_feedback_level(capsys, tmp_path):
+    status, printed, _ = run(capsys, "exercises", "notebooks", str(tmp_path), "--feedback",
+                             "none")
+    assert status == 0 and len(printed.split()) == len(ASSIGNMENTS)
+    for name in ASSIGNMENTS:
+        text = (tmp_path / f"{name}.ipynb").read_text()
+        assert 'feedback=\\"none\\"' in text and "Feedback before grading: **none**" in text
+
+
 @pytest.mark.parametrize("argv, message", [
     (["exercises", "key", "nope", "--student", "jdoe"], "unknown assignment 'nope'"),
     (["exercises", "key", NAME, "--student", "a b"], "student id 'a b' is not usable"),
@@ -77,7 +116,7 @@ def test_mistakes_in_the_command_are_explained_with_status_2(
     (["grade", NAME, "x.ipynb", "--timeout", "soon"], "'soon' is not a number of seconds"),
     (["grade", NAME, "x.ipynb", "--cell-timeout", "-1"], "must be above 0"),
     (["grade", NAME], "the following arguments are required: SUBMISSION"),
-    (["exercises", "key", NAME], "the following arguments are required: --student"),
+    (["exercises", "key", NAME], "one of the arguments --student --roster is required"),
 ])
 def test_bad_options_are_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit) as stop:

@@ -20,10 +20,25 @@ def register(subparsers) -> None:
     sub = exercises.add_subparsers(dest="exercises_command", metavar="ACTION")
     listing = sub.add_parser("list", help="print the assignment names, one a line")
     listing.set_defaults(handler=_list)
-    key = sub.add_parser("key", help="print one student's answer key as JSON")
+    key = sub.add_parser(
+        "key", help="print one student's answer key as JSON, or write a whole class's as CSV",
+        description="With --student, print that student's answer key as JSON. With --roster "
+                    "and --out, write one CSV row per student of the roster (a CSV whose "
+                    "'student' column, or first column, holds the ids) and one column per "
+                    "question.")
     key.add_argument("name", help="assignment name (see: buddy-edu exercises list)")
-    key.add_argument("--student", required=True, help="the student's id")
+    who = key.add_mutually_exclusive_group(required=True)
+    who.add_argument("--student", help="the student's id")
+    who.add_argument("--roster", metavar="CSV", help="a roster of student ids (CSV)")
+    key.add_argument("--out", metavar="CSV", help="where to write the class key (with --roster)")
     key.set_defaults(handler=_key)
+    notebooks = sub.add_parser(
+        "notebooks", help="write the student notebooks, choosing how much ex.check says")
+    notebooks.add_argument("folder", help="where to write <assignment>.ipynb")
+    notebooks.add_argument("--feedback", choices=("full", "mark", "none"),
+                           help="feedback before grading for every assignment (default: each "
+                                "assignment's own)")
+    notebooks.set_defaults(handler=_notebooks)
 
     grade = subparsers.add_parser(
         "grade", help="run and grade student notebooks in fresh kernels",
@@ -90,8 +105,32 @@ def _list(args) -> int:
 
 def _key(args) -> int:
     from ..exercises import answer_key
+    from ..exercises.keys import write_class_key
 
-    print(json.dumps(answer_key(args.name, args.student), indent=2, ensure_ascii=False))
+    if args.student is not None:
+        if args.out:
+            print("buddy-edu: --out goes with --roster; --student prints the key",
+                  file=sys.stderr)
+            return 2
+        print(json.dumps(answer_key(args.name, args.student), indent=2, ensure_ascii=False))
+        return 0
+    if not args.out:
+        print("buddy-edu: --roster needs --out FILE.csv for the class key", file=sys.stderr)
+        return 2
+    try:
+        count = write_class_key(args.name, args.roster, args.out)
+    except OSError as error:
+        print(f"buddy-edu: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote the {args.name} key of {count} student{'s' * (count != 1)} to {args.out}")
+    return 0
+
+
+def _notebooks(args) -> int:
+    from ..exercises.student_notebooks import write_all
+
+    for path in write_all(args.folder, args.feedback):
+        print(path)
     return 0
 
 
