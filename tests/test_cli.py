@@ -20,10 +20,27 @@ free A
 """
 
 
-def menu(text: str) -> str:
+def menu(text: str, **options) -> str:
     out = io.StringIO()
-    assert run_menu(io.StringIO(text), out) == 0
+    assert run_menu(io.StringIO(text), out, **options) == 0
     return out.getvalue()
+
+
+def test_menu_places_blocks_as_the_classic_program_by_default():
+    # The smallest trace where the classic tree walk and `lowest` differ: total 8;
+    # allocate 3, allocate 2, remove 3, allocate 2.  The classic program puts it at 0.
+    trace = "8\n1\n1\nA\n3\n1\nB\n2\n2\nA\n1\nC\n2\n4\n"
+    classic = menu(trace)
+    assert "Placement: leftmost, the tree walk of the classic program" in classic
+    assert "C got the 2 block at 0" in classic
+    lowest = menu(trace, policy="lowest")
+    assert "Placement: lowest" in lowest and "C got the 2 block at 6" in lowest
+
+
+def test_menu_refuses_a_memory_smaller_than_its_minimum_block():
+    out = menu("1\n\n1M\n64K\n4\n")
+    assert "a memory of 1 is smaller than its minimum block (64K)" in out
+    assert out.rstrip().endswith("Bye.")
 
 
 def test_menu_allocate_show_remove_exit():
@@ -45,7 +62,7 @@ def test_menu_defaults_and_remove_by_size_with_a_choice():
 
 def test_menu_garbage_reprompts_with_reasons_and_nothing_crashes():
     out = menu(
-        "lots\n1000\n64K\n1M\n64K\n"  # bad size, then a total that is not a power of two
+        "lots\n1000K\n64K\n1M\n64K\n"  # bad size, then a total that is not a power of two
         "9\nhello\n"  # not choices
         "1\nA\n-3\nzero\n0\n2M\n"  # bad sizes then too large
         "2\n"  # nothing allocated

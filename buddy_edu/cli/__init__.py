@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     menu = sub.add_parser("menu", help="the classic interactive menu (the default)")
+    menu.add_argument("--policy", choices=list(POLICIES), default="leftmost",
+                      help="placement policy (default: leftmost, as the classic program)")
     menu.set_defaults(handler=_menu)
 
     run = sub.add_parser("run", help="run a scenario script and print what happened")
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 def _menu(args) -> int:
     from .menu import run_menu
 
-    return run_menu(sys.stdin, sys.stdout)
+    return run_menu(sys.stdin, sys.stdout, getattr(args, "policy", "leftmost"))
 
 
 def _run(args) -> int:
