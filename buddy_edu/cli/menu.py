@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..core import BuddyAllocator, InvalidRequest, OutOfMemory, format_size, parse_size
+from ..core.tree import format_tree
 
 #: The original program's placement: the first free place in a left-to-right tree walk.
 CLASSIC_POLICY = "leftmost"
-from ..core.tree import format_tree
 
 MENU = """
 1. Allocate process into memory
