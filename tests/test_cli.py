@@ -133,6 +133,15 @@ def test_run_reports_script_errors_with_line_and_column(tmp_path, capsys):
     assert "cannot read the script" in capsys.readouterr().err
 
 
+def test_run_piped_into_head_ends_quietly(tmp_path):
+    script = tmp_path / "long.txt"
+    script.write_text("memory 1M min 1K\n" + "".join(f"P{n} = alloc 1K\n" for n in range(900)))
+    done = subprocess.run(f"{sys.executable} -m buddy_edu run {script} | head -n 2",
+                          shell=True, capture_output=True, text=True, timeout=60)
+    assert len(done.stdout.splitlines()) == 2
+    assert done.stderr == ""
+
+
 def test_run_reads_standard_input(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("alloc 1K\n"))
     assert main(["run", "-"]) == 0

@@ -7,6 +7,7 @@ out of did.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..core import InvalidRequest
@@ -63,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `buddy-edu run … | head` closed the pipe: stop quietly, as other tools do.
+        # Point stdout at /dev/null so the interpreter's final flush cannot complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _menu(args) -> int:
