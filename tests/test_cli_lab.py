@@ -1,7 +1,8 @@
 """``buddy-edu lab``: which folder it opens and the JupyterLab command it runs.
 
-No server is started: ``subprocess.call`` is replaced by a recorder.  The
-last test builds a real wheel, installs it (without dependencies) into a
+No server is started by most tests: ``subprocess.Popen`` is replaced by a
+recorder.  One test starts a real server and stops it with Ctrl-C.  The
+packaging test builds a real wheel, installs it (without dependencies) into a
 fresh virtual environment and asks that installation what it would open,
 which is the case a student who ran ``pip install buddy-edu`` is in.
 """
@@ -41,12 +42,28 @@ def calls(monkeypatch):
     """Record the commands open_lab would run, instead of starting JupyterLab."""
     recorded: list[list[str]] = []
 
-    def fake_call(command):
-        recorded.append(command)
-        return 0
+    class FakeServer:
+        def __init__(self, command):
+            recorded.append(command)
 
-    monkeypatch.setattr(lab_module.subprocess, "call", fake_call)
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(lab_module.subprocess, "Popen", FakeServer)
     return recorded
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch):
+    """A checkout's course files in a temporary folder (the real one stays untouched)."""
+    root = tmp_path / "checkout"
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copyfile(ROOT / "pyproject.toml", root / "pyproject.toml")
+    for name in ("00-start-here.ipynb", "01-splitting.ipynb"):
+        shutil.copyfile(NOTEBOOKS / name, root / "notebooks" / name)
+    shutil.copytree(ROOT / "exercises", root / "exercises")
+    monkeypatch.setattr(lab_module, "checkout_root", lambda: root)
+    return root
 
 
 @pytest.fixture
@@ -64,38 +81,54 @@ def installed(tmp_path, monkeypatch):
     return share
 
 
-def test_in_a_checkout_it_opens_the_checkout_so_lessons_can_link_the_exercises():
-    assert resolve_course() == ROOT
-    assert (ROOT / "exercises").is_dir()  # ../exercises/NAME.ipynb from a lesson
+def test_in_a_checkout_it_opens_working_copies_made_once(checkout, capsys):
+    course = resolve_course()
+    assert course == (checkout / COPY_FOLDER).resolve()
+    assert sorted(p.name for p in (course / "notebooks").iterdir()) == [
+        "00-start-here.ipynb", "01-splitting.ipynb"]
+    assert (course / "exercises" / "splitting.ipynb").read_bytes() == \
+        (checkout / "exercises" / "splitting.ipynb").read_bytes()  # ../exercises links work
+    assert "wrote" in capsys.readouterr().err
+    (course / "notebooks" / "00-start-here.ipynb").write_text("my run", encoding="utf-8")
+    assert resolve_course() == course  # never overwritten, nothing new to write
+    assert (course / "notebooks" / "00-start-here.ipynb").read_text() == "my run"
+    assert capsys.readouterr().err == ""
+    assert COPY_FOLDER in (ROOT / ".gitignore").read_text()  # the tracked notebooks stay clean
 
 
 def test_the_command_runs_this_python_s_jupyterlab_on_the_start_lesson():
     command = lab_command(ROOT, browser=False)
     assert command[:3] == [sys.executable, "-m", "jupyterlab"]
     assert f"--ServerApp.root_dir={ROOT}" in command
-    assert str(NOTEBOOKS / START) in command
+    # The start lesson is the default URL, so the address the server prints leads to it.
+    assert f"--LabApp.default_url=/lab/tree/notebooks/{START}" in command
     assert "--no-browser" in command
     assert ("--allow-root" in command) == (os.geteuid() == 0)
     assert "--no-browser" not in lab_command(ROOT)
 
 
-def test_buddy_edu_lab_runs_that_command(calls):
+def test_buddy_edu_lab_runs_that_command_and_passes_jupyter_options_on(checkout, calls):
     assert main(["lab", "--no-browser"]) == 0
-    assert calls == [lab_command(ROOT, browser=False)]
+    course = (checkout / COPY_FOLDER).resolve()
+    assert calls == [lab_command(course, browser=False)]
+    assert main(["lab", "--no-browser", "--port", "9123", "--ip=127.0.0.1"]) == 0
+    assert calls[-1] == lab_command(course, browser=False) + ["--port", "9123", "--ip=127.0.0.1"]
+    with pytest.raises(SystemExit):
+        main(["menu", "--port", "9123"])  # only lab passes options on
 
 
 def test_dir_of_lessons_alone_opens_its_start_lesson(calls):
     assert main(["lab", "--dir", str(NOTEBOOKS)]) == 0
     (command,) = calls
     assert f"--ServerApp.root_dir={NOTEBOOKS}" in command
-    assert str(NOTEBOOKS / START) in command
+    assert f"--LabApp.default_url=/lab/tree/{START}" in command
 
 
 def test_dir_opens_another_folder_without_a_start_lesson(calls, tmp_path):
     assert main(["lab", "--dir", str(tmp_path)]) == 0
     (command,) = calls
     assert f"--ServerApp.root_dir={tmp_path.resolve()}" in command
-    assert not any(part.endswith(".ipynb") for part in command)
+    assert not any(".ipynb" in part for part in command)
 
 
 def test_a_missing_dir_is_refused_with_the_fix_and_nothing_runs(calls, tmp_path, capsys):
@@ -119,7 +152,7 @@ def test_installed_lessons_and_exercises_are_written_to_a_writable_folder_once(
     written = 2 + len(ASSIGNMENTS)
     assert f"wrote {written} notebook(s)" in capsys.readouterr().err
     assert calls[0] == lab_command(course.resolve(), browser=False)
-    assert str(lessons.resolve() / START) in calls[0]
+    assert f"--LabApp.default_url=/lab/tree/notebooks/{START}" in calls[0]
     splitting = nbformat.read(exercises / "splitting.ipynb", as_version=4)
     assert "buddy_edu.exercises.start(\"splitting\"" in "".join(c.source for c in splitting.cells)
 
@@ -210,3 +243,67 @@ def test_a_wheel_installs_every_lesson_and_lab_finds_and_copies_them(tmp_path):
         sorted(f"{name}.ipynb" for name in ASSIGNMENTS)
     assert f"--ServerApp.root_dir={course.resolve()}" in run.stdout
     assert "wrote" in run.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process lists from /proc")
+def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path):
+    import json
+    import signal
+    import time
+    import urllib.request
+
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    shutil.copyfile(NOTEBOOKS / START, course / "notebooks" / START)
+    runtime = tmp_path / "runtime-for-this-test"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path)}
+    port, token = _free_port(), "ctrl-c-test"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "buddy_edu", "lab", "--dir", str(course), "--no-browser",
+         "--port", str(port), f"--IdentityProvider.token={token}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/status?token={token}", timeout=2).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "no server"
+                time.sleep(0.5)
+        request = urllib.request.Request(f"{base}/kernels?token={token}", data=b"{}",
+                                         method="POST")
+        json.loads(urllib.request.urlopen(request, timeout=30).read())
+        while not [pid for pid in _processes_mentioning(str(runtime)) if pid != server.pid]:
+            assert time.monotonic() < deadline, "the kernel never started"
+            time.sleep(0.2)
+        os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+        assert server.wait(timeout=60) == 130
+        deadline = time.monotonic() + 20
+        while _processes_mentioning(str(runtime)):
+            assert time.monotonic() < deadline, "a kernel outlived the server"
+            time.sleep(0.2)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)

@@ -32,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the timeline as JSON instead")
     run.set_defaults(handler=_run)
 
-    lab = sub.add_parser("lab", help="open JupyterLab on the lesson notebooks")
+    lab = sub.add_parser(
+        "lab", help="open JupyterLab on the lesson notebooks",
+        description="Open JupyterLab on the course, starting with the first lesson. Options "
+                    "this command does not know (--port 9000, --ip 0.0.0.0, ...) go to "
+                    "JupyterLab.")
     lab.add_argument("--dir", help="folder to open (default: the lessons)")
     lab.add_argument("--no-browser", action="store_true", help="start the server only")
     lab.set_defaults(handler=_lab)
@@ -54,7 +58,11 @@ def _extensions():
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``buddy-edu`` and ``python -m buddy_edu``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     handler = getattr(args, "handler", _menu)
     try:
         return handler(args) or 0
@@ -99,4 +107,4 @@ def _run(args) -> int:
 def _lab(args) -> int:
     from .lab import open_lab
 
-    return open_lab(args.dir, browser=not args.no_browser)
+    return open_lab(args.dir, browser=not args.no_browser, extra=args.jupyter_args)

@@ -6,8 +6,10 @@ link to ``../exercises/NAME.ipynb``.  JupyterLab's root is the course folder
 and it opens ``notebooks/00-start-here.ipynb``.  Where the folder comes from
 depends on how buddy-edu was installed:
 
-* in a checkout (``make lab``, ``pip install -e .``) it is the checkout itself,
-  so edits land in the repository;
+* in a checkout (``make lab``, ``pip install -e .``) the lessons and exercises
+  are copied once into ``<checkout>/buddy-edu-lessons`` (git-ignored), so a
+  student's runs and answers never dirty the tracked notebooks and the file
+  browser shows the course rather than the project's internals;
 * from a wheel (``pip install buddy-edu``) the lessons are installed read-only
   under ``<prefix>/share/buddy-edu/lessons`` (``data-files`` in
   pyproject.toml) and the exercise notebooks are generated from the
@@ -130,20 +132,33 @@ def resolve_course(folder: str | os.PathLike | None = None, cwd: Path | None = N
         return path.resolve()
     root = checkout_root()
     if root is not None:
-        return root
+        return _copy_course(root / COPY_FOLDER, sorted((root / LESSONS).glob("*.ipynb")),
+                            _copies(sorted((root / EXERCISES).glob("*.ipynb"))), report)
     lessons = installed_lessons()
     if not lessons:
         raise LessonsNotFound(
             "the lesson notebooks are not installed: reinstall with "
             "'pip install --force-reinstall buddy-edu', or pass --dir FOLDER"
         )
-    target = (cwd or Path.cwd()) / COPY_FOLDER
-    written = prepare_course(target, lessons, exercise_notebooks())
+    return _copy_course((cwd or Path.cwd()) / COPY_FOLDER, lessons, exercise_notebooks(),
+                        report)
+
+
+def _copy_course(target: Path, lessons: list[Path],
+                 exercises: dict[str, Callable[[Path], None]],
+                 report: Callable[[str], None] | None) -> Path:
+    written = prepare_course(target, lessons, exercises)
     if written:
         (report or _to_stderr)(
             f"buddy-edu: wrote {len(written)} notebook(s) to {target}; they are yours to edit."
         )
     return target.resolve()
+
+
+def _copies(sources: list[Path]) -> dict[str, Callable[[Path], None]]:
+    """``{file name: write(path)}`` that copies each of ``sources``."""
+    return {source.name: (lambda path, source=source: shutil.copyfile(source, path))
+            for source in sources}
 
 
 def start_notebook(folder: Path) -> Path | None:
@@ -154,27 +169,48 @@ def start_notebook(folder: Path) -> Path | None:
     return None
 
 
-def lab_command(folder: Path, browser: bool = True) -> list[str]:
-    """The JupyterLab command line with its root at ``folder``, opening the start lesson."""
+def lab_command(folder: Path, browser: bool = True, extra: list[str] | tuple = ()) -> list[str]:
+    """The JupyterLab command line with its root at ``folder``, opening the start lesson.
+
+    The start lesson is JupyterLab's default URL, so the address the server
+    prints (and the browser opens) leads to it.  ``extra`` options go last, so
+    an instructor's ``--port`` or ``--ip`` wins.
+    """
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}"]
     start = start_notebook(folder)
     if start is not None:
-        command.append(str(start))
+        relative = start.resolve().relative_to(Path(folder).resolve()).as_posix()
+        command.append(f"--LabApp.default_url=/lab/tree/{relative}")
     if not browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses to run as root without it
-    return command
+    return command + list(extra)
 
 
-def open_lab(folder: str | None = None, browser: bool = True) -> int:
-    """Run JupyterLab on the course (or ``folder``) until it is stopped; returns its status."""
+def open_lab(folder: str | None = None, browser: bool = True,
+             extra: list[str] | tuple = ()) -> int:
+    """Run JupyterLab on the course (or ``folder``) until it is stopped; returns its status.
+
+    Ctrl-C stops the server for good (it shuts its kernels down on SIGTERM)
+    instead of leaving it waiting for a "shut down? (y/n)" answer.
+    """
     try:
         course = resolve_course(folder)
     except (LessonsNotFound, OSError) as error:
         print(f"buddy-edu: {error}", file=sys.stderr)
         return 2
-    return subprocess.call(lab_command(course, browser=browser))
+    server = subprocess.Popen(lab_command(course, browser=browser, extra=extra))
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        return 130
 
 
 def _to_stderr(line: str) -> None:
