@@ -215,3 +215,21 @@ def test_notebook_runs_top_to_bottom_with_full_marks(name, tmp_path, interactive
     assert "total" in full["text/html"]
     less = maximum - questions[0].points
     assert after_mistake["text/plain"].startswith(f"{name} for {student}: {less} / {maximum}")
+
+
+def test_a_wrong_student_id_is_one_clear_line_in_the_notebook(tmp_path):
+    """No traceback into the kit's code: the message says what to type instead."""
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('import buddy_edu.exercises\n'
+                                  'buddy_edu.exercises.start("splitting", student="your-id")'),
+        nbformat.v4.new_code_cell('buddy_edu.exercises.start("splitting", student="a b")'),
+    ])
+    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    placeholder, unusable = (cell.outputs[0] for cell in notebook.cells)
+    assert placeholder.output_type == unusable.output_type == "error"
+    assert len(placeholder.traceback) == 1
+    assert placeholder.traceback[0].startswith('InvalidRequest: replace "your-id" with your own')
+    assert unusable.traceback == [
+        "InvalidRequest: student id 'a b' is not usable: use 1 to 64 letters, digits and the "
+        "characters . _ - @ (for example 'jdoe' or 'j.doe@uni.edu')"]

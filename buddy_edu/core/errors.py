@@ -10,6 +10,12 @@ from __future__ import annotations
 class BuddyError(Exception):
     """Base class of every error buddy-edu raises on purpose."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython and Jupyter show: one line, since the message already says what
+        was wrong and how to fix it, and a student should not have to dig it out of a
+        traceback into the kit's own code."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class InvalidRequest(BuddyError, ValueError):
     """The request itself is malformed; nothing was changed or recorded."""
