@@ -453,14 +453,14 @@ def test_text_tree_of_the_wikipedia_state():
     a = BuddyAllocator(1024 * K, 64 * K)
     run_ops(a, [op for op, _ in WIKIPEDIA[:4]])
     assert format_tree(a).splitlines() == [
-        "1M [0, 1M) Divided",
-        "    512K [0, 512K) Divided",
-        "        256K [0, 256K) Divided",
-        "            128K [0, 128K) Divided",
+        "1M [0, 1M) Split",
+        "    512K [0, 512K) Split",
+        "        256K [0, 256K) Split",
+        "            128K [0, 128K) Split",
         "                64K [0, 64K) Allocated to A, requested 34K",
         "                64K [64K, 128K) Allocated to C, requested 35K",
         "            128K [128K, 256K) Allocated to B, requested 66K",
-        "        256K [256K, 512K) Divided",
+        "        256K [256K, 512K) Split",
         "            128K [256K, 384K) Allocated to D, requested 67K",
         "            128K [384K, 512K) Free",
         "    512K [512K, 1M) Free",

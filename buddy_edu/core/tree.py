@@ -47,13 +47,16 @@ def tree_nodes(allocator) -> list[Node]:
     return nodes
 
 
-def format_tree(allocator, divided: str = "Divided") -> str:
-    """The tree as indented text, one node a line, as the classic menu program printed it."""
+def format_tree(allocator) -> str:
+    """The tree as indented text, one node a line, as the classic menu program printed it.
+
+    A block with children is "Split", the word the pictures and narration use.
+    """
     lines = []
     for node in tree_nodes(allocator):
         span = f"{format_size(node.size)} [{format_size(node.address)}, {format_size(node.end)})"
         if node.state == "split":
-            state = divided
+            state = "Split"
         elif node.state == "free":
             state = "Free"
         else:
