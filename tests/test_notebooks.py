@@ -137,5 +137,22 @@ def test_quick_checks_in_the_lessons_mark_the_right_answers_right():
     assert buddyinfo("memory 32K min 4K policy lifo\n", "page = alloc 4K\n").check(
         "[1, 1, 1, 0]").score == 1  # expand(): one free upper half per order
     wiki = ("memory 1M min 64K\nA = alloc 34K\nB = alloc 66K\nC = alloc 35K\nD = alloc 67K\n"
-            "free C\nfree A\nfree B\n")
-    assert merge_count(wiki, "D").check("3").score == 1
+            "free B\nfree D\nfree A\n")
+    assert merge_count(wiki, "C").check("4").score == 1
+
+
+def test_lesson_facts_follow_their_sources():
+    """Facts an instructor checked against the sources the lessons name (issue 11)."""
+    from examples import WIKIPEDIA
+
+    def text(name: str) -> str:
+        return "\n".join(cell.source for cell in read(name).cells)
+
+    coalescing = text("02-freeing-and-coalescing.ipynb")
+    frees = [line for line in WIKIPEDIA.splitlines() if line.startswith("free")]
+    assert "\n".join(frees) in coalescing  # Wikipedia frees B, D, A, C
+    assert "frees B, D, A and C" in coalescing
+    linux = text("05-buddy-allocation-in-linux.ipynb")
+    assert "MAX_PAGE_ORDER" in linux and "is the kit's allocator with" not in linux
+    start = text("00-start-here.ipynb")
+    assert "whenever the buddy is free" not in start
