@@ -32,7 +32,7 @@ from buddy_edu.grading.probe import extraction, setup_code
 from buddy_edu.grading.progress import Progress
 from buddy_edu.grading.results import QuestionResult, Result
 from buddy_edu.grading.runner import CellRun, RunOutcome, run_notebook
-from buddy_edu.grading.submissions import Submission, find_submissions
+from buddy_edu.grading.submissions import Submission, file_hash, find_submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "splitting"
@@ -509,14 +509,13 @@ def test_nbgrader_folder_with_a_scratch_copy_uses_the_assignment_notebook(tmp_pa
 
 
 @pytest.mark.parametrize("files, given, message", [
-    (["x/jdoe.ipynb", "y/jdoe.ipynb"], ["."], "student 'jdoe' has 2 notebooks"),
-    (["bad id.ipynb"], ["bad id.ipynb"], "rename the file"),
     (["notes.txt"], ["notes.txt"], "notes.txt is not a notebook"),
     (["empty/.keep"], ["empty"], "no notebooks (.ipynb files) found in the folder"),
     (["submitted/kim/coalescing/coalescing.ipynb"],
      ["submitted/kim/coalescing/coalescing.ipynb"], "assignment 'coalescing'"),
     (["submitted/kim/coalescing/coalescing.ipynb"], ["submitted"],
-     "no notebooks of the assignment 'splitting'"),
+     "no gradable notebooks of the assignment 'splitting'"),
+    (["bad id.ipynb"], ["bad id.ipynb"], "no gradable notebooks"),
 ])
 def test_submission_problems_name_the_files(tmp_path, monkeypatch, files, given, message):
     monkeypatch.chdir(tmp_path)
@@ -524,6 +523,25 @@ def test_submission_problems_name_the_files(tmp_path, monkeypatch, files, given,
         touch(tmp_path / name)
     with pytest.raises(InvalidRequest, match=re.escape(message)):
         find_submissions(NAME, given)
+
+
+def test_unusable_names_and_a_second_notebook_are_warned_about_not_fatal(tmp_path):
+    import os
+
+    touch(tmp_path / "bad id.ipynb")
+    older = touch(tmp_path / "x" / "jdoe.ipynb")
+    newer = touch(tmp_path / "y" / "jdoe.ipynb")
+    os.utime(older, (1_000_000, 1_000_000))
+    touch(tmp_path / "ann.ipynb")
+    warnings = []
+    found = find_submissions(NAME, [tmp_path], warn=warnings.append)
+    assert [(s.student, s.path) for s in found] == [("ann", tmp_path / "ann.ipynb"),
+                                                    ("jdoe", newer)]
+    assert found[1].content == b"{}" and found[1].file_hash == file_hash(newer)
+    assert len(warnings) == 2
+    assert "bad id.ipynb" in warnings[0] and "rename the file" in warnings[0]
+    assert "student 'jdoe' has 2 notebooks: graded the newest" in warnings[1]
+    assert str(older) in warnings[1]
 
 
 # ------------------------------------------------------------------ the kernel-side encoder
