@@ -691,6 +691,32 @@ def test_gradebook_round_trip_and_current_submission(tmp_path):
         "student_id,assignment,score,max_score,q1,q2", f"ann,{NAME},1,2,1,"]
 
 
+def test_a_format_1_gradebook_is_upgraded_and_its_grades_marked_unsandboxed(tmp_path):
+    from buddy_edu.grading.gradebook import _SCHEMA
+
+    old_schema = _SCHEMA.replace("    sandboxed INTEGER NOT NULL DEFAULT 0,\n", "")
+    assert old_schema != _SCHEMA
+    with contextlib.closing(sqlite3.connect(tmp_path / "g.sqlite")) as db, db:
+        db.executescript(old_schema)
+        db.execute("INSERT INTO meta VALUES ('schema', '1')")
+        db.execute("INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (NAME, "ann", "a" * 64, "ann.ipynb", 2.0, 2, None, "[]", 1.0, "2026"))
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        assert book.load(NAME, "ann", "a" * 64).sandboxed is False
+        book.record(Result("bob", NAME, "bob.ipynb", 1.0, 2, (), file_hash="b" * 64))
+        assert book.load(NAME, "bob", "b" * 64).sandboxed is True
+    with contextlib.closing(sqlite3.connect(tmp_path / "g.sqlite")) as db:
+        assert db.execute("SELECT value FROM meta").fetchall() == [("2",)]
+
+
+def test_csv_cells_that_spreadsheets_would_evaluate_are_escaped(tmp_path):
+    from buddy_edu.grading.gradebook import csv_cell
+
+    assert [csv_cell(text) for text in ("=1+1", "+1", "-2-3", "@A1", "\tx", "\rx")] == [
+        "'=1+1", "'+1", "'-2-3", "'@A1", "'\tx", "'\rx"]
+    assert [csv_cell(text) for text in ("jdoe", "0", "1.5", "")] == ["jdoe", "0", "1.5", ""]
+
+
 def test_progress_counts_done_and_failed():
     stream = io.StringIO()
     bar = Progress(3, stream)

@@ -30,20 +30,23 @@ from ..exercises.assignments import PLACEHOLDER_ID, get_assignment, variant
 from ..exercises.feedback import Feedback
 from ..exercises.question import Question
 from .gradebook import Gradebook, default_path
+from .options import (
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_MEMORY,
+    DEFAULT_TIMEOUT,
+    check_jobs,
+    check_memory,
+    check_seconds,
+)
 from .pages import write_feedback
 from .progress import Progress
 from .results import QuestionResult, Result
 from .runner import RunOutcome, run_notebook, sweep_stale_folders
-from .sandbox import DEFAULT_MEMORY, Limits, bwrap_path, check_memory
+from .sandbox import Limits, bwrap_path
 from .submissions import Submission, find_submissions
 
 __all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "NO_SANDBOX_WARNING",
            "QuestionResult", "Result", "check_jobs", "check_seconds", "grade", "score_outcome"]
-
-#: Seconds a whole notebook may run (kernel start-up not counted).
-DEFAULT_TIMEOUT = 300.0
-#: Seconds one cell may run before it is interrupted and the next cell runs.
-DEFAULT_CELL_TIMEOUT = 30.0
 
 _INTERRUPTED = "grading was interrupted"
 
@@ -280,24 +283,6 @@ def _run_one(submission: Submission, names: list[str], **options) -> RunOutcome:
         return RunOutcome(answers={name: {"missing": True} for name in names},
                           error=submission.problem, sandboxed=options["sandbox"])
     return run_notebook(submission.content, names, file_name=submission.path.name, **options)
-
-
-def check_jobs(jobs: int | None) -> int:
-    """The number of notebooks to run at once (default: the cores), or InvalidRequest."""
-    if jobs is None:
-        return os.cpu_count() or 1
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise InvalidRequest(f"jobs must be a whole number of at least 1, got {jobs!r}")
-    return jobs
-
-
-def check_seconds(what: str, value: float) -> float:
-    """A time limit in seconds (above 0, at most a day), or InvalidRequest naming ``what``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidRequest(f"the {what} must be a number of seconds above 0, got {value!r}")
-    if value > 86_400:
-        raise InvalidRequest(f"the {what} must be at most one day (86400 s), got {value!r}")
-    return float(value)
 
 
 def _say(stream: TextIO | None, text: str) -> None:

@@ -36,9 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import InvalidRequest
+from .options import DEFAULT_MEMORY
 
-#: Bytes of memory (address space) one kernel may use unless ``--memory`` says otherwise.
-DEFAULT_MEMORY = 1 << 30
 #: Where the notebook's copy lives inside the sandbox (a private in-memory folder).
 WORK_DIR = "/grading/work"
 
@@ -71,15 +70,6 @@ class Limits:
     open_files: int = 256
     file_size: int = 64 << 20
     scratch: int = 64 << 20
-
-
-def check_memory(memory: object) -> int:
-    """``memory`` as a number of bytes, or InvalidRequest saying what is accepted."""
-    if isinstance(memory, bool) or not isinstance(memory, int) or memory < (256 << 20):
-        raise InvalidRequest(
-            f"the memory limit must be a whole number of bytes of at least 256M "
-            f"(a kernel needs about 150 MB to start), got {memory!r}")
-    return memory
 
 
 @functools.lru_cache(maxsize=1)
