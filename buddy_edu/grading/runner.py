@@ -294,7 +294,12 @@ class _CappedClient(NotebookClient):
 
     The grader never needs a student's pictures or prints, only the answer
     report (printed to stdout by the grader's snippet) and whether each cell
-    failed, which comes from the execute reply.
+    failed, which comes from the execute reply (``on_cell_executed``, a public
+    hook).  Dropping outputs as they arrive and choosing the kernel manager
+    have no public hooks, so this overrides nbclient's own methods
+    (``create_kernel_manager``, ``process_message``, ``output``,
+    ``clear_output``): pyproject.toml bounds nbclient (and jupyter_client, see
+    :meth:`reconnect_iopub`) from above to the versions tested.
     """
 
     def __init__(self, nb, spec: KernelSpec, kernel_dir: Path, **kw):
