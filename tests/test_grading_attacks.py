@@ -414,3 +414,33 @@ def _pids_with(tag: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+# ------------------------------------------------------------------ the command line itself
+def test_the_sandbox_binds_only_the_interpreter_and_puts_tmp_under_its_binds(tmp_path):
+    from buddy_edu.grading.sandbox import Limits, bwrap_argv
+
+    argv = bwrap_argv(["python"], notebook=tmp_path / "n.ipynb", notebook_name="ann.ipynb",
+                      kernel_dir=tmp_path / "kernel", limits=Limits())
+    options = argv[:argv.index("--")]
+    for flag in ("--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+                 "--unshare-uts", "--die-with-parent", "--new-session", "--clearenv"):
+        assert flag in options
+    binds = [(options[i], options[i + 1], options[i + 2]) for i in range(len(options) - 2)
+             if options[i] in ("--ro-bind", "--bind")]
+    writable = [(source, target) for kind, source, target in binds if kind == "--bind"]
+    assert writable == [(str(tmp_path / "n.ipynb"), "/grading/work/ann.ipynb"),
+                        (str(tmp_path / "kernel"), str(tmp_path / "kernel"))]
+    home = str(Path.home())
+    for _, source, _ in binds:
+        assert source in (str(tmp_path / "n.ipynb"), str(tmp_path / "kernel")) or \
+            not source.startswith(str(tmp_path)), source
+        assert source != home and source != "/" and not home.startswith(source + "/"), source
+    tmpfs = options.index("/tmp")
+    assert options[tmpfs - 1] == "--tmpfs"
+    assert all(options.index(source) > tmpfs for _, source, _ in binds
+               if source.startswith("/tmp/"))
+    names = [options[i + 1] for i in range(len(options)) if options[i] == "--setenv"]
+    assert options.index("--clearenv") < options.index("--setenv")
+    assert {"BUDDY_EDU_GRADING", "PATH", "HOME", "LANG"} <= set(names)
+    assert not any(name.startswith(("BUDDY_EDU_TEST", "PYTEST")) for name in names)
