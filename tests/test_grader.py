@@ -500,6 +500,30 @@ def test_students_come_from_file_stems_and_nbgrader_folders(tmp_path):
     assert all(len(s.file_hash) == 64 for s in found)
 
 
+def test_nbgrader_sub_folders_and_links_give_no_one_an_identity(tmp_path):
+    submitted = tmp_path / "submitted"
+    touch(submitted / "carol" / NAME / "c.ipynb")
+    touch(submitted / "mallory" / NAME / "m.ipynb")
+    touch(submitted / "mallory" / NAME / "extra" / "carol.ipynb")
+    touch(submitted / "mallory" / NAME / "submitted" / "dan" / NAME / "d.ipynb")
+    (submitted / "mallory" / NAME / "eve.ipynb").symlink_to(tmp_path / "secret")
+    (submitted / "link").symlink_to(submitted / "carol", target_is_directory=True)
+    warnings = []
+    found = find_submissions(NAME, [submitted], warn=warnings.append)
+    assert [(s.student, s.path.name) for s in found] == [("carol", "c.ipynb"),
+                                                        ("mallory", "m.ipynb")]
+    assert len(warnings) == 4 and all(w.startswith("skipped ") for w in warnings)
+    assert sum("only notebooks directly in" in w for w in warnings) == 2
+    assert sum("symbolic link" in w for w in warnings) == 2
+
+
+def test_a_plain_folder_named_submitted_still_uses_file_names(tmp_path):
+    touch(tmp_path / "submitted" / "jdoe.ipynb")
+    touch(tmp_path / "submitted" / "kim" / "kim.ipynb")
+    found = find_submissions(NAME, [tmp_path / "submitted"])
+    assert [s.student for s in found] == ["jdoe", "kim"]
+
+
 def test_nbgrader_folder_with_a_scratch_copy_uses_the_assignment_notebook(tmp_path):
     folder = tmp_path / "submitted" / "kim" / NAME
     touch(folder / f"{NAME}.ipynb")

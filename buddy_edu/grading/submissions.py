@@ -153,9 +153,8 @@ def _owner(path: Path, root: Path | None, assignment: str) -> str | _Skip:
     base = _nbgrader_base(path, root)
     if base is not None:
         inside = path.relative_to(base).parts
-        if len(inside) < 3:
-            return _Skip("it is in nbgrader's submitted/ folder but not in "
-                         "submitted/<student>/<assignment>/")
+        if len(inside) < 3:  # the instructor's files in a folder named so: the rules below
+            return _plain_owner(path, assignment)
         if len(inside) > 3:
             return _Skip("in nbgrader's layout only notebooks directly in "
                          "submitted/<student>/<assignment>/ count, not in sub-folders "
@@ -166,6 +165,10 @@ def _owner(path: Path, root: Path | None, assignment: str) -> str | _Skip:
                                      f"{inside[1]!r}, not {assignment!r}")
             return _Skip("")
         return inside[0]
+    return _plain_owner(path, assignment)
+
+
+def _plain_owner(path: Path, assignment: str) -> str:
     parts = path.parts
     if len(parts) >= 3 and parts[-2] == assignment and path.stem == assignment:
         return parts[-3]
