@@ -207,7 +207,9 @@ def sweep_stale_folders() -> list[Path]:
     it (``--die-with-parent``), leaving only their socket folders.  Folders of
     a live process are left alone.
     """
-    removed = []
+    removed: list[Path] = []
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return removed
     root = Path(tempfile.gettempdir())
     for folder in root.glob(f"{TEMP_PREFIX}*-*"):
         pid = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]

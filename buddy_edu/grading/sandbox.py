@@ -118,18 +118,28 @@ def launcher_argv(limits: Limits, *, count_processes: bool) -> list[str]:
     processes (Linux counts it per user namespace), not every process of the
     instructor's user.  ``count_processes`` is False without a sandbox for
     that reason.  Soft and hard limits are equal, so the notebook cannot raise
-    them again.
+    them again.  Without a sandbox, a limit the system does not support (no
+    ``resource`` module on Windows, no ``RLIMIT_AS`` on macOS) is left unset.
     """
     values = {"RLIMIT_AS": limits.memory, "RLIMIT_NOFILE": limits.open_files,
               "RLIMIT_FSIZE": limits.file_size}
     if count_processes:
         values["RLIMIT_NPROC"] = limits.processes
+    strict = count_processes  # in the sandbox (Linux) every limit must hold
     code = (
-        "import resource, runpy, sys\n"
-        f"for name, value in {sorted(values.items())!r}:\n"
-        "    resource.setrlimit(getattr(resource, name), (value, value))\n"
+        "import runpy, sys\n"
+        "try:\n"
+        "    import resource\n"
+        f"    for name, value in {sorted(values.items())!r}:\n"
+        "        try:\n"
+        "            resource.setrlimit(getattr(resource, name), (value, value))\n"
+        "        except (AttributeError, ValueError, OSError):\n"
+        f"            if {strict!r}:\n"
+        "                raise\n"
+        "except ImportError:\n"
+        f"    if {strict!r}:\n"
+        "        raise\n"
         "sys.argv = ['ipykernel_launcher', *sys.argv[1:]]\n"
-        "del resource, name, value\n"
         "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)\n"
     )
     return [sys.executable, "-c", code]
