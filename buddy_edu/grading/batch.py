@@ -78,11 +78,12 @@ def grade(
     ``out`` (CSV of every student's current grade in the gradebook) and, with
     ``feedback_dir``, one HTML page per student (correct answers only with
     ``reveal``).  Submissions whose exact file is already in the gradebook are
-    not run again unless ``regrade`` (nor graded without a sandbox while
-    ``sandbox`` is on).  Each kernel runs in a bubblewrap sandbox limited to
-    ``memory`` bytes; ``sandbox=False`` runs them with your rights, warns,
-    and marks the grades as made without a sandbox.  Returns one Result per submission,
-    sorted by student; ``skipped`` marks those taken from the gradebook.
+    not run again unless ``regrade`` (nor grades made without a sandbox reused
+    while ``sandbox`` is on).  Each kernel runs in a bubblewrap sandbox
+    limited to ``memory`` bytes; ``sandbox=False`` runs them with your rights,
+    warns, and marks the grades as made without a sandbox.  Returns one Result
+    per submission, sorted by student; ``skipped`` marks those taken from the
+    gradebook.
 
     Bad arguments, and a sandbox that cannot run here (SandboxUnavailable,
     saying what to install), raise InvalidRequest before anything is run or

@@ -60,9 +60,11 @@ class SandboxUnavailable(InvalidRequest):
 class Limits:
     """Resource limits of one kernel (bytes, or counts).
 
-    ``processes`` counts threads too (ipykernel itself runs about ten).
-    ``scratch`` caps each of the sandbox's in-memory folders (``/tmp`` and the
-    work folder), which the memory limit does not cover.
+    ``processes`` counts threads too (ipykernel itself runs about ten); Linux
+    does not enforce it when the grader runs as root, where the PID namespace
+    still ends every process with the sandbox.  ``scratch`` caps each of the
+    sandbox's in-memory folders (``/tmp`` and the work folder), which the
+    memory limit does not cover.
     """
 
     memory: int = DEFAULT_MEMORY
