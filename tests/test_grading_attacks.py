@@ -179,6 +179,25 @@ def snoop_lines(secret_file: Path, classmate: Path) -> dict[str, str]:
     }
 
 
+# Tries to fill the machine's memory through in-memory folders, which the memory
+# limit does not cover; reports how many MB each place took (in an answer, q2).
+FILLER = """
+import os
+
+def fill(folder, megabytes=200):
+    written = 0
+    try:
+        for number in range(megabytes // 8):
+            with open(os.path.join(folder, f"fill-{number}"), "wb") as handle:
+                handle.write(b"x" * (8 << 20))
+            written += 8
+    except OSError:
+        pass
+    return written
+"""
+FILLED = ("/", "/dev", "/dev/shm", "/tmp", ".")
+
+
 def survivors(tag: str) -> list[str]:
     """Command lines of processes that carry ``tag`` (the attack's marker or our temp folders)."""
     found = []
@@ -218,7 +237,7 @@ def attacked(tmp_path_factory):
     targets = [str(book), str(out), str(feedback / "honest1.html"), str(base / "grades.csv")]
     key = {s: answer_key(NAME, s) for s in
            (*HONEST, "aa-killer", "ab-injector", "ac-tamperer", "ad-snoop", "ae-hog",
-            "carol", "mallory", "-2-3", "@A1")}
+            "af-filler", "carol", "mallory", "-2-3", "@A1")}
     only_q1 = {s: {"q1": key[s]["q1"]} for s in key}
     notebooks = {
         "aa-killer": student_notebook(NAME, "aa-killer", only_q1["aa-killer"],
@@ -235,6 +254,8 @@ def attacked(tmp_path_factory):
                                      lines=snoop_lines(secret_file, subs / "honest1.ipynb")),
         "ae-hog": student_notebook(NAME, "ae-hog", only_q1["ae-hog"],
                                    after={"q1": "hog = bytearray(3 * 2**30)"}),
+        "af-filler": student_notebook(NAME, "af-filler", only_q1["af-filler"], before=FILLER,
+                                      lines={"q2": f"q2 = [fill(p) for p in {FILLED!r}]"}),
         "-2-3": student_notebook(NAME, "-2-3", key["-2-3"]),
         "@A1": student_notebook(NAME, "@A1", key["@A1"]),
     }
@@ -278,8 +299,8 @@ def attacked(tmp_path_factory):
 
 def test_the_batch_finishes_and_no_process_or_temporary_folder_survives(attacked):
     assert set(attacked.results) == {
-        *HONEST, "aa-killer", "ab-injector", "ac-tamperer", "ad-snoop", "ae-hog", "carol",
-        "mallory", "-2-3", "@A1"}
+        *HONEST, "aa-killer", "ab-injector", "ac-tamperer", "ad-snoop", "ae-hog",
+        "af-filler", "carol", "mallory", "-2-3", "@A1"}
     assert attacked.survivors == [] and attacked.temp_left == []
     assert all(r.sandboxed for r in attacked.results.values())
 
@@ -292,7 +313,8 @@ def test_honest_students_keep_full_marks_despite_killers_and_injectors(attacked)
 
 
 def test_attackers_earn_no_more_than_what_they_answered(attacked):
-    for student in ("aa-killer", "ab-injector", "ac-tamperer", "ae-hog", "mallory"):
+    for student in ("aa-killer", "ab-injector", "ac-tamperer", "ae-hog", "af-filler",
+                    "mallory"):
         result = attacked.results[student]
         # The injector reaches only its own kernel (and zeroes its own answers).
         assert result.score <= honest_score(NAME, student, attacked.only_q1[student])
@@ -351,6 +373,14 @@ def test_ids_that_look_like_formulas_are_escaped_in_the_csv(attacked):
     firsts = [line.split(",")[0] for line in lines[1:]]
     assert "'-2-3" in firsts and "'@A1" in firsts
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in firsts)
+
+
+def test_in_memory_folders_are_read_only_or_capped(attacked):
+    # The scratch folders hold 64 MB each (files of 8 MB: at most 56 fit beside the
+    # notebook); the root and /dev cannot be written at all.
+    filled = dict(zip(FILLED, attacked.results["af-filler"].questions[1].answer, strict=True))
+    assert filled["/"] == filled["/dev"] == 0
+    assert all(0 < filled[place] <= 64 for place in ("/dev/shm", "/tmp", ".")), filled
 
 
 # ------------------------------------------------------------------ kill -9 of the grader
@@ -440,6 +470,9 @@ def test_the_sandbox_binds_only_the_interpreter_and_puts_tmp_under_its_binds(tmp
     assert options[tmpfs - 1] == "--tmpfs"
     assert all(options.index(source) > tmpfs for _, source, _ in binds
                if source.startswith("/tmp/"))
+    remounts = [options[i + 1] for i in range(len(options)) if options[i] == "--remount-ro"]
+    chdir = options.index("--chdir")
+    assert remounts == ["/dev", "/"] and options[chdir - 2:chdir] == ["--remount-ro", "/"]
     names = [options[i + 1] for i in range(len(options)) if options[i] == "--setenv"]
     assert options.index("--clearenv") < options.index("--setenv")
     assert {"BUDDY_EDU_GRADING", "PATH", "HOME", "LANG"} <= set(names)

@@ -10,8 +10,8 @@ unprivileged user namespaces, no daemon or root) with
   with it;
 - a read-only view of only what Python, ipykernel and buddy_edu need (the
   interpreter's prefix, the virtual environment, the buddy_edu package,
-  ``/usr`` and the dynamic loader's cache), a private ``/tmp`` and a private
-  work folder (both in memory, size-capped) holding the one notebook; never
+  ``/usr`` and the dynamic loader's cache), a private ``/tmp``, ``/dev/shm``
+  and work folder (in memory, size-capped) holding the one notebook; never
   the home folder, the submissions, the gradebook or the grader's files;
 - an empty environment but for ``BUDDY_EDU_GRADING=1``, ``PATH``, ``HOME``
   (the work folder) and the locale;
@@ -159,7 +159,11 @@ def bwrap_argv(command: list[str], *, notebook: Path, notebook_name: str,
             "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL",
             "--die-with-parent", "--new-session", "--hostname", "grading",
-            "--proc", "/proc", "--dev", "/dev",
+            "--proc", "/proc",
+            # bwrap's /dev and / are in-memory folders without a size limit: /dev gets a
+            # capped /dev/shm and, like /, is made read-only, so no write escapes the limits.
+            "--dev", "/dev", "--size", str(limits.scratch), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
             # /tmp first: binds below may live under /tmp and must come back on top of it.
             "--size", str(limits.scratch), "--tmpfs", "/tmp"]
     for path in _SYSTEM:
@@ -176,6 +180,7 @@ def bwrap_argv(command: list[str], *, notebook: Path, notebook_name: str,
     argv += ["--size", str(limits.scratch), "--tmpfs", WORK_DIR,
              "--bind", str(notebook), work,
              "--bind", str(kernel_dir), str(kernel_dir),
+             "--remount-ro", "/",
              "--chdir", WORK_DIR,
              "--clearenv", *_setenv(kernel_env()),
              "--", *command]
