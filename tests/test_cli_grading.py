@@ -164,3 +164,17 @@ def test_no_sandbox_warns_every_run_and_the_gradebook_says_so(capsys, tmp_path, 
     assert "WARNING" not in err
     with sqlite3.connect(tmp_path / "grades.sqlite") as db:
         assert db.execute("SELECT sandboxed FROM submissions").fetchall() == [(1,)]
+
+
+def test_a_sandbox_that_cannot_start_a_kernel_stops_before_grading(capsys, tmp_path, monkeypatch):
+    # Without the interpreter's folders the kernel cannot start: every student would
+    # get 0 points for "a dead kernel", so the batch must stop and say why instead.
+    import buddy_edu.grading.sandbox as sandbox
+
+    monkeypatch.chdir(tmp_path)
+    handed_in(tmp_path / "subs", "jdoe")
+    monkeypatch.setattr(sandbox, "readonly_binds", lambda: [])
+    status, out, err = run(capsys, "grade", NAME, "subs")
+    assert status == 2 and out == ""
+    assert "cannot start a kernel in the sandbox" in err and "--no-sandbox" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["subs"]

@@ -42,7 +42,7 @@ from .pages import write_feedback
 from .progress import Progress
 from .results import QuestionResult, Result
 from .runner import RunOutcome, run_notebook, sweep_stale_folders
-from .sandbox import Limits, bwrap_path
+from .sandbox import Limits, preflight
 from .submissions import Submission, find_submissions
 
 __all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "NO_SANDBOX_WARNING",
@@ -108,7 +108,7 @@ def grade(
                              "not a folder")
     stream = progress
     if sandbox:
-        bwrap_path()
+        preflight(limits)
     else:
         _say(stream, NO_SANDBOX_WARNING)
     sweep_stale_folders()

@@ -32,6 +32,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,8 +112,42 @@ def bwrap_path() -> str:
     return found
 
 
-def launcher_argv(limits: Limits, *, count_processes: bool) -> list[str]:
-    """``python -c ...`` that sets the limits, then runs ipykernel in the same process.
+def preflight(limits: Limits) -> None:
+    """Start Python in a sandbox as a kernel would get it, and import ipykernel and buddy_edu.
+
+    Run once before a batch: a sandbox that cannot start the kernel here (a
+    Python or virtual environment outside what is bound, a limit too small)
+    would otherwise give every student 0 points "because the kernel died".
+    Raises SandboxUnavailable with bwrap's or Python's own message.
+    """
+    with tempfile.TemporaryDirectory(prefix="buddy-edu-preflight-") as folder:
+        notebook, kernel_dir = Path(folder) / "notebook.ipynb", Path(folder) / "kernel"
+        notebook.write_bytes(b"{}")
+        kernel_dir.mkdir()
+        command = launcher_argv(limits, count_processes=True,
+                                then="import ipykernel.kernelapp, buddy_edu.exercises")
+        argv = bwrap_argv(command, notebook=notebook, notebook_name="notebook.ipynb",
+                          kernel_dir=kernel_dir, limits=limits)
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=120,
+                                  stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            done = subprocess.CompletedProcess(argv, 1, "", str(error))
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        why = lines[-1][:300] if lines else f"exit status {done.returncode}"
+        raise SandboxUnavailable(
+            f"cannot start a kernel in the sandbox ({why}): the kernel sees only {sys.prefix}, "
+            f"{sys.base_prefix} and /usr and gets {limits.memory >> 20} MB of memory; install "
+            f"buddy-edu and ipykernel there or raise --memory, {_NO_SANDBOX}")
+
+
+_RUN_KERNEL = "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)"
+
+
+def launcher_argv(limits: Limits, *, count_processes: bool,
+                  then: str = _RUN_KERNEL) -> list[str]:
+    """``python -c ...`` that sets the limits, then runs ipykernel (``then``) in the same process.
 
     The limits are set by the kernel's own interpreter rather than by the
     grader before ``exec``: ``preexec_fn`` is unsafe in the grader's threads,
@@ -142,7 +177,7 @@ def launcher_argv(limits: Limits, *, count_processes: bool) -> list[str]:
         f"    if {strict!r}:\n"
         "        raise\n"
         "sys.argv = ['ipykernel_launcher', *sys.argv[1:]]\n"
-        "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)\n"
+        f"{then}\n"
     )
     return [sys.executable, "-c", code]
 
