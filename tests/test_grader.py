@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -550,8 +551,6 @@ def test_submission_problems_name_the_files(tmp_path, monkeypatch, files, given,
 
 
 def test_unusable_names_and_a_second_notebook_are_warned_about_not_fatal(tmp_path):
-    import os
-
     touch(tmp_path / "bad id.ipynb")
     older = touch(tmp_path / "x" / "jdoe.ipynb")
     newer = touch(tmp_path / "y" / "jdoe.ipynb")
@@ -739,6 +738,24 @@ def test_csv_cells_that_spreadsheets_would_evaluate_are_escaped(tmp_path):
     assert [csv_cell(text) for text in ("=1+1", "+1", "-2-3", "@A1", "\tx", "\rx")] == [
         "'=1+1", "'+1", "'-2-3", "'@A1", "'\tx", "'\rx"]
     assert [csv_cell(text) for text in ("jdoe", "0", "1.5", "")] == ["jdoe", "0", "1.5", ""]
+
+
+def test_only_temporary_folders_of_ended_graders_are_swept(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    from buddy_edu.grading.runner import TEMP_PREFIX, sweep_stale_folders
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = tmp_path / f"{TEMP_PREFIX}{ended.stdout.strip()}-abc"
+    alive = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "someone-elses-folder"
+    for folder in (dead, alive, other):
+        (folder / "kernel").mkdir(parents=True)
+    assert sweep_stale_folders() == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])
 
 
 def test_progress_counts_done_and_failed():

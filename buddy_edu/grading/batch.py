@@ -46,7 +46,7 @@ from .sandbox import Limits, preflight
 from .submissions import Submission, find_submissions
 
 __all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "NO_SANDBOX_WARNING",
-           "QuestionResult", "Result", "check_jobs", "check_seconds", "grade", "score_outcome"]
+           "QuestionResult", "Result", "grade", "score_outcome"]
 
 _INTERRUPTED = "grading was interrupted"
 
