@@ -518,6 +518,17 @@ def test_nbgrader_sub_folders_and_links_give_no_one_an_identity(tmp_path):
     assert sum("symbolic link" in w for w in warnings) == 2
 
 
+def test_a_linked_folder_named_in_the_command_is_searched_but_not_a_linked_file(tmp_path):
+    touch(tmp_path / "real" / "jdoe.ipynb")
+    (tmp_path / "latest").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "kim.ipynb").symlink_to(tmp_path / "real" / "jdoe.ipynb")
+    warnings = []
+    found = find_submissions(NAME, [tmp_path / "latest", tmp_path / "kim.ipynb"],
+                             warn=warnings.append)
+    assert [(s.student, s.path) for s in found] == [("jdoe", tmp_path / "latest" / "jdoe.ipynb")]
+    assert len(warnings) == 1 and "kim.ipynb: it is a symbolic link" in warnings[0]
+
+
 def test_a_plain_folder_named_submitted_still_uses_file_names(tmp_path):
     touch(tmp_path / "submitted" / "jdoe.ipynb")
     touch(tmp_path / "submitted" / "kim" / "kim.ipynb")

@@ -11,7 +11,8 @@ points:
   that folder, so a notebook deeper down (``submitted/mallory/splitting/
   extra/carol.ipynb``) is skipped, never graded as carol.
 - Symbolic links are skipped: ``mallory.ipynb -> /etc/passwd`` is neither
-  read nor graded as "passwd".
+  read nor graded as "passwd".  Only a folder named in the command is
+  followed if it is a link: the instructor chose it.
 - When one student has several notebooks, the one named after the
   assignment wins if they share a folder (nbgrader with scratch copies);
   otherwise the newest by modification time, and on a tie the first by path.
@@ -74,9 +75,9 @@ def find_submissions(assignment: str, paths: Iterable[str | os.PathLike],
     candidates: list[tuple[Path, Path | None]] = []  # (notebook, folder it was found in)
     for raw in given:
         path = Path(os.path.abspath(raw))
-        if path.is_symlink():
-            warn(f"skipped {raw}: it is a symbolic link; pass the file or folder itself")
-        elif path.is_dir():
+        if path.is_symlink() and not path.is_dir():
+            warn(f"skipped {raw}: it is a symbolic link; pass the file itself")
+        elif path.is_dir():  # a folder the instructor names is searched even through a link
             found = list(_walk(path, warn))
             if not found:
                 raise InvalidRequest(f"no notebooks (.ipynb files) found in the folder {raw}")
