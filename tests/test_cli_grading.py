@@ -112,9 +112,13 @@ def test_mistakes_in_the_command_are_explained_with_status_2(
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["grade", NAME, "x.ipynb", "--jobs", "0"], "must be at least 1"),
+    (["grade", NAME, "x.ipynb", "--jobs", "0"], "jobs must be a whole number of at least 1"),
     (["grade", NAME, "x.ipynb", "--timeout", "soon"], "'soon' is not a number of seconds"),
-    (["grade", NAME, "x.ipynb", "--cell-timeout", "-1"], "must be above 0"),
+    (["grade", NAME, "x.ipynb", "--cell-timeout", "-1"],
+     "the cell timeout must be a number of seconds above 0"),
+    (["grade", NAME, "x.ipynb", "--timeout", "1e6"], "must be at most one day (86400 s)"),
+    (["grade", NAME, "x.ipynb", "--memory", "10M"], "memory limit must be at least 256M"),
+    (["grade", NAME, "x.ipynb", "--memory", "lots"], "expected a size like 64, 64K"),
     (["grade", NAME], "the following arguments are required: SUBMISSION"),
     (["exercises", "key", NAME], "one of the arguments --student --roster is required"),
 ])
@@ -159,3 +163,57 @@ def test_grade_writes_csv_gradebook_and_feedback_and_resumes(capsys, tmp_path, m
     assert out.startswith(f"graded 0 submissions of {NAME} (3 already graded, ")
     assert "skipped 3 already graded" in err
     assert "correct answer" in (tmp_path / "feedback" / "kim.html").read_text()
+
+
+def test_without_bubblewrap_grading_stops_before_anything_and_names_the_fix(
+        capsys, tmp_path, monkeypatch):
+    from buddy_edu.grading.sandbox import bwrap_path
+
+    monkeypatch.chdir(tmp_path)
+    handed_in(tmp_path / "subs", "jdoe")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    bwrap_path.cache_clear()
+    try:
+        status, out, err = run(capsys, "grade", NAME, "subs")
+    finally:
+        bwrap_path.cache_clear()
+    assert status == 2 and out == ""
+    assert "bubblewrap (the bwrap command) is not installed" in err
+    assert "apt-get install bubblewrap" in err and "--no-sandbox" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["subs"]
+
+
+def test_no_sandbox_warns_every_run_and_the_gradebook_says_so(capsys, tmp_path, monkeypatch):
+    import sqlite3
+
+    monkeypatch.chdir(tmp_path)
+    handed_in(tmp_path / "subs", "jdoe", answer_key(NAME, "jdoe"))
+    argv = ["grade", NAME, "subs", "--no-sandbox", "--timeout", "30", "--cell-timeout", "5"]
+    for _ in range(2):  # the second run grades nothing, and still warns
+        status, out, err = run(capsys, *argv)
+        assert status == 0, err
+        assert "WARNING: grading without a sandbox" in err
+        assert "graded WITHOUT a sandbox" in out
+    with sqlite3.connect(tmp_path / "grades.sqlite") as db:
+        assert db.execute("SELECT student, sandboxed FROM submissions").fetchall() == [
+            ("jdoe", 0)]
+    # A sandboxed run does not trust the unsandboxed grade: it grades the file again.
+    status, out, err = run(capsys, "grade", NAME, "subs", "--timeout", "30")
+    assert status == 0 and out.startswith(f"graded 1 submission of {NAME} (0 already graded")
+    assert "WARNING" not in err
+    with sqlite3.connect(tmp_path / "grades.sqlite") as db:
+        assert db.execute("SELECT sandboxed FROM submissions").fetchall() == [(1,)]
+
+
+def test_a_sandbox_that_cannot_start_a_kernel_stops_before_grading(capsys, tmp_path, monkeypatch):
+    # Without the interpreter's folders the kernel cannot start: every student would
+    # get 0 points for "a dead kernel", so the batch must stop and say why instead.
+    import buddy_edu.grading.sandbox as sandbox
+
+    monkeypatch.chdir(tmp_path)
+    handed_in(tmp_path / "subs", "jdoe")
+    monkeypatch.setattr(sandbox, "readonly_binds", lambda: [])
+    status, out, err = run(capsys, "grade", NAME, "subs")
+    assert status == 2 and out == ""
+    assert "cannot start a kernel in the sandbox" in err and "--no-sandbox" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["subs"]

@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -32,7 +33,7 @@ from buddy_edu.grading.probe import extraction, setup_code
 from buddy_edu.grading.progress import Progress
 from buddy_edu.grading.results import QuestionResult, Result
 from buddy_edu.grading.runner import CellRun, RunOutcome, run_notebook
-from buddy_edu.grading.submissions import Submission, find_submissions
+from buddy_edu.grading.submissions import Submission, file_hash, find_submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "splitting"
@@ -500,6 +501,41 @@ def test_students_come_from_file_stems_and_nbgrader_folders(tmp_path):
     assert all(len(s.file_hash) == 64 for s in found)
 
 
+def test_nbgrader_sub_folders_and_links_give_no_one_an_identity(tmp_path):
+    submitted = tmp_path / "submitted"
+    touch(submitted / "carol" / NAME / "c.ipynb")
+    touch(submitted / "mallory" / NAME / "m.ipynb")
+    touch(submitted / "mallory" / NAME / "extra" / "carol.ipynb")
+    touch(submitted / "mallory" / NAME / "submitted" / "dan" / NAME / "d.ipynb")
+    (submitted / "mallory" / NAME / "eve.ipynb").symlink_to(tmp_path / "secret")
+    (submitted / "link").symlink_to(submitted / "carol", target_is_directory=True)
+    warnings = []
+    found = find_submissions(NAME, [submitted], warn=warnings.append)
+    assert [(s.student, s.path.name) for s in found] == [("carol", "c.ipynb"),
+                                                        ("mallory", "m.ipynb")]
+    assert len(warnings) == 4 and all(w.startswith("skipped ") for w in warnings)
+    assert sum("only notebooks directly in" in w for w in warnings) == 2
+    assert sum("symbolic link" in w for w in warnings) == 2
+
+
+def test_a_linked_folder_named_in_the_command_is_searched_but_not_a_linked_file(tmp_path):
+    touch(tmp_path / "real" / "jdoe.ipynb")
+    (tmp_path / "latest").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "kim.ipynb").symlink_to(tmp_path / "real" / "jdoe.ipynb")
+    warnings = []
+    found = find_submissions(NAME, [tmp_path / "latest", tmp_path / "kim.ipynb"],
+                             warn=warnings.append)
+    assert [(s.student, s.path) for s in found] == [("jdoe", tmp_path / "latest" / "jdoe.ipynb")]
+    assert len(warnings) == 1 and "kim.ipynb: it is a symbolic link" in warnings[0]
+
+
+def test_a_plain_folder_named_submitted_still_uses_file_names(tmp_path):
+    touch(tmp_path / "submitted" / "jdoe.ipynb")
+    touch(tmp_path / "submitted" / "kim" / "kim.ipynb")
+    found = find_submissions(NAME, [tmp_path / "submitted"])
+    assert [s.student for s in found] == ["jdoe", "kim"]
+
+
 def test_nbgrader_folder_with_a_scratch_copy_uses_the_assignment_notebook(tmp_path):
     folder = tmp_path / "submitted" / "kim" / NAME
     touch(folder / f"{NAME}.ipynb")
@@ -509,14 +545,13 @@ def test_nbgrader_folder_with_a_scratch_copy_uses_the_assignment_notebook(tmp_pa
 
 
 @pytest.mark.parametrize("files, given, message", [
-    (["x/jdoe.ipynb", "y/jdoe.ipynb"], ["."], "student 'jdoe' has 2 notebooks"),
-    (["bad id.ipynb"], ["bad id.ipynb"], "rename the file"),
     (["notes.txt"], ["notes.txt"], "notes.txt is not a notebook"),
     (["empty/.keep"], ["empty"], "no notebooks (.ipynb files) found in the folder"),
     (["submitted/kim/coalescing/coalescing.ipynb"],
      ["submitted/kim/coalescing/coalescing.ipynb"], "assignment 'coalescing'"),
     (["submitted/kim/coalescing/coalescing.ipynb"], ["submitted"],
-     "no notebooks of the assignment 'splitting'"),
+     "no gradable notebooks of the assignment 'splitting'"),
+    (["bad id.ipynb"], ["bad id.ipynb"], "no gradable notebooks"),
 ])
 def test_submission_problems_name_the_files(tmp_path, monkeypatch, files, given, message):
     monkeypatch.chdir(tmp_path)
@@ -524,6 +559,23 @@ def test_submission_problems_name_the_files(tmp_path, monkeypatch, files, given,
         touch(tmp_path / name)
     with pytest.raises(InvalidRequest, match=re.escape(message)):
         find_submissions(NAME, given)
+
+
+def test_unusable_names_and_a_second_notebook_are_warned_about_not_fatal(tmp_path):
+    touch(tmp_path / "bad id.ipynb")
+    older = touch(tmp_path / "x" / "jdoe.ipynb")
+    newer = touch(tmp_path / "y" / "jdoe.ipynb")
+    os.utime(older, (1_000_000, 1_000_000))
+    touch(tmp_path / "ann.ipynb")
+    warnings = []
+    found = find_submissions(NAME, [tmp_path], warn=warnings.append)
+    assert [(s.student, s.path) for s in found] == [("ann", tmp_path / "ann.ipynb"),
+                                                    ("jdoe", newer)]
+    assert found[1].content == b"{}" and found[1].file_hash == file_hash(newer)
+    assert len(warnings) == 2
+    assert "bad id.ipynb" in warnings[0] and "rename the file" in warnings[0]
+    assert "student 'jdoe' has 2 notebooks: graded the newest" in warnings[1]
+    assert str(older) in warnings[1]
 
 
 # ------------------------------------------------------------------ the kernel-side encoder
@@ -681,6 +733,50 @@ def test_gradebook_round_trip_and_current_submission(tmp_path):
         assert book.export_csv(NAME, tmp_path / "g.csv", ["q1", "q2"]) == 1
     assert (tmp_path / "g.csv").read_text().splitlines() == [
         "student_id,assignment,score,max_score,q1,q2", f"ann,{NAME},1,2,1,"]
+
+
+def test_a_format_1_gradebook_is_upgraded_and_its_grades_marked_unsandboxed(tmp_path):
+    from buddy_edu.grading.gradebook import _SCHEMA
+
+    old_schema = _SCHEMA.replace("    sandboxed INTEGER NOT NULL DEFAULT 0,\n", "")
+    assert old_schema != _SCHEMA
+    with contextlib.closing(sqlite3.connect(tmp_path / "g.sqlite")) as db, db:
+        db.executescript(old_schema)
+        db.execute("INSERT INTO meta VALUES ('schema', '1')")
+        db.execute("INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (NAME, "ann", "a" * 64, "ann.ipynb", 2.0, 2, None, "[]", 1.0, "2026"))
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        assert book.load(NAME, "ann", "a" * 64).sandboxed is False
+        book.record(Result("bob", NAME, "bob.ipynb", 1.0, 2, (), file_hash="b" * 64))
+        assert book.load(NAME, "bob", "b" * 64).sandboxed is True
+    with contextlib.closing(sqlite3.connect(tmp_path / "g.sqlite")) as db:
+        assert db.execute("SELECT value FROM meta").fetchall() == [("2",)]
+
+
+def test_csv_cells_that_spreadsheets_would_evaluate_are_escaped(tmp_path):
+    from buddy_edu.grading.gradebook import csv_cell
+
+    assert [csv_cell(text) for text in ("=1+1", "+1", "-2-3", "@A1", "\tx", "\rx")] == [
+        "'=1+1", "'+1", "'-2-3", "'@A1", "'\tx", "'\rx"]
+    assert [csv_cell(text) for text in ("jdoe", "0", "1.5", "")] == ["jdoe", "0", "1.5", ""]
+
+
+def test_only_temporary_folders_of_ended_graders_are_swept(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    from buddy_edu.grading.runner import TEMP_PREFIX, sweep_stale_folders
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = tmp_path / f"{TEMP_PREFIX}{ended.stdout.strip()}-abc"
+    alive = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "someone-elses-folder"
+    for folder in (dead, alive, other):
+        (folder / "kernel").mkdir(parents=True)
+    assert sweep_stale_folders() == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])
 
 
 def test_progress_counts_done_and_failed():

@@ -11,6 +11,16 @@ import argparse
 import json
 import sys
 
+from ..core import InvalidRequest, format_size, parse_size
+from ..grading.options import (
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_MEMORY,
+    DEFAULT_TIMEOUT,
+    check_jobs,
+    check_memory,
+    check_seconds,
+)
+
 
 def register(subparsers) -> None:
     """Add the ``exercises`` and ``grade`` subcommands to the ``buddy-edu`` parser."""
@@ -41,11 +51,12 @@ def register(subparsers) -> None:
     notebooks.set_defaults(handler=_notebooks)
 
     grade = subparsers.add_parser(
-        "grade", help="run and grade student notebooks in fresh kernels",
-        description="Run each submitted notebook in a fresh kernel, check its answers "
-                    "against the student's own variant, and write a gradebook, a CSV and "
-                    "(optionally) feedback pages. Already graded files are skipped, so an "
-                    "interrupted batch resumes where it stopped.")
+        "grade", help="run and grade student notebooks, each in its own sandbox",
+        description="Run each submitted notebook in a fresh kernel inside its own "
+                    "bubblewrap sandbox, check its answers against the student's own "
+                    "variant, and write a gradebook, a CSV and (optionally) feedback pages. "
+                    "Already graded files are skipped, so an interrupted batch resumes "
+                    "where it stopped.")
     grade.add_argument("name", help="assignment name (see: buddy-edu exercises list)")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                        help=".ipynb files, or folders of them (nbgrader's "
@@ -58,11 +69,20 @@ def register(subparsers) -> None:
                        help="show the correct answers in the feedback pages")
     grade.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
                        help="notebooks to run at once (default: the number of cores)")
-    grade.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
-                       help="time limit for a whole notebook (default: 300)")
-    grade.add_argument("--cell-timeout", type=_seconds, default=None, metavar="SECONDS",
+    grade.add_argument("--timeout", type=_seconds("timeout"), default=DEFAULT_TIMEOUT,
+                       metavar="SECONDS",
+                       help=f"time limit for a whole notebook (default: {DEFAULT_TIMEOUT:g})")
+    grade.add_argument("--cell-timeout", type=_seconds("cell timeout"),
+                       default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
                        help="time limit per cell; the cell is interrupted and the next one "
-                            "runs (default: 30)")
+                            f"runs (default: {DEFAULT_CELL_TIMEOUT:g})")
+    grade.add_argument("--memory", type=_memory, default=DEFAULT_MEMORY, metavar="SIZE",
+                       help="memory limit of each notebook's kernel, like 512M or 2G "
+                            f"(default: {format_size(DEFAULT_MEMORY)})")
+    grade.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                       help="run the notebooks WITHOUT isolation, with your rights (where "
+                            "bubblewrap cannot run); at your own risk: a notebook can then "
+                            "read your files and change other students' grades")
     grade.add_argument("--gradebook", metavar="PATH",
                        help="SQLite gradebook (default: beside --out, with .sqlite)")
     grade.add_argument("--regrade", action="store_true",
@@ -75,19 +95,29 @@ def _positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    return _usage(check_jobs, value)
 
 
-def _seconds(text: str) -> float:
+def _seconds(what: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        return _usage(check_seconds, what, value)
+    return parse
+
+
+def _memory(text: str) -> int:
+    return _usage(check_memory, _usage(parse_size, text))
+
+
+def _usage(check, *args):
+    """The engine's own check, its refusal shown as a usage error."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86_400:
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most 86400, got {text}")
-    return value
+        return check(*args)
+    except InvalidRequest as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _exercises_help(args) -> int:
@@ -138,16 +168,12 @@ def _grade(args) -> int:
     from .. import grading
     from ..grading.gradebook import default_path
 
-    options = {}
-    if args.timeout is not None:
-        options["timeout"] = args.timeout
-    if args.cell_timeout is not None:
-        options["cell_timeout"] = args.cell_timeout
     try:
         results = grading.grade(
             args.name, args.submissions, out=args.out, feedback_dir=args.feedback,
             jobs=args.jobs, reveal=args.reveal, gradebook=args.gradebook,
-            regrade=args.regrade, **options)
+            regrade=args.regrade, timeout=args.timeout, cell_timeout=args.cell_timeout,
+            memory=args.memory, sandbox=args.sandbox)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         print(f"buddy-edu: cannot write{where}: {error.strerror or error}", file=sys.stderr)
@@ -162,6 +188,8 @@ def _grade(args) -> int:
           f" ({len(results) - len(ran)} already graded, {len(failed)} could not run to the end)")
     for result in failed:
         print(f"  {result.student}: {result.error}")
+    if not args.sandbox:
+        print("graded WITHOUT a sandbox (--no-sandbox): the gradebook marks these grades so")
     print(f"grades: {args.out}")
     print(f"gradebook: {args.gradebook or default_path(args.out)}")
     if args.feedback:

@@ -2,12 +2,18 @@
 
 ``grade()`` (and ``buddy-edu grade``) finds the notebooks, skips those the
 gradebook already holds, runs the others ``jobs`` at a time (each in its own
-fresh kernel, see :mod:`.runner`), and for each one, as it finishes:
+fresh kernel in its own sandbox, see :mod:`.runner` and :mod:`.sandbox`), and
+for each one, as it finishes:
 regenerates the student's variant from (assignment, student id), checks the
 answers read from the kernel with ``Question.check`` in this process, and
 commits the result to the gradebook.  The CSV and the feedback pages are made
 from the gradebook at the end.  Nothing a notebook does can stop the batch:
 whatever goes wrong scores the affected questions 0 and says why.
+
+The grader trusts only what it read itself: each notebook is read once (see
+:mod:`.submissions`), and that content is hashed, run and recorded; the
+gradebook, CSV and feedback pages are written here, in folders no kernel can
+see.
 """
 
 from __future__ import annotations
@@ -24,21 +30,31 @@ from ..exercises import wire
 from ..exercises.assignments import PLACEHOLDER_ID, get_assignment, variant
 from ..exercises.question import Question
 from .gradebook import Gradebook, default_path
+from .options import (
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_MEMORY,
+    DEFAULT_TIMEOUT,
+    check_jobs,
+    check_memory,
+    check_seconds,
+)
 from .pages import write_feedback
 from .progress import Progress
 from .results import QuestionResult, Result
-from .runner import RunOutcome, run_notebook
+from .runner import RunOutcome, run_notebook, sweep_stale_folders
+from .sandbox import Limits, preflight
 from .submissions import Submission, find_submissions
 
-__all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT", "QuestionResult", "Result", "grade",
-           "score_outcome"]
-
-#: Seconds a whole notebook may run (kernel start-up not counted).
-DEFAULT_TIMEOUT = 300.0
-#: Seconds one cell may run before it is interrupted and the next cell runs.
-DEFAULT_CELL_TIMEOUT = 30.0
+__all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "NO_SANDBOX_WARNING",
+           "QuestionResult", "Result", "grade", "score_outcome"]
 
 _INTERRUPTED = "grading was interrupted"
+
+#: Printed by every run with ``sandbox=False`` (``--no-sandbox``).
+NO_SANDBOX_WARNING = (
+    "WARNING: grading without a sandbox (--no-sandbox): every notebook runs with your rights "
+    "and can read your files, change other students' submissions and grades, and leave "
+    "processes running. The gradebook records that these grades were made without a sandbox.")
 
 
 def grade(
@@ -53,6 +69,8 @@ def grade(
     gradebook: str | os.PathLike | None = None,
     regrade: bool = False,
     progress: TextIO | None = None,
+    sandbox: bool = True,
+    memory: int = DEFAULT_MEMORY,
 ) -> list[Result]:
     """Grade ``submissions`` (notebooks or folders of them) of ``assignment``.
 
@@ -60,18 +78,26 @@ def grade(
     ``out`` (CSV of every student's current grade in the gradebook) and, with
     ``feedback_dir``, one HTML page per student (correct answers only with
     ``reveal``).  Submissions whose exact file is already in the gradebook are
-    not run again unless ``regrade``.  Returns one Result per submission,
-    sorted by student; ``skipped`` marks those taken from the gradebook.
+    not run again unless ``regrade`` (nor grades made without a sandbox reused
+    while ``sandbox`` is on).  Each kernel runs in a bubblewrap sandbox
+    limited to ``memory`` bytes; ``sandbox=False`` runs them with your rights,
+    warns, and marks the grades as made without a sandbox.  Returns one Result
+    per submission, sorted by student; ``skipped`` marks those taken from the
+    gradebook.
 
-    Bad arguments raise InvalidRequest before anything is run or written.
+    Bad arguments, and a sandbox that cannot run here (SandboxUnavailable,
+    saying what to install), raise InvalidRequest before anything is run or
+    written.  Notebooks that cannot count (links, misplaced or unusable file
+    names, a second notebook of one student) are skipped with a warning.
     Progress goes to ``progress`` (default: stderr).  On KeyboardInterrupt the
     running notebooks stop after their current cell, everything finished so
     far stays in the gradebook, and the interrupt is raised again.
     """
     spec = get_assignment(assignment)
-    jobs = _check_jobs(jobs)
-    timeout = _check_seconds("timeout", timeout)
-    cell_timeout = _check_seconds("cell timeout", cell_timeout)
+    jobs = check_jobs(jobs)
+    timeout = check_seconds("timeout", timeout)
+    cell_timeout = check_seconds("cell timeout", cell_timeout)
+    limits = Limits(memory=check_memory(memory))
     out = Path(out)
     if out.is_dir() or not out.parent.is_dir():
         raise InvalidRequest(f"cannot write the grades to {out}: give a file name in an "
@@ -80,23 +106,30 @@ def grade(
             and not Path(feedback_dir).is_dir():
         raise InvalidRequest(f"cannot write feedback into {feedback_dir}: it is a file, "
                              "not a folder")
-    found = find_submissions(spec.name, submissions)
     stream = progress
+    if sandbox:
+        preflight(limits)
+    else:
+        _say(stream, NO_SANDBOX_WARNING)
+    sweep_stale_folders()
+    found = find_submissions(spec.name, submissions,
+                             warn=lambda text: _say(stream, f"warning: {text}"))
     with Gradebook(gradebook if gradebook is not None else default_path(out)) as book:
         done: dict[str, Result] = {}
         todo: list[Submission] = []
         for submission in found:
-            if not regrade and book.has(spec.name, submission.student, submission.file_hash):
+            kept = None if regrade else book.load(spec.name, submission.student,
+                                                  submission.file_hash)
+            if kept is not None and (kept.sandboxed or not sandbox):
                 book.mark_current(spec.name, submission.student, submission.file_hash)
-                done[submission.student] = book.load(spec.name, submission.student,
-                                                     submission.file_hash)
+                done[submission.student] = kept
             else:
                 todo.append(submission)
         if done:
             _say(stream, f"skipped {len(done)} already graded "
                          f"(same file already in {book.path.name})")
         bar = Progress(len(todo), stream)
-        runs = _run_all(spec.name, todo, jobs, timeout, cell_timeout)
+        runs = _run_all(spec.name, todo, jobs, timeout, cell_timeout, sandbox, limits)
         try:
             for result in runs:
                 book.record(result)
@@ -137,6 +170,7 @@ def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) 
         notes=tuple(notes),
         file_hash=submission.file_hash,
         seconds=round(outcome.seconds, 2),
+        sandboxed=outcome.sandboxed,
     )
 
 
@@ -199,7 +233,7 @@ def _cell_problem(run) -> str:
 
 
 def _run_all(assignment: str, todo: list[Submission], jobs: int, timeout: float,
-             cell_timeout: float):
+             cell_timeout: float, sandbox: bool, limits: Limits):
     """Yield a Result for each submission as soon as it is graded (in finishing order)."""
     if not todo:
         return
@@ -208,8 +242,8 @@ def _run_all(assignment: str, todo: list[Submission], jobs: int, timeout: float,
     pool = ThreadPoolExecutor(max_workers=min(jobs, len(todo)),
                               thread_name_prefix="buddy-edu-grade")
     pending: dict[Future, Submission] = {
-        pool.submit(run_notebook, s.path, names, timeout=timeout, cell_timeout=cell_timeout,
-                    stop=stop): s
+        pool.submit(_run_one, s, names, timeout=timeout, cell_timeout=cell_timeout, stop=stop,
+                    sandbox=sandbox, limits=limits): s
         for s in todo
     }
     try:
@@ -235,20 +269,12 @@ def _run_all(assignment: str, todo: list[Submission], jobs: int, timeout: float,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _check_jobs(jobs: int | None) -> int:
-    if jobs is None:
-        return os.cpu_count() or 1
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise InvalidRequest(f"jobs must be a whole number of at least 1, got {jobs!r}")
-    return jobs
-
-
-def _check_seconds(what: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidRequest(f"the {what} must be a number of seconds above 0, got {value!r}")
-    if value > 86_400:
-        raise InvalidRequest(f"the {what} must be at most one day (86400 s), got {value!r}")
-    return float(value)
+def _run_one(submission: Submission, names: list[str], **options) -> RunOutcome:
+    """Run the content read from the submission (never the file on disk now)."""
+    if submission.problem is not None:
+        return RunOutcome(answers={name: {"missing": True} for name in names},
+                          error=submission.problem, sandboxed=options["sandbox"])
+    return run_notebook(submission.content, names, file_name=submission.path.name, **options)
 
 
 def _say(stream: TextIO | None, text: str) -> None:

@@ -5,7 +5,9 @@ keyed by (assignment, student, SHA-256 of the file), so a batch that is
 interrupted loses nothing and, run again, skips what is already there.  A
 changed file has another hash and is graded again.  The ``current`` table
 remembers which file of each student the latest batch saw; the CSV lists
-those.
+those.  Format 2 adds ``sandboxed`` (0 for grades made with ``--no-sandbox``,
+and for every grade a format-1 gradebook held: they were all made without
+one); a format-1 file is upgraded in place when opened.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from pathlib import Path
 from ..core import InvalidRequest
 from .results import QuestionResult, Result, format_points
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: Characters that make a spreadsheet read a cell as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,6 +41,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     notes TEXT NOT NULL,
     seconds REAL NOT NULL,
     graded_at TEXT NOT NULL,
+    sandboxed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (assignment, student, file_hash)
 );
 CREATE TABLE IF NOT EXISTS answers (
@@ -86,6 +92,8 @@ class Gradebook:
                 with self._db:
                     self._db.execute("INSERT INTO meta VALUES ('schema', ?)",
                                      (str(SCHEMA_VERSION),))
+            elif row[0] == "1":
+                self._upgrade_from_1()
             elif row[0] != str(SCHEMA_VERSION):
                 raise InvalidRequest(
                     f"the gradebook {self.path} has format {row[0]}, this buddy-edu reads "
@@ -94,6 +102,14 @@ class Gradebook:
             raise InvalidRequest(
                 f"{self.path} is not a buddy-edu gradebook ({error}): pass another "
                 "--gradebook file") from None
+
+    def _upgrade_from_1(self) -> None:
+        """Format 1 had no ``sandboxed`` column; its grades were made without a sandbox."""
+        with self._db:
+            self._db.execute("ALTER TABLE submissions ADD COLUMN sandboxed INTEGER NOT NULL "
+                             "DEFAULT 0")
+            self._db.execute("UPDATE meta SET value=? WHERE key='schema'",
+                             (str(SCHEMA_VERSION),))
 
     def __enter__(self) -> Gradebook:
         return self
@@ -119,10 +135,13 @@ class Gradebook:
             self._db.execute("DELETE FROM answers WHERE assignment=? AND student=? "
                              "AND file_hash=?", key)
             self._db.execute(
-                "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO submissions (assignment, student, file_hash, path, "
+                "score, max_score, error, notes, seconds, graded_at, sandboxed) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (*key, result.path, result.score, result.max_score, result.error,
                  json.dumps(list(result.notes)), result.seconds,
-                 datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                 datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 int(result.sandboxed)))
             self._db.executemany(
                 "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(*key, position, q.id, q.points, q.earned, q.score, q.message,
@@ -143,7 +162,7 @@ class Gradebook:
         """The stored grade of one file, or None if it was never graded."""
         key = (assignment, student, file_hash)
         row = self._db.execute(
-            "SELECT path, score, max_score, error, notes, seconds FROM submissions "
+            "SELECT path, score, max_score, error, notes, seconds, sandboxed FROM submissions "
             "WHERE assignment=? AND student=? AND file_hash=?", key).fetchone()
         if row is None:
             return None
@@ -155,11 +174,11 @@ class Gradebook:
                 "SELECT question, points, earned, score, message, misconception, answer, "
                 "expected FROM answers WHERE assignment=? AND student=? AND file_hash=? "
                 "ORDER BY position", key))
-        path, score, max_score, error, notes, seconds = row
+        path, score, max_score, error, notes, seconds, sandboxed = row
         return Result(student=student, assignment=assignment, path=path, score=score,
                       max_score=max_score, questions=questions, error=error,
                       notes=tuple(json.loads(notes)), file_hash=file_hash, seconds=seconds,
-                      skipped=True)
+                      skipped=True, sandboxed=bool(sandboxed))
 
     def current(self, assignment: str) -> list[Result]:
         """Every student's current graded submission of ``assignment``, sorted by student."""
@@ -175,7 +194,9 @@ class Gradebook:
 
         Columns: ``student_id, assignment, score, max_score`` and the points
         earned on each of ``question_ids``.  The file is replaced in one step,
-        so a reader never sees half of it.
+        so a reader never sees half of it.  A cell a spreadsheet would read as
+        a formula (a student id like ``-2-3`` or ``@A1``) is written with a
+        leading ``'`` (see :func:`csv_cell`).
         """
         results = self.current(assignment)
         out = Path(out)
@@ -186,16 +207,25 @@ class Gradebook:
             with handle:
                 writer = csv.writer(handle)
                 writer.writerow(["student_id", "assignment", "score", "max_score",
-                                 *question_ids])
+                                 *map(csv_cell, question_ids)])
                 for result in results:
                     earned = result.scores
-                    writer.writerow(
+                    writer.writerow(map(csv_cell,
                         [result.student, assignment, format_points(result.score),
-                         result.max_score,
+                         str(result.max_score),
                          *(format_points(earned[q]) if q in earned else ""
-                           for q in question_ids)])
+                           for q in question_ids)]))
             os.replace(handle.name, out)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)
             raise
         return len(results)
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet evaluates: ``'`` before a formula's first character.
+
+    This is OWASP's advice for CSV injection; ids like ``-2-3`` then show as
+    ``'-2-3`` in a text editor but as ``-2-3`` in a spreadsheet.
+    """
+    return f"'{text}" if text.startswith(_FORMULA_START) else text

@@ -37,7 +37,9 @@ class Result:
     notebook, the kernel died, time ran out); the questions it did not reach
     score 0 and say why.  ``notes`` hold smaller remarks, such as a cell that
     raised.  ``skipped`` is True when the gradebook already held this exact
-    file's grade, so nothing was run again.
+    file's grade, so nothing was run again.  ``sandboxed`` is False for a
+    grade made without a sandbox (``--no-sandbox``), which the notebook could
+    have tampered with.
     """
 
     student: str
@@ -51,6 +53,7 @@ class Result:
     file_hash: str = ""
     seconds: float = 0.0
     skipped: bool = False
+    sandboxed: bool = True
 
     @property
     def scores(self) -> dict[str, float]:

@@ -5,8 +5,9 @@ it may loop forever, print 100 MB, kill its own kernel, or replace anything it
 can reach.  Each submission therefore gets
 
 - a fresh ``python3`` kernel (whatever kernel the notebook names), started in
-  an empty temporary folder holding only a copy of the notebook, with a
-  private IPython profile and ``BUDDY_EDU_GRADING=1`` in its environment;
+  its own sandbox (see :mod:`.sandbox`) in a folder holding only a copy of the
+  notebook, with ``BUDDY_EDU_GRADING=1`` in its environment, limits on
+  memory, processes and files, and the kernel protocol over Unix sockets;
 - a time limit per cell (the kernel is interrupted and the next cell runs) and
   one for the whole notebook;
 - output capped both inside the kernel and in the grader, so memory stays
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -36,8 +38,17 @@ import zmq
 import zmq.asyncio
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
 
+from ..core import format_size
 from .probe import ANSWER_LIMIT, extraction, setup_code
+from .sandbox import Limits, bwrap_argv, launcher_argv
+
+#: Start of the name of every temporary folder of the grader; the pid follows, so a later
+#: run can remove the folders of a grader that was killed (see :func:`sweep_stale_folders`).
+TEMP_PREFIX = "buddy-edu-grade-"
+#: The limits of a kernel when none are given (1 GiB of memory).
+DEFAULT_LIMITS = Limits()
 
 #: Characters of stdout a student cell may print before the kernel drops the rest.
 KERNEL_OUTPUT_LIMIT = 64_000
@@ -90,42 +101,60 @@ class RunOutcome:
     declared_student: str | None = None
     answer_problem: str | None = None
     seconds: float = 0.0
+    sandboxed: bool = True
 
 
 def run_notebook(
-    path: str | os.PathLike,
+    notebook: bytes | str | os.PathLike,
     names: list[str],
     *,
+    file_name: str | None = None,
     timeout: float = 300,
     cell_timeout: float = 30,
     stop: threading.Event | None = None,
     output_limit: int = KERNEL_OUTPUT_LIMIT,
+    sandbox: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RunOutcome:
-    """Execute the notebook at ``path`` in a fresh kernel and snapshot ``names`` after each cell.
+    """Execute a notebook in a fresh kernel and snapshot ``names`` after each cell.
 
-    Never raises for anything the notebook does; problems are reported in the
+    ``notebook`` is the file's content (what the batch read and hashed) or a
+    path to read it from; ``file_name`` is the name its copy gets in the
+    kernel's folder.  With ``sandbox`` the kernel runs confined (see
+    :mod:`.sandbox`); without it, it runs with the grader's rights.  Never
+    raises for anything the notebook does; problems are reported in the
     outcome.  ``stop`` (set by the batch on Ctrl-C) ends the run after the
     current cell.
     """
     started = time.monotonic()
     missing = {name: {"missing": True} for name in names}
+    if not isinstance(notebook, bytes):
+        file_name = file_name or Path(notebook).name
+        try:
+            notebook = Path(notebook).read_bytes()
+        except OSError as error:
+            return RunOutcome(answers=missing, sandboxed=sandbox,
+                              error=f"the file could not be read ({error.strerror})")
+    file_name = file_name or "notebook.ipynb"
     try:
-        nb = _read(Path(path))
+        nb = _read(notebook)
     except _Unreadable as error:
-        return RunOutcome(answers=missing, error=str(error))
+        return RunOutcome(answers=missing, error=str(error), sandboxed=sandbox)
     cells = list(nb.cells)
     assigned = _assigned_in(cells, names)
     declared = _declared_student(cells)
-    with tempfile.TemporaryDirectory(prefix="buddy-edu-grade-") as workdir:
-        copy = Path(workdir) / "work" / Path(path).name
-        copy.parent.mkdir()
-        copy.write_bytes(Path(path).read_bytes())
-        run = _Run(nb, names, copy.parent, Path(workdir) / "ipython", timeout, cell_timeout,
-                   stop, output_limit)
+    folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+    try:
+        spec, copy, cwd = _prepare(folder, notebook, file_name, sandbox, limits)
+        run = _Run(nb, names, spec, folder / "kernel", cwd, copy if sandbox else None,
+                   timeout, cell_timeout, stop, output_limit, limits.memory)
         try:
             asyncio.run(run.main())
-        except Exception as error:  # anything nbclient or the kernel threw at us
+        except (RuntimeError, TimeoutError, OSError, zmq.ZMQError) as error:
+            # The kernel did not start (or its sockets failed): not the notebook's doing.
             run.stop_because(f"the notebook could not be run: {_one_line(error)}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return RunOutcome(
         answers=run.answers if run.answers is not None else missing,
         cells=tuple(run.cell_runs),
@@ -135,6 +164,7 @@ def run_notebook(
         declared_student=declared,
         answer_problem=run.snapshot_problem,
         seconds=time.monotonic() - started,
+        sandboxed=sandbox,
     )
 
 
@@ -142,11 +172,62 @@ class _Unreadable(Exception):
     """The submission is not a notebook we can run."""
 
 
-def _read(path: Path) -> nbformat.NotebookNode:
+def _prepare(folder: Path, notebook: bytes, file_name: str, sandbox: bool,
+             limits: Limits) -> tuple[KernelSpec, Path, Path]:
+    """Write the notebook's copy and make the kernel spec: (spec, copy, kernel's cwd outside).
+
+    The ``kernel`` folder holds the connection file and the sockets.  In a
+    sandbox the copy is bound into the kernel's private work folder and
+    removed from here once the kernel is up; without one, the kernel runs in
+    ``work`` beside it.
+    """
+    kernel_dir = folder / "kernel"
+    kernel_dir.mkdir()
+    command = launcher_argv(limits, count_processes=sandbox)
+    if sandbox:
+        copy = folder / "notebook.ipynb"
+        copy.write_bytes(notebook)
+        command = bwrap_argv(command, notebook=copy, notebook_name=file_name,
+                             kernel_dir=kernel_dir, limits=limits)
+        cwd = kernel_dir
+    else:
+        cwd = folder / "work"
+        cwd.mkdir()
+        copy = cwd / file_name
+        copy.write_bytes(notebook)
+    spec = KernelSpec(argv=[*command, "-f", "{connection_file}"], display_name="grading",
+                      language="python", interrupt_mode="message", env={})
+    return spec, copy, cwd
+
+
+def sweep_stale_folders() -> list[Path]:
+    """Remove the temporary folders of graders that were killed; returns those removed.
+
+    A grader killed with ``kill -9`` cannot clean up; its sandboxes died with
+    it (``--die-with-parent``), leaving only their socket folders.  Folders of
+    a live process are left alone.
+    """
+    removed: list[Path] = []
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return removed
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.is_symlink() or folder.lstat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except OSError:
+            continue
+    return removed
+
+
+def _read(content: bytes) -> nbformat.NotebookNode:
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as error:
-        raise _Unreadable(f"the file could not be read ({error.strerror})") from None
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise _Unreadable("the file is not a notebook: it is not UTF-8 text") from None
     try:
@@ -193,17 +274,21 @@ def _one_line(error: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-class _ThisPython(KernelSpecManager):
-    """Every kernel name means ipykernel on the grader's own Python.
+class _OneSpec(KernelSpecManager):
+    """Every kernel name means the grader's own kernel spec (ipykernel, maybe sandboxed).
 
     A notebook may name any kernel, and a user's ``python3`` kernelspec may
     point at another interpreter; grading always runs where buddy_edu is.
+    jupyter_client ignores ``KernelManager.kernel_cmd``, so the command line
+    must come from a spec.
     """
 
-    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    def __init__(self, spec: KernelSpec, **kw):
+        super().__init__(**kw)
+        self.spec = spec
 
-        return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        return self.spec
 
 
 class _CappedClient(NotebookClient):
@@ -211,11 +296,17 @@ class _CappedClient(NotebookClient):
 
     The grader never needs a student's pictures or prints, only the answer
     report (printed to stdout by the grader's snippet) and whether each cell
-    failed, which comes from the execute reply.
+    failed, which comes from the execute reply (``on_cell_executed``, a public
+    hook).  Dropping outputs as they arrive and choosing the kernel manager
+    have no public hooks, so this overrides nbclient's own methods
+    (``create_kernel_manager``, ``process_message``, ``output``,
+    ``clear_output``): pyproject.toml bounds nbclient (and jupyter_client, see
+    :meth:`reconnect_iopub`) from above to the versions tested.
     """
 
-    def __init__(self, nb, **kw):
+    def __init__(self, nb, spec: KernelSpec, kernel_dir: Path, **kw):
         super().__init__(nb, **kw)
+        self.spec, self.kernel_dir = spec, kernel_dir
         self.context = zmq.asyncio.Context()
         self.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_LIMIT)
         self.stdout_text: list[str] = []
@@ -224,8 +315,11 @@ class _CappedClient(NotebookClient):
         self.heard_back = False
 
     def create_kernel_manager(self):
+        # IPC: Unix sockets in the folder shared with the sandbox, which has no network.
         self.km = km = self.kernel_manager_class(
-            kernel_name="python3", kernel_spec_manager=_ThisPython(), config=self.config)
+            kernel_name="python3", kernel_spec_manager=_OneSpec(self.spec), config=self.config,
+            transport="ipc", ip=str(self.kernel_dir / "k"),
+            connection_file=str(self.kernel_dir / "connection.json"))
         make_client = km.client
         km.client = lambda **kw: make_client(context=self.context, **kw)
         return km
@@ -271,8 +365,8 @@ class _CappedClient(NotebookClient):
 class _Run:
     """The state of one notebook's execution, driven by :meth:`main` in an event loop."""
 
-    def __init__(self, nb, names, workdir, ipython_dir, timeout, cell_timeout, stop,
-                 output_limit):
+    def __init__(self, nb, names, spec, kernel_dir, workdir, sandboxed_copy, timeout,
+                 cell_timeout, stop, output_limit, memory):
         self.names = list(names)
         self.student_cells = [(i, c) for i, c in enumerate(nb.cells)
                               if c.get("cell_type") == "code" and c.source.strip()]
@@ -290,9 +384,10 @@ class _Run:
         self.started_kernel = False
         self.snapshot_problem: str | None = None
         self.reconnects = 0
-        self.workdir, self.ipython_dir = workdir, ipython_dir
+        self.workdir = workdir
+        self.sandboxed_copy, self.memory = sandboxed_copy, memory
         self.client = _CappedClient(
-            runnable,
+            runnable, spec, kernel_dir,
             kernel_name="python3",  # never the kernel the notebook asks for (see _ThisPython)
             timeout_func=lambda cell: self.current_timeout,
             interrupt_on_timeout=True,
@@ -317,8 +412,11 @@ class _Run:
         self.client.last_reply = execute_reply
 
     async def main(self) -> None:
-        env = {**os.environ, "BUDDY_EDU_GRADING": "1", "IPYTHONDIR": str(self.ipython_dir),
-               "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+        if self.sandboxed_copy is None:  # no sandbox: the grader's environment, as before
+            env = {**os.environ, "BUDDY_EDU_GRADING": "1", "MPLBACKEND": "Agg",
+                   "PYTHONUNBUFFERED": "1", "IPYTHONDIR": str(self.workdir.parent / "ipython")}
+        else:  # bwrap clears it anyway (--clearenv); bwrap itself needs nothing
+            env = {"PATH": os.defpath}
         # A safety net only: the per-cell limits end every cell long before this.
         budget = self.timeout + 60 + 4 * self.snippet_timeout
         pgid = None
@@ -328,6 +426,9 @@ class _Run:
                 stderr=subprocess.DEVNULL,
             ):
                 self.started_kernel = True
+                if self.sandboxed_copy is not None:
+                    # Bound into the sandbox already; not left on disk if the grader is killed.
+                    self.sandboxed_copy.unlink(missing_ok=True)
                 pgid = getattr(getattr(self.client.km, "provisioner", None), "pgid", None)
                 await asyncio.wait_for(self._cells(), budget)
         except asyncio.TimeoutError:
@@ -371,11 +472,11 @@ class _Run:
         self.client.reset_capture()
         try:
             await self.client.async_execute_cell(cell, index, store_history=True)
-        except Exception as error:
+        except DeadKernelError:
             self.cell_runs.append(CellRun(index, "error", "the kernel died", _first_line(cell)))
             self.stop_because(
                 f"the kernel died while running {_describe(index, cell)}: "
-                f"{_death_hint(error)}; later cells were not run")
+                f"{self._death_hint()}; later cells were not run")
             return None
         content = (self.client.last_reply or {}).get("content") or {}
         if content.get("status") != "error":
@@ -386,6 +487,8 @@ class _Run:
                            f"interrupted after {seconds:g} s (the time limit {limit})",
                            _first_line(cell))
         detail = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}".strip(": ")
+        if content.get("ename") == "MemoryError":
+            detail = f"MemoryError (the memory limit is {format_size(self.memory)})"
         return CellRun(index, "error", detail[:300], _first_line(cell))
 
     async def _snapshot(self) -> bool:
@@ -416,14 +519,18 @@ class _Run:
         self.client.reset_capture()
         try:
             await self.client.async_execute_cell(cell, self.scratch_index, store_history=False)
-        except Exception as error:
+        except DeadKernelError:
             self.stop_because(
-                f"the kernel died between cells: {_death_hint(error)}; later cells were not run")
+                f"the kernel died between cells: {self._death_hint()}; later cells were not run")
             return None
         content = (self.client.last_reply or {}).get("content") or {}
         if content.get("ename") == _TIMEOUT_NAME:
             return None
         return "".join(self.client.stdout_text)
+
+    def _death_hint(self) -> str:
+        return ("something ended the Python process (os._exit, a crash, or going over the "
+                f"memory limit of {format_size(self.memory)})")
 
 
 def _first_line(cell) -> str:
@@ -436,13 +543,6 @@ def _first_line(cell) -> str:
 
 def _describe(index: int, cell) -> str:
     return CellRun(index, "", "", _first_line(cell)).describe()
-
-
-def _death_hint(error: BaseException) -> str:
-    text = _one_line(error)
-    if "died" in text.lower():
-        return "something ended the Python process (os._exit, a crash, or running out of memory)"
-    return text
 
 
 def _kill_group(pgid: int | None) -> None:
