@@ -156,3 +156,11 @@ def test_lesson_facts_follow_their_sources():
     assert "MAX_PAGE_ORDER" in linux and "is the kit's allocator with" not in linux
     start = text("00-start-here.ipynb")
     assert "whenever the buddy is free" not in start
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_states_its_expected_time_at_the_top(name):
+    title = read(name).cells[0].source
+    assert re.search(r"\*About \d+(–\d+)? minutes\.\*", title), title[:200]
+    guide = (ROOT / "docs" / "teaching-guide.md").read_text(encoding="utf-8")
+    assert f"(../notebooks/{name})" in guide  # the instructor's guide plans with it
