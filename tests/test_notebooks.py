@@ -100,12 +100,23 @@ def test_lessons_link_to_each_other_in_order():
         assert f"({after})" in "".join(markdown(read(before))), f"{before} should link {after}"
 
 
+_EXECUTED: dict[str, nbformat.NotebookNode] = {}
+
+
+def executed(name: str) -> nbformat.NotebookNode:
+    """The lesson run top to bottom in a fresh kernel (once per test session)."""
+    if name not in _EXECUTED:
+        nb = read(name)
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                                resources={"metadata": {"path": str(NOTEBOOKS)}})
+        client.execute()  # raises CellExecutionError on the first error
+        _EXECUTED[name] = nb
+    return _EXECUTED[name]
+
+
 @pytest.mark.parametrize("name", LESSONS)
 def test_lesson_runs_top_to_bottom_without_errors_or_warnings(name):
-    nb = read(name)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()  # raises CellExecutionError on the first error
+    nb = executed(name)
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             assert output.output_type != "error", f"cell {index} raised"
@@ -164,3 +175,47 @@ def test_every_lesson_states_its_expected_time_at_the_top(name):
     assert re.search(r"\*About \d+(–\d+)? minutes\.\*", title), title[:200]
     guide = (ROOT / "docs" / "teaching-guide.md").read_text(encoding="utf-8")
     assert f"(../notebooks/{name})" in guide  # the instructor's guide plans with it
+
+
+def visible(cell, unfolded: bool = False) -> str:
+    """What a student sees of a cell before unfolding anything: Markdown outside <details>,
+    and the text of outputs that are not folded (``jupyter.outputs_hidden``).  With
+    ``unfolded``, everything the cell can show."""
+    if cell.cell_type == "markdown":
+        return cell.source if unfolded else re.sub(r"<details>.*?</details>", "",
+                                                   cell.source, flags=re.S)
+    if not unfolded and cell.get("metadata", {}).get("jupyter", {}).get("outputs_hidden"):
+        return ""
+    texts = []
+    for output in cell.get("outputs", []):
+        texts.append(output.get("text", ""))
+        for kind in ("text/plain", "text/html", "text/markdown"):
+            texts.append(str(output.get("data", {}).get(kind, "")))
+    return "\n".join(texts)
+
+
+def reveals(cell) -> bool:
+    """A cell that holds an answer back until the student asks for it."""
+    folded = cell.get("metadata", {}).get("jupyter", {}).get("outputs_hidden", False)
+    return folded or (cell.cell_type == "markdown" and "<details>" in cell.source)
+
+
+@pytest.mark.parametrize("name", COURSE)
+def test_no_answer_shows_before_the_student_has_predicted(name):
+    """Every Predict prompt names its answer's telltale words (cell metadata
+    ``buddy_edu.predict``); after Run All, no cell up to the first folded reveal after the
+    prompt shows them."""
+    nb = executed(name)
+    prompts = [(i, cell.metadata["buddy_edu"]["predict"]) for i, cell in enumerate(nb.cells)
+               if "predict" in cell.get("metadata", {}).get("buddy_edu", {})]
+    assert len(prompts) >= 2, "mark the Predict prompts with their answers"
+    for index, answers in prompts:
+        assert "**Predict" in nb.cells[index].source
+        reveal = next((j for j in range(index + 1, len(nb.cells)) if reveals(nb.cells[j])),
+                      None)
+        assert reveal is not None, f"cell {index}: nothing folds its answer away"
+        shown = "\n".join(visible(cell) for cell in nb.cells[:reveal + 1])
+        everything = "\n".join(visible(cell, unfolded=True) for cell in nb.cells)
+        for answer in answers:
+            assert answer in everything, f"{answer!r} is not the lesson's answer any more"
+            assert answer not in shown, f"cell {index}: {answer!r} shows before the reveal"
