@@ -301,6 +301,24 @@ def test_out_of_memory_when_there_is_simply_too_little():
         a.allocate(64)
 
 
+def test_out_of_memory_explains_the_moment_it_failed_even_when_read_later():
+    """The message is written when first read, but from the numbers of the failure."""
+    import pickle
+
+    a = BuddyAllocator(1024 * K, 64 * K)
+    a.allocate(512 * K, "A")
+    a.allocate(256 * K, "B")
+    with pytest.raises(OutOfMemory) as caught:
+        a.allocate(300 * K, "C")
+    a.free("A")
+    a.seek(0)
+    message = ("cannot allocate 300K for C: it needs a 512K block and the largest free block "
+               "is 256K. Only 256K is free in total: free something first.")
+    assert str(caught.value) == message
+    assert str(pickle.loads(pickle.dumps(caught.value))) == message
+    assert str(OutOfMemory("plain text")) == "plain text"
+
+
 def test_classic_failures():
     # size 1 (collided with the "divided" marker in the classic program)
     a = BuddyAllocator(16, 1)

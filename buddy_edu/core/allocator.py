@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import operator
 from array import array
+from functools import partial
 
 from .errors import InvalidRequest, OutOfMemory
 from .freelists import POLICIES
@@ -52,7 +53,6 @@ class BuddyAllocator:
         self._index.put(0, self.max_order, -1)
         self._abits = self.max_order + 1  # bits for an address in min_block units
         self._live: dict[str, Block] = {}
-        self._by_unit: dict[int, Block] = {}
         self._codes = array("q")  # one packed int per event: op, address, order, kind
         self._aux: list[int] = []  # what reverting each applied event needs back
         self._ops: list = []  # per operation: its Block, or (name, requested) if it failed
@@ -107,7 +107,13 @@ class BuddyAllocator:
         if found is None:
             self._ops.append((name, size))
             self._record(FAIL, 0, order, op)
-            raise OutOfMemory(self._out_of_memory(size, name, order))
+            free = self._index.free
+            largest = next((o for o in range(order - 1, -1, -1) if free[o]), None)
+            raise OutOfMemory(partial(
+                _out_of_memory, size, name, self.min_block << order,
+                self.total - self._allocated,
+                0 if largest is None else self.min_block << largest,
+            ))
         unit, have = found
         block = Block(name, unit * self.min_block, self.min_block << order, size)
         self._ops.append(block)
@@ -369,13 +375,11 @@ class BuddyAllocator:
 
     def _take(self, block: Block) -> None:
         self._live[block.name] = block
-        self._by_unit[block.address // self.min_block] = block
         self._allocated += block.size
         self._requested += block.requested
 
     def _give(self, block: Block) -> None:
         del self._live[block.name]
-        del self._by_unit[block.address // self.min_block]
         self._allocated -= block.size
         self._requested -= block.requested
 
@@ -444,21 +448,20 @@ class BuddyAllocator:
         """How many operations are (at least partly) applied at the current position."""
         return self._op_of(self._position - 1) + 1 if self._position else 0
 
-    def _out_of_memory(self, size: int, name: str, order: int) -> str:
-        stats = self.stats()
-        need = self.min_block << order
-        head = (
-            f"cannot allocate {format_size(size)} for {name}: it needs a "
-            f"{format_size(need)} block and the largest free block is "
-            f"{format_size(stats.largest_free)}. "
+def _out_of_memory(size: int, name: str, need: int, free: int, largest: int) -> str:
+    """Why a request failed, from the numbers at that moment (written when first read)."""
+    head = (
+        f"cannot allocate {format_size(size)} for {name}: it needs a "
+        f"{format_size(need)} block and the largest free block is "
+        f"{format_size(largest)}. "
+    )
+    if free >= need:
+        return head + (
+            f"{format_size(free)} is free in total, which would be enough: "
+            "this is external fragmentation (free memory is split into blocks "
+            "too small for the request)."
         )
-        if stats.free >= need:
-            return head + (
-                f"{format_size(stats.free)} is free in total, which would be enough: "
-                "this is external fragmentation (free memory is split into blocks "
-                "too small for the request)."
-            )
-        return head + f"Only {format_size(stats.free)} is free in total: free something first."
+    return head + f"Only {format_size(free)} is free in total: free something first."
 
 
 def _positive_int(what: str, value: object) -> int:
