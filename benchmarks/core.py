@@ -113,7 +113,7 @@ def _timeline_bytes(allocator: BuddyAllocator) -> int:
         return total
 
     return sum(size(part) for part in (allocator._codes, allocator._aux,
-                                       allocator._ops, allocator._op_starts))
+                                       allocator._ops))
 
 
 def main() -> None:

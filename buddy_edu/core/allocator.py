@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import operator
 from array import array
+from bisect import bisect_left
 from functools import partial
 
 from .errors import InvalidRequest, OutOfMemory
@@ -52,11 +53,12 @@ class BuddyAllocator:
         self._index = index_class(self.max_order + 1, blocks)
         self._index.put(0, self.max_order, -1)
         self._abits = self.max_order + 1  # bits for an address in min_block units
+        # Operations from this one on would overflow array("q"): the codes become a list.
+        self._packable_ops = 1 << (54 - self._abits) if self._abits <= 54 else 0
         self._live: dict[str, Block] = {}
         self._codes = array("q")  # one packed int per event: op, address, order, kind
         self._aux: list[int] = []  # what reverting each applied event needs back
         self._ops: list = []  # per operation: its Block, or (name, requested) if it failed
-        self._op_starts: list[int] = []  # index of each operation's first event
         self._requests = 0  # allocation requests in the kept timeline, for P1, P2, ...
         self._position = 0
         self._allocated = 0
@@ -103,10 +105,15 @@ class BuddyAllocator:
             name = self._auto_name()
         self._requests += 1
         op = len(self._ops)
-        self._op_starts.append(len(self._codes))
+        codes = self._codes
+        if op >= self._packable_ops and type(codes) is array:
+            self._codes = codes = list(codes)  # codes would pass 63 bits: a list of ints
+        position = len(codes)
         if found is None:
             self._ops.append((name, size))
-            self._record(FAIL, 0, order, op)
+            codes.append(((op << self._abits) << 6 | order) << 3 | FAIL)
+            self._aux.append(0)
+            self._position = position + 1
             free = self._index.free
             largest = next((o for o in range(order - 1, -1, -1) if free[o]), None)
             raise OutOfMemory(partial(
@@ -117,10 +124,18 @@ class BuddyAllocator:
         unit, have = found
         block = Block(name, unit * self.min_block, self.min_block << order, size)
         self._ops.append(block)
+        # One call applies the whole operation's events: this is the core's hot
+        # path, and each call layer less per event is measurable.
+        self._index.carve(unit, have, order, position, self._aux)
+        base = (op << self._abits | unit) << 9
         while have > order:
-            self._record(SPLIT, unit, have, op)
+            codes.append(base | have << 3)  # SPLIT is 0
             have -= 1
-        self._record(ALLOCATE, unit, order, op)
+        codes.append(base | order << 3 | ALLOCATE)
+        self._position = len(codes)
+        self._live[name] = block
+        self._allocated += block.size
+        self._requested += size
         return block
 
     def free(self, name: str) -> Block:
@@ -141,16 +156,24 @@ class BuddyAllocator:
         if behind:
             self._truncate()
         op = len(self._ops)
-        self._op_starts.append(len(self._codes))
+        codes = self._codes
+        if op >= self._packable_ops and type(codes) is array:
+            self._codes = codes = list(codes)
+        position = len(codes)
         self._ops.append(block)
+        del self._live[name]
+        self._allocated -= block.size
+        self._requested -= block.requested
         unit = block.address // self.min_block
         order = (block.size // self.min_block).bit_length() - 1
-        self._record(FREE, unit, order, op)
-        free = self._index.free
-        while order < self.max_order and (unit ^ (1 << order)) in free[order]:
+        top = self._index.release(unit, order, position, self.max_order, self._aux)
+        base = op << self._abits
+        codes.append(((base | unit) << 6 | order) << 3 | FREE)
+        while order < top:
             unit &= ~(1 << order)
             order += 1
-            self._record(MERGE, unit, order, op)
+            codes.append(((base | unit) << 6 | order) << 3 | MERGE)
+        self._position = len(codes)
         return block
 
     # --------------------------------------------------------------- state
@@ -245,8 +268,7 @@ class BuddyAllocator:
         """The event indices of operation ``op``."""
         if not 0 <= op < len(self._ops):
             raise InvalidRequest(f"operation must be between 0 and {len(self._ops) - 1}, got {op}")
-        end = self._op_starts[op + 1] if op + 1 < len(self._ops) else len(self._codes)
-        return range(self._op_starts[op], end)
+        return range(self._op_start(op), self._op_start(op + 1))
 
     def operation_count(self) -> int:
         """How many operations (allocate or free calls, failed ones included) are recorded."""
@@ -272,7 +294,7 @@ class BuddyAllocator:
         """Revert one whole operation; returns its events (empty at the start)."""
         if self._position == 0:
             return []
-        start = self._op_starts[self._op_of(self._position - 1)]
+        start = self._op_start(self._op_of(self._position - 1))
         undone = [self.event_at(i) for i in range(start, self._position)]
         self.seek(start)
         return undone
@@ -326,17 +348,6 @@ class BuddyAllocator:
         return load(cls, text)
 
     # ------------------------------------------------------------ private
-    def _record(self, kind: int, unit: int, order: int, op: int) -> None:
-        index = self._position  # recording always happens at the end of the timeline
-        code = ((op << self._abits | unit) << 6 | order) << 3 | kind
-        try:
-            self._codes.append(code)
-        except OverflowError:  # beyond 63 bits: fall back to a list of ints
-            self._codes = list(self._codes)
-            self._codes.append(code)
-        self._aux.append(self._do(kind, unit, order, op, index))
-        self._position = index + 1
-
     def _decode(self, code: int) -> tuple[int, int, int, int]:
         return (code & 7, (code >> 9) & ((1 << self._abits) - 1), (code >> 3) & 63,
                 code >> (9 + self._abits))
@@ -385,8 +396,16 @@ class BuddyAllocator:
 
     def _op_kind(self, op: int) -> int:
         """FREE for a free operation, FAIL for a failed request, else an allocation."""
-        kind = self._codes[self._op_starts[op]] & 7
+        kind = self._codes[self._op_start(op)] & 7
         return kind if kind in (FREE, FAIL) else ALLOCATE
+
+    def _op_start(self, op: int) -> int:
+        """The index of operation ``op``'s first event (the event count past the last).
+
+        The codes are sorted by operation, their top bits, so a binary search
+        finds it and no list of starts (40 bytes an operation) is kept.
+        """
+        return bisect_left(self._codes, op << (9 + self._abits))
 
     def _op_of(self, index: int) -> int:
         """The operation that event ``index`` belongs to."""
@@ -404,7 +423,7 @@ class BuddyAllocator:
                 if self._op_kind(op) == FREE:
                     self.seek(self.operation_span(op).stop)
                 else:
-                    self.seek(self._op_starts[op])
+                    self.seek(self._op_start(op))
 
     def _truncate(self) -> None:
         """Discard the undone tail before recording a new operation (like an editor)."""
@@ -415,7 +434,7 @@ class BuddyAllocator:
         for op in range(kept_ops, len(self._ops)):
             if self._op_kind(op) != FREE:
                 self._requests -= 1
-        del self._ops[kept_ops:], self._op_starts[kept_ops:]
+        del self._ops[kept_ops:]
         del self._codes[pos:], self._aux[pos:]
         del self._event_cache[pos:]
 
