@@ -101,9 +101,11 @@ class BuddyAllocator:
         found = self._choose(self._index, order)
         if behind:
             self._truncate()
-        if name is None:
-            name = self._auto_name()
         self._requests += 1
+        if name is None:
+            name = f"P{self._requests}"
+            if name in self._live:
+                name = self._auto_name()
         op = len(self._ops)
         codes = self._codes
         if op >= self._packable_ops and type(codes) is array:
@@ -122,7 +124,7 @@ class BuddyAllocator:
                 0 if largest is None else self.min_block << largest,
             ))
         unit, have = found
-        block = Block(name, unit * self.min_block, self.min_block << order, size)
+        block = _new_block(name, unit * self.min_block, self.min_block << order, size)
         self._ops.append(block)
         # One call applies the whole operation's events: this is the core's hot
         # path, and each call layer less per event is measurable.
@@ -451,7 +453,8 @@ class BuddyAllocator:
             )
 
     def _auto_name(self) -> str:
-        number = self._requests + 1
+        """``P<n>`` for the n-th request, or the next number whose name is not in use."""
+        number = self._requests
         while f"P{number}" in self._live:
             number += 1
         return f"P{number}"
@@ -481,6 +484,31 @@ def _out_of_memory(size: int, name: str, need: int, free: int, largest: int) -> 
             "too small for the request)."
         )
     return head + f"Only {format_size(free)} is free in total: free something first."
+
+
+def _block_maker():
+    """``Block(name, address, size, requested)`` in half the time.
+
+    A frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``; setting the slots directly gives the same value
+    and is about 10% of an allocation.
+    """
+    new = object.__new__
+    set_name, set_address = Block.name.__set__, Block.address.__set__
+    set_size, set_requested = Block.size.__set__, Block.requested.__set__
+
+    def make(name: str, address: int, size: int, requested: int) -> Block:
+        block = new(Block)
+        set_name(block, name)
+        set_address(block, address)
+        set_size(block, size)
+        set_requested(block, requested)
+        return block
+
+    return make
+
+
+_new_block = _block_maker()
 
 
 def _positive_int(what: str, value: object) -> int:

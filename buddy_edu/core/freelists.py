@@ -38,19 +38,20 @@ class FreeIndex:
         """Heap key: smaller keys are preferred."""
         return unit
 
-    def _rebuild_if_stale(self, order: int) -> None:
-        """Drop the stale keys of one heap once they outnumber the live ones."""
-        heap, free = self._heaps[order], self.free[order]
-        if len(heap) > 2 * len(free) + 32:
-            heap[:] = [self.key(u, s) for u, s in free.items()]
-            heapify(heap)
+    def _rebuild(self, order: int) -> None:
+        """Drop the stale keys of one heap (callers do it once they outnumber the live ones)."""
+        heap = self._heaps[order]
+        heap[:] = [self.key(u, s) for u, s in self.free[order].items()]
+        heapify(heap)
 
     # single blocks
     def put(self, unit: int, order: int, stamp: int) -> None:
         """Make a block free."""
-        self.free[order][unit] = 0
-        heappush(self._heaps[order], unit)
-        self._rebuild_if_stale(order)
+        free, heap = self.free[order], self._heaps[order]
+        free[unit] = 0
+        heappush(heap, unit)
+        if len(heap) > 2 * len(free) + 32:
+            self._rebuild(order)
 
     def take(self, unit: int, order: int) -> int:
         """Make a free block used; returns its stamp so :meth:`put` can restore it."""
@@ -67,7 +68,7 @@ class FreeIndex:
         heappush(heap, unit)
         heappush(heap, upper)
         if len(heap) > 2 * len(free) + 32:
-            self._rebuild_if_stale(half)
+            self._rebuild(half)
         return old
 
     def unsplit(self, unit: int, order: int, old: int) -> None:
@@ -82,7 +83,7 @@ class FreeIndex:
         self.free[order][unit] = 0
         heappush(self._heaps[order], unit)
         if len(self._heaps[order]) > 2 * len(self.free[order]) + 32:
-            self._rebuild_if_stale(order)
+            self._rebuild(order)
         return 0
 
     def unmerge(self, unit: int, order: int, old: int) -> None:
@@ -108,7 +109,7 @@ class FreeIndex:
             free[have][upper] = 0
             heappush(heaps[have], upper)
             if len(heaps[have]) > 2 * len(free[have]) + 32:
-                self._rebuild_if_stale(have)
+                self._rebuild(have)
             old = 0
         undo.append(old)
 
@@ -126,7 +127,11 @@ class FreeIndex:
             unit &= ~(1 << order)
             order += 1
             undo.append(0)
-        self.put(unit, order, 0)
+        free, heap = free[order], self._heaps[order]
+        free[unit] = 0
+        heappush(heap, unit)
+        if len(heap) > 2 * len(free) + 32:
+            self._rebuild(order)
         return order
 
     # queries
@@ -155,9 +160,11 @@ class RecentIndex(FreeIndex):
         return -(stamp + 1) * self._units + unit
 
     def put(self, unit: int, order: int, stamp: int) -> None:
-        self.free[order][unit] = stamp
-        heappush(self._heaps[order], -(stamp + 1) * self._units + unit)
-        self._rebuild_if_stale(order)
+        free, heap = self.free[order], self._heaps[order]
+        free[unit] = stamp
+        heappush(heap, -(stamp + 1) * self._units + unit)
+        if len(heap) > 2 * len(free) + 32:
+            self._rebuild(order)
 
     def split(self, unit: int, order: int, stamp: int) -> int:
         old = self.free[order].pop(unit)
@@ -169,7 +176,7 @@ class RecentIndex(FreeIndex):
         heappush(heap, key)
         heappush(heap, key + (1 << half))
         if len(heap) > 2 * len(free) + 32:
-            self._rebuild_if_stale(half)
+            self._rebuild(half)
         return old
 
     def merge(self, unit: int, order: int, stamp: int) -> int:
@@ -180,7 +187,7 @@ class RecentIndex(FreeIndex):
         self.free[order][unit] = stamp
         heappush(self._heaps[order], -(stamp + 1) * self._units + unit)
         if len(self._heaps[order]) > 2 * len(self.free[order]) + 32:
-            self._rebuild_if_stale(order)
+            self._rebuild(order)
         return (lower + 1) * _PAIR + upper + 1
 
     def unmerge(self, unit: int, order: int, old: int) -> None:
@@ -199,7 +206,7 @@ class RecentIndex(FreeIndex):
             free[have][upper] = stamp
             heappush(heaps[have], -(stamp + 1) * units + upper)
             if len(heaps[have]) > 2 * len(free[have]) + 32:
-                self._rebuild_if_stale(have)
+                self._rebuild(have)
             old = stamp
             stamp += 1
         undo.append(old)
@@ -218,7 +225,11 @@ class RecentIndex(FreeIndex):
             unit &= ~(1 << order)
             order += 1
             stamp += 1
-        self.put(unit, order, stamp)
+        free, heap = free[order], self._heaps[order]
+        free[unit] = stamp
+        heappush(heap, -(stamp + 1) * self._units + unit)
+        if len(heap) > 2 * len(free) + 32:
+            self._rebuild(order)
         return order
 
     def first(self, order: int) -> int | None:
