@@ -15,6 +15,7 @@ its inverse needs to restore the exact previous state.
 
 from __future__ import annotations
 
+from array import array
 from heapq import heapify, heappop, heappush
 
 _PAIR = 1 << 40  # packs the two stamps a merge consumes into one int
@@ -134,6 +135,22 @@ class FreeIndex:
             self._rebuild(order)
         return order
 
+    # checkpoints
+    def snapshot(self) -> tuple:
+        """The free blocks, compactly: ``(order, units, stamps)`` per order that has some."""
+        return tuple((order, array("q", free), None)
+                     for order, free in enumerate(self.free) if free)
+
+    def restore(self, snapshot: tuple) -> None:
+        """Make the free blocks those of a :meth:`snapshot`, heaps rebuilt from them."""
+        for order in range(len(self.free)):
+            self.free[order] = {}
+            self._heaps[order] = []
+        for order, units, stamps in snapshot:
+            self.free[order] = (dict.fromkeys(units, 0) if stamps is None
+                                else dict(zip(units, stamps, strict=True)))
+            self._rebuild(order)
+
     # queries
     def first(self, order: int) -> int | None:
         """The preferred free block of this order, or None.
@@ -231,6 +248,10 @@ class RecentIndex(FreeIndex):
         if len(heap) > 2 * len(free) + 32:
             self._rebuild(order)
         return order
+
+    def snapshot(self) -> tuple:
+        return tuple((order, array("q", free), array("q", free.values()))
+                     for order, free in enumerate(self.free) if free)
 
     def first(self, order: int) -> int | None:
         heap, free, units = self._heaps[order], self.free[order], self._units
