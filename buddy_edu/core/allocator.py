@@ -56,8 +56,9 @@ class BuddyAllocator:
             )
         self.total, self.min_block, self.policy = total, min_block, policy
         self.max_order = blocks.bit_length() - 1
-        index_class, self._choose = POLICIES[policy]
+        index_class, choose = POLICIES[policy]
         self._index = index_class(self.max_order + 1, blocks)
+        self._choose = getattr(self._index, choose)
         self._index.put(0, self.max_order, -1)
         self._abits = self.max_order + 1  # bits for an address in min_block units
         # Operations from this one on would overflow array("q"): the codes become a list.
@@ -108,7 +109,7 @@ class BuddyAllocator:
                 self.seek(start)
                 raise
         order = (-(-size // self.min_block) - 1).bit_length()
-        found = self._choose(self._index, order)
+        found = self._choose(order)
         if behind:
             self._truncate()
         self._requests += 1

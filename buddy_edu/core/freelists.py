@@ -164,6 +164,33 @@ class FreeIndex:
             heappop(heap)
         return None
 
+    # the placement rules; methods of the index so that the heap is read in the
+    # same call (this runs once per allocation)
+    def smallest_order_first(self, order: int) -> tuple[int, int] | None:
+        """The textbook rule (Knuth): the smallest order that has a free block.
+
+        Returns ``(unit, order it has)``, or None when nothing is big enough.
+        """
+        free_lists, heaps = self.free, self._heaps
+        for have in range(order, len(free_lists)):
+            free = free_lists[have]
+            if free:
+                heap = heaps[have]
+                while heap[0] not in free:  # a free block always has its key in the heap
+                    heappop(heap)
+                return heap[0], have
+        return None
+
+    def lowest_address_first(self, order: int) -> tuple[int, int] | None:
+        """The classic tree walk: the lowest-address free block at least this big."""
+        best = None
+        for have in range(order, len(self.free)):
+            if self.free[have]:
+                unit = self.first(have)
+                if best is None or unit < best[0]:
+                    best = (unit, have)
+        return best
+
     def listing(self, order: int) -> list[int]:
         """The free blocks of one order in the policy's order (units)."""
         return sorted(self.free[order])
@@ -265,33 +292,27 @@ class RecentIndex(FreeIndex):
             heappop(heap)
         return None
 
+    def smallest_order_first(self, order: int) -> tuple[int, int] | None:
+        free_lists, heaps, units = self.free, self._heaps, self._units
+        for have in range(order, len(free_lists)):
+            free = free_lists[have]
+            if free:
+                heap = heaps[have]
+                while True:
+                    key = heap[0]
+                    unit = key % units
+                    if free.get(unit) == -((key - unit) // units) - 1:  # as in first()
+                        return unit, have
+                    heappop(heap)
+        return None
+
     def listing(self, order: int) -> list[int]:
         free = self.free[order]
         return sorted(free, key=lambda unit: (-free[unit], unit))
 
 
-def smallest_order_first(index: FreeIndex, order: int) -> tuple[int, int] | None:
-    """The textbook rule (Knuth): the smallest order that has a free block."""
-    free = index.free
-    for have in range(order, len(free)):
-        if free[have]:
-            return index.first(have), have
-    return None
-
-
-def lowest_address_first(index: FreeIndex, order: int) -> tuple[int, int] | None:
-    """The classic tree walk: the lowest-address free block at least this big."""
-    best = None
-    for have in range(order, len(index.free)):
-        if index.free[have]:
-            unit = index.first(have)
-            if best is None or unit < best[0]:
-                best = (unit, have)
-    return best
-
-
-POLICIES = {
-    "lowest": (FreeIndex, smallest_order_first),
-    "lifo": (RecentIndex, smallest_order_first),
-    "leftmost": (FreeIndex, lowest_address_first),
+POLICIES = {  # name: (free index, the index's method that chooses a block)
+    "lowest": (FreeIndex, "smallest_order_first"),
+    "lifo": (RecentIndex, "smallest_order_first"),
+    "leftmost": (FreeIndex, "lowest_address_first"),
 }
