@@ -33,7 +33,7 @@ class FreeIndex:
     def __init__(self, orders: int, units: int) -> None:
         self.free: list[dict[int, int]] = [{} for _ in range(orders)]
         self._heaps: list[list[int]] = [[] for _ in range(orders)]
-        self._units = units
+        self._shift, self._mask = units.bit_length() - 1, units - 1  # units is a power of 2
 
     def key(self, unit: int, stamp: int) -> int:
         """Heap key: smaller keys are preferred."""
@@ -200,13 +200,14 @@ class RecentIndex(FreeIndex):
     """Free blocks by order, most recently freed or split off first (``lifo``)."""
 
     def key(self, unit: int, stamp: int) -> int:
-        # Newest stamp first; among the two halves of one split, the lower.
-        return -(stamp + 1) * self._units + unit
+        # Newest stamp first; among the two halves of one split, the lower.  The
+        # stamp sits above the unit's bits, negated (~stamp is -stamp - 1, so -1 fits).
+        return ~stamp << self._shift | unit
 
     def put(self, unit: int, order: int, stamp: int) -> None:
         free, heap = self.free[order], self._heaps[order]
         free[unit] = stamp
-        heappush(heap, -(stamp + 1) * self._units + unit)
+        heappush(heap, ~stamp << self._shift | unit)
         if len(heap) > 2 * len(free) + 32:
             self._rebuild(order)
 
@@ -216,7 +217,7 @@ class RecentIndex(FreeIndex):
         upper = unit + (1 << half)
         free, heap = self.free[half], self._heaps[half]
         free[unit] = free[upper] = stamp
-        key = -(stamp + 1) * self._units + unit
+        key = ~stamp << self._shift | unit
         heappush(heap, key)
         heappush(heap, key + (1 << half))
         if len(heap) > 2 * len(free) + 32:
@@ -229,7 +230,7 @@ class RecentIndex(FreeIndex):
         lower = free.pop(unit)
         upper = free.pop(unit + (1 << (order - 1)))
         self.free[order][unit] = stamp
-        heappush(self._heaps[order], -(stamp + 1) * self._units + unit)
+        heappush(self._heaps[order], ~stamp << self._shift | unit)
         if len(self._heaps[order]) > 2 * len(self.free[order]) + 32:
             self._rebuild(order)
         return (lower + 1) * _PAIR + upper + 1
@@ -242,13 +243,13 @@ class RecentIndex(FreeIndex):
 
     def carve(self, unit: int, have: int, order: int, stamp: int, undo: list) -> None:
         old = self.free[have].pop(unit)
-        free, heaps, units = self.free, self._heaps, self._units
+        free, heaps, shift = self.free, self._heaps, self._shift
         while have > order:
             undo.append(old)
             have -= 1
             upper = unit + (1 << have)
             free[have][upper] = stamp
-            heappush(heaps[have], -(stamp + 1) * units + upper)
+            heappush(heaps[have], ~stamp << shift | upper)
             if len(heaps[have]) > 2 * len(free[have]) + 32:
                 self._rebuild(have)
             old = stamp
@@ -271,7 +272,7 @@ class RecentIndex(FreeIndex):
             stamp += 1
         free, heap = free[order], self._heaps[order]
         free[unit] = stamp
-        heappush(heap, -(stamp + 1) * self._units + unit)
+        heappush(heap, ~stamp << self._shift | unit)
         if len(heap) > 2 * len(free) + 32:
             self._rebuild(order)
         return order
@@ -281,27 +282,27 @@ class RecentIndex(FreeIndex):
                      for order, free in enumerate(self.free) if free)
 
     def first(self, order: int) -> int | None:
-        heap, free, units = self._heaps[order], self.free[order], self._units
+        heap, free, shift, mask = self._heaps[order], self.free[order], self._shift, self._mask
         while heap:
             key = heap[0]
-            unit = key % units
+            unit = key & mask
             # The key must carry the block's current stamp: an older key for the
             # same address is a stale one from before the block was last taken.
-            if free.get(unit) == -((key - unit) // units) - 1:
+            if free.get(unit) == ~(key >> shift):
                 return unit
             heappop(heap)
         return None
 
     def smallest_order_first(self, order: int) -> tuple[int, int] | None:
-        free_lists, heaps, units = self.free, self._heaps, self._units
+        free_lists, heaps, shift, mask = self.free, self._heaps, self._shift, self._mask
         for have in range(order, len(free_lists)):
             free = free_lists[have]
             if free:
                 heap = heaps[have]
                 while True:
                     key = heap[0]
-                    unit = key % units
-                    if free.get(unit) == -((key - unit) // units) - 1:  # as in first()
+                    unit = key & mask
+                    if free.get(unit) == ~(key >> shift):  # as in first()
                         return unit, have
                     heappop(heap)
         return None
