@@ -3,14 +3,17 @@
 The free blocks live in one dict per order (``unit -> stamp``, addresses
 counted in min_block units, the stamp being the index of the event that made
 the block free).  Those dicts are the truth and change in O(1) per event.
-Each order also has a heap of keys in the policy's preferred order; it is only
-an index, cleaned lazily (a key whose block is gone is dropped when it reaches
-the top), so a push is O(log n) and a lookup amortised O(log n), with no work
-proportional to the length of the history.
+For address order (``lowest``, ``leftmost``) each order also has a heap of
+addresses; it is only an index, cleaned lazily (a key whose block is gone is
+dropped when it reaches the top), so a push is O(log n) and a lookup amortised
+O(log n), with no work proportional to the length of the history.  For
+``lifo`` the dict's own insertion order is the stack (see RecentIndex).
 
 The methods named after events (``split``, ``merge``, ``take``, ``put``) and
 their inverses are what the timeline applies and reverts; each returns what
-its inverse needs to restore the exact previous state.
+its inverse needs to restore the exact previous state.  ``carve`` and
+``release`` apply a whole allocation or free, the same as its events one by
+one, in a single call: they are the recording hot path.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ class FreeIndex:
     Address order does not depend on when a block was freed, so this index
     stores no stamps (0) and its undo data is the shared small int 0.  The
     event methods push heap keys themselves rather than through :meth:`put`:
-    they run once per event, and a call less each is a tenth of the core's time.
+    they run once per event, and a call less each is measurable.
     """
 
     def __init__(self, orders: int, units: int) -> None:
@@ -197,31 +200,28 @@ class FreeIndex:
 
 
 class RecentIndex(FreeIndex):
-    """Free blocks by order, most recently freed or split off first (``lifo``)."""
+    """Free blocks by order, most recently freed or split off first (``lifo``).
 
-    def key(self, unit: int, stamp: int) -> int:
-        # Newest stamp first; among the two halves of one split, the lower.  The
-        # stamp sits above the unit's bits, negated (~stamp is -stamp - 1, so -1 fits).
-        return ~stamp << self._shift | unit
+    No heaps: each order's dict is kept in preference order, the preferred
+    block last, as a stack.  Recording only ever adds the newest block, and
+    undoing an event puts back a block that was the preferred one, so both
+    append.  The one exception is undoing a merge, which may put back a buddy
+    freed long ago: that order is then marked unsorted and sorted again when
+    a block of it is next chosen.
+    """
+
+    def __init__(self, orders: int, units: int) -> None:
+        super().__init__(orders, units)
+        self._unsorted: set[int] = set()
 
     def put(self, unit: int, order: int, stamp: int) -> None:
-        free, heap = self.free[order], self._heaps[order]
-        free[unit] = stamp
-        heappush(heap, ~stamp << self._shift | unit)
-        if len(heap) > 2 * len(free) + 32:
-            self._rebuild(order)
+        self.free[order][unit] = stamp
 
     def split(self, unit: int, order: int, stamp: int) -> int:
         old = self.free[order].pop(unit)
-        half = order - 1
-        upper = unit + (1 << half)
-        free, heap = self.free[half], self._heaps[half]
-        free[unit] = free[upper] = stamp
-        key = ~stamp << self._shift | unit
-        heappush(heap, key)
-        heappush(heap, key + (1 << half))
-        if len(heap) > 2 * len(free) + 32:
-            self._rebuild(half)
+        free = self.free[order - 1]
+        free[unit + (1 << (order - 1))] = stamp
+        free[unit] = stamp  # the lower half last: it is preferred
         return old
 
     def merge(self, unit: int, order: int, stamp: int) -> int:
@@ -230,28 +230,27 @@ class RecentIndex(FreeIndex):
         lower = free.pop(unit)
         upper = free.pop(unit + (1 << (order - 1)))
         self.free[order][unit] = stamp
-        heappush(self._heaps[order], ~stamp << self._shift | unit)
-        if len(self._heaps[order]) > 2 * len(self.free[order]) + 32:
-            self._rebuild(order)
         return (lower + 1) * _PAIR + upper + 1
 
     def unmerge(self, unit: int, order: int, old: int) -> None:
         del self.free[order][unit]
+        half = order - 1
         lower, upper = divmod(old, _PAIR)
-        self.put(unit, order - 1, lower - 1)
-        self.put(unit + (1 << (order - 1)), order - 1, upper - 1)
+        halves = sorted([(lower - 1, -unit), (upper - 1, -unit - (1 << half))])
+        free = self.free[half]
+        last = next(reversed(free), None)
+        if last is not None and (free[last], -last) > halves[0]:
+            self._unsorted.add(half)  # the older half belongs further down
+        for stamp, negated in halves:
+            free[-negated] = stamp
 
     def carve(self, unit: int, have: int, order: int, stamp: int, undo: list) -> None:
         old = self.free[have].pop(unit)
-        free, heaps, shift = self.free, self._heaps, self._shift
+        free = self.free
         while have > order:
             undo.append(old)
             have -= 1
-            upper = unit + (1 << have)
-            free[have][upper] = stamp
-            heappush(heaps[have], ~stamp << shift | upper)
-            if len(heaps[have]) > 2 * len(free[have]) + 32:
-                self._rebuild(have)
+            free[have][unit + (1 << have)] = stamp
             old = stamp
             stamp += 1
         undo.append(old)
@@ -270,41 +269,38 @@ class RecentIndex(FreeIndex):
             unit &= ~(1 << order)
             order += 1
             stamp += 1
-        free, heap = free[order], self._heaps[order]
-        free[unit] = stamp
-        heappush(heap, ~stamp << self._shift | unit)
-        if len(heap) > 2 * len(free) + 32:
-            self._rebuild(order)
+        free[order][unit] = stamp
         return order
+
+    def _sort(self, order: int) -> None:
+        """Put one order's dict back in preference order (after an undone merge)."""
+        free = self.free[order]
+        self.free[order] = dict(sorted(free.items(), key=lambda item: (item[1], -item[0])))
+        self._unsorted.discard(order)
+
+    def restore(self, snapshot: tuple) -> None:
+        self.free = [{} for _ in self.free]
+        for order, units, stamps in snapshot:
+            self.free[order] = dict(zip(units, stamps, strict=True))
+            self._sort(order)
+        self._unsorted.clear()
 
     def snapshot(self) -> tuple:
         return tuple((order, array("q", free), array("q", free.values()))
                      for order, free in enumerate(self.free) if free)
 
     def first(self, order: int) -> int | None:
-        heap, free, shift, mask = self._heaps[order], self.free[order], self._shift, self._mask
-        while heap:
-            key = heap[0]
-            unit = key & mask
-            # The key must carry the block's current stamp: an older key for the
-            # same address is a stale one from before the block was last taken.
-            if free.get(unit) == ~(key >> shift):
-                return unit
-            heappop(heap)
-        return None
+        if order in self._unsorted:
+            self._sort(order)
+        return next(reversed(self.free[order]), None)
 
     def smallest_order_first(self, order: int) -> tuple[int, int] | None:
-        free_lists, heaps, shift, mask = self.free, self._heaps, self._shift, self._mask
+        free_lists = self.free
         for have in range(order, len(free_lists)):
-            free = free_lists[have]
-            if free:
-                heap = heaps[have]
-                while True:
-                    key = heap[0]
-                    unit = key & mask
-                    if free.get(unit) == ~(key >> shift):  # as in first()
-                        return unit, have
-                    heappop(heap)
+            if free_lists[have]:
+                if have in self._unsorted:
+                    self._sort(have)
+                return next(reversed(free_lists[have])), have
         return None
 
     def listing(self, order: int) -> list[int]:
