@@ -129,12 +129,14 @@ class BuddyAllocator:
             self._position = position + 1
             if self._position >= self._next_checkpoint:
                 self._checkpoint()
-            free = self._index.free
-            largest = next((o for o in range(order - 1, -1, -1) if free[o]), None)
+            largest, free = 0, self._index.free  # nothing of ``order`` or more is free
+            for smaller in range(order - 1, -1, -1):
+                if free[smaller]:
+                    largest = self.min_block << smaller
+                    break
             raise OutOfMemory(partial(
                 _out_of_memory, size, name, self.min_block << order,
-                self.total - self._allocated,
-                0 if largest is None else self.min_block << largest,
+                self.total - self._allocated, largest,
             ))
         unit, have = found
         block = _new_block(name, unit * self.min_block, self.min_block << order, size)

@@ -6,8 +6,6 @@ in a notebook or at the menu knows what to type next.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 
 class BuddyError(Exception):
     """Base class of every error buddy-edu raises on purpose."""
@@ -23,19 +21,22 @@ class OutOfMemory(BuddyError):
     The failed request *is* recorded as a ``fail`` event (blocks unchanged), so
     the stepper can show the moment memory ran out.
 
-    The explanation may be given as a function: it is then written when the
-    message is first read, because a program that expects failures and skips
-    them (a fragmentation experiment, a benchmark) never reads most of them.
+    The explanation may be given as a function (``OutOfMemory(explain)``): it
+    is then written when the message is first read, because a program that
+    expects failures and skips them (a fragmentation experiment, a benchmark)
+    never reads most of them.  It is kept in ``args`` rather than set by an
+    ``__init__``, which would cost a Python call on every failed request.
     """
 
-    def __init__(self, explanation: str | Callable[[], str] = "") -> None:
-        super().__init__()
-        self._explanation = explanation
-
     def __str__(self) -> str:
-        if not isinstance(self._explanation, str):
-            self._explanation = self._explanation()
-        return self._explanation
+        explanation = self.args[0] if self.args else ""
+        if not isinstance(explanation, str):  # a function: write the message now, once
+            explanation = explanation()
+            self.args = (explanation,)
+        return explanation
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
 
     def __reduce__(self):
         """Pickle (e.g. to another process) with the message written out."""
