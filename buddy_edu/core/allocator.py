@@ -57,7 +57,7 @@ class BuddyAllocator:
         self.total, self.min_block, self.policy = total, min_block, policy
         self.max_order = blocks.bit_length() - 1
         index_class, choose = POLICIES[policy]
-        self._index = index_class(self.max_order + 1, blocks)
+        self._index = index_class(self.max_order + 1)
         self._choose = getattr(self._index, choose)
         self._index.put(0, self.max_order, -1)
         self._abits = self.max_order + 1  # bits for an address in min_block units

@@ -33,19 +33,14 @@ class FreeIndex:
     they run once per event, and a call less each is measurable.
     """
 
-    def __init__(self, orders: int, units: int) -> None:
+    def __init__(self, orders: int) -> None:
         self.free: list[dict[int, int]] = [{} for _ in range(orders)]
         self._heaps: list[list[int]] = [[] for _ in range(orders)]
-        self._shift, self._mask = units.bit_length() - 1, units - 1  # units is a power of 2
-
-    def key(self, unit: int, stamp: int) -> int:
-        """Heap key: smaller keys are preferred."""
-        return unit
 
     def _rebuild(self, order: int) -> None:
         """Drop the stale keys of one heap (callers do it once they outnumber the live ones)."""
         heap = self._heaps[order]
-        heap[:] = [self.key(u, s) for u, s in self.free[order].items()]
+        heap[:] = self.free[order]
         heapify(heap)
 
     # single blocks
@@ -149,9 +144,8 @@ class FreeIndex:
         for order in range(len(self.free)):
             self.free[order] = {}
             self._heaps[order] = []
-        for order, units, stamps in snapshot:
-            self.free[order] = (dict.fromkeys(units, 0) if stamps is None
-                                else dict(zip(units, stamps, strict=True)))
+        for order, units, _ in snapshot:
+            self.free[order] = dict.fromkeys(units, 0)
             self._rebuild(order)
 
     # queries
@@ -210,9 +204,9 @@ class RecentIndex(FreeIndex):
     a block of it is next chosen.
     """
 
-    def __init__(self, orders: int, units: int) -> None:
-        super().__init__(orders, units)
-        self._unsorted: set[int] = set()
+    def __init__(self, orders: int) -> None:
+        self.free: list[dict[int, int]] = [{} for _ in range(orders)]
+        self._unsorted: set[int] = set()  # orders whose dict may be out of order
 
     def put(self, unit: int, order: int, stamp: int) -> None:
         self.free[order][unit] = stamp
