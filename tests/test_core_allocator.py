@@ -315,6 +315,7 @@ def test_out_of_memory_explains_the_moment_it_failed_even_when_read_later():
     message = ("cannot allocate 300K for C: it needs a 512K block and the largest free block "
                "is 256K. Only 256K is free in total: free something first.")
     assert str(caught.value) == message
+    assert repr(caught.value) == f"OutOfMemory({message!r})"
     assert str(pickle.loads(pickle.dumps(caught.value))) == message
     assert str(OutOfMemory("plain text")) == "plain text"
 
