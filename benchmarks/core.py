@@ -228,6 +228,7 @@ def measure_overhead(policy: str, steps, units: int = 1 << 20, repeats: int = 7)
 
 
 def report_seeks(policy: str) -> None:
+    """Table 2: random seeks on 10^4, 10^5 and 10^6 events."""
     print(f"\nrandom seeks, policy {policy}, 2^20 units, 1,000 seeks to random positions")
     print(f"{'events':>10} {'median':>9} {'p99':>9} {'max':>9} {'B/event':>8} "
           f"{'B/event*':>9} {'checkpoints':>12}")
@@ -243,6 +244,7 @@ def report_seeks(policy: str) -> None:
 
 
 def report_overhead(ops: int = 60_000, units: int = 1 << 20) -> None:
+    """Table 3: ours against the yardstick, on a trace that never fails and one that often does."""
     print(f"\noverhead against the history-free yardstick, {ops:,} operations at 2^20 units, "
           "best of 7, same process")
     print(f"{'trace':>8} {'policy':>9} {'failed':>7} {'ours ops/s':>11} {'yardstick':>11} "
@@ -254,6 +256,28 @@ def report_overhead(ops: int = 60_000, units: int = 1 << 20) -> None:
             print(f"{label:>8} {policy:>9} {r['failed']:>6.0%} {r['ours']:>11,.0f} "
                   f"{r['theirs']:>11,.0f} {r['ratio']:>5.2f}x  <= {GOAL_RATIO:g}x "
                   f"({r['ratio'] / GOAL_RATIO:.2f} of goal)")
+
+
+def report_throughput(ops: int, policy: str) -> None:
+    """Table 1: operations per second and bytes per event at three memory sizes."""
+    print(f"policy {policy}, {ops:,} operations per trace, best of 3 runs")
+    header = (f"{'memory':>7} {'ops/s':>10} {'us/op':>7} {'events/s':>10} "
+              f"{'B/event':>8} {'B/event*':>9} {'seek->0':>8} {'seek->end':>9}")
+    print(header)
+    rows = [measure(exp, ops, policy) for exp in (10, 16, 20)]
+    for r in rows:
+        print(f"{r['units']:>7} {r['ops_per_s']:>10,.0f} {r['us_per_op']:>7.2f} "
+              f"{r['events_per_s']:>10,.0f} {r['bytes_per_event']:>8.0f} "
+              f"{r['all_bytes_per_event']:>9.0f} {r['seek0_s']:>7.2f}s {r['seek_end_s']:>8.2f}s")
+    print("B/event: the timeline (events, revert data, operations, blocks they name, "
+          "checkpoints);")
+    print("B/event*: everything the run allocated (tracemalloc), state included.")
+    big, small = rows[-1], rows[0]
+    print(f"goal >= 300,000 ops/s at 2^20: {big['ops_per_s'] / 300_000:.2f}x of goal")
+    print(f"cost growth 2^10 -> 2^20 (10 doublings): {big['us_per_op'] / small['us_per_op']:.2f}x "
+          f"per operation")
+    print(f"goal < 200 B/event: {big['bytes_per_event']:.0f} B")
+
 
 
 def main() -> None:
@@ -268,26 +292,6 @@ def main() -> None:
         report_seeks(args.policy)
     if args.only in (None, "overhead"):
         report_overhead()
-
-
-def report_throughput(ops: int, policy: str) -> None:
-    args = argparse.Namespace(ops=ops, policy=policy)
-    print(f"policy {args.policy}, {args.ops:,} operations per trace, best of 3 runs")
-    header = (f"{'memory':>7} {'ops/s':>10} {'us/op':>7} {'events/s':>10} "
-              f"{'B/event':>8} {'B/event*':>9} {'seek->0':>8} {'seek->end':>9}")
-    print(header)
-    rows = [measure(exp, args.ops, args.policy) for exp in (10, 16, 20)]
-    for r in rows:
-        print(f"{r['units']:>7} {r['ops_per_s']:>10,.0f} {r['us_per_op']:>7.2f} "
-              f"{r['events_per_s']:>10,.0f} {r['bytes_per_event']:>8.0f} "
-              f"{r['all_bytes_per_event']:>9.0f} {r['seek0_s']:>7.2f}s {r['seek_end_s']:>8.2f}s")
-    print("B/event: the timeline (events, revert data, operations, blocks they name);")
-    print("B/event*: everything the run allocated (tracemalloc), state included.")
-    big, small = rows[-1], rows[0]
-    print(f"goal >= 300,000 ops/s at 2^20: {big['ops_per_s'] / 300_000:.2f}x of goal")
-    print(f"cost growth 2^10 -> 2^20 (10 doublings): {big['us_per_op'] / small['us_per_op']:.2f}x "
-          f"per operation")
-    print(f"goal < 200 B/event: {big['bytes_per_event']:.0f} B")
 
 
 if __name__ == "__main__":
