@@ -145,9 +145,8 @@ class BuddyAllocator:
         # path, and each call layer less per event is measurable.
         self._index.carve(unit, have, order, position, self._aux)
         base = (op << self._abits | unit) << 9
-        while have > order:
-            codes.append(base | have << 3)  # SPLIT is 0
-            have -= 1
+        if have > order:  # splits of orders have .. order + 1 (SPLIT is 0): 8 apart
+            codes.extend(range(base | have << 3, base | order << 3, -8))
         codes.append(base | order << 3 | ALLOCATE)
         self._position = len(codes)
         self._live[name] = block
@@ -167,7 +166,7 @@ class BuddyAllocator:
         behind = start != len(self._codes)
         if behind:
             self._to_operation_boundary()
-        block = self._live.get(name)
+        block = self._live.pop(name, None)
         if block is None:
             message = self._not_allocated(name)
             self.seek(start)
@@ -180,7 +179,6 @@ class BuddyAllocator:
             self._codes = codes = list(codes)
         position = len(codes)
         self._ops.append(block)
-        del self._live[name]
         self._allocated -= block.size
         self._requested -= block.requested
         unit = block.address // self.min_block

@@ -99,18 +99,16 @@ class FreeIndex:
         appended to ``undo``; but in one call, and the lower halves, taken at
         once, never reach a heap.
         """
-        old = self.free[have].pop(unit)
+        undo.append(self.free[have].pop(unit))
+        undo += [0] * (have - order)  # the stamps the lower halves had: none
         free, heaps = self.free, self._heaps
         while have > order:
-            undo.append(old)
             have -= 1
             upper = unit + (1 << have)
             free[have][upper] = 0
             heappush(heaps[have], upper)
             if len(heaps[have]) > 2 * len(free[have]) + 32:
                 self._rebuild(have)
-            old = 0
-        undo.append(old)
 
     def release(self, unit: int, order: int, stamp: int, top: int, undo: list) -> int:
         """Free a block and merge it with free buddies; returns the order it ends at.
@@ -239,15 +237,13 @@ class RecentIndex(FreeIndex):
             free[-negated] = stamp
 
     def carve(self, unit: int, have: int, order: int, stamp: int, undo: list) -> None:
-        old = self.free[have].pop(unit)
+        undo.append(self.free[have].pop(unit))
+        undo.extend(range(stamp, stamp + have - order))  # each lower half's stamp
         free = self.free
         while have > order:
-            undo.append(old)
             have -= 1
             free[have][unit + (1 << have)] = stamp
-            old = stamp
             stamp += 1
-        undo.append(old)
 
     def release(self, unit: int, order: int, stamp: int, top: int, undo: list) -> int:
         free = self.free
