@@ -109,7 +109,6 @@ class BuddyAllocator:
                 self.seek(start)
                 raise
         order = (-(-size // self.min_block) - 1).bit_length()
-        found = self._choose(order)
         if behind:
             self._truncate()
         self._requests += 1
@@ -122,6 +121,9 @@ class BuddyAllocator:
         if op >= self._packable_ops and type(codes) is array:
             self._codes = codes = list(codes)  # codes would pass 63 bits: a list of ints
         position = len(codes)
+        # The policy chooses the block and applies the splits and the allocation
+        # to the free index in one call: this is the core's hot path.
+        found = self._choose(order, position, self._aux)
         if found is None:
             self._ops.append((name, size))
             codes.append(((op << self._abits) << 6 | order) << 3 | FAIL)
@@ -141,9 +143,6 @@ class BuddyAllocator:
         unit, have = found
         block = _new_block(name, unit * self.min_block, self.min_block << order, size)
         self._ops.append(block)
-        # One call applies the whole operation's events: this is the core's hot
-        # path, and each call layer less per event is measurable.
-        self._index.carve(unit, have, order, position, self._aux)
         base = (op << self._abits | unit) << 9
         if have > order:  # splits of orders have .. order + 1 (SPLIT is 0): 8 apart
             codes.extend(range(base | have << 3, base | order << 3, -8))

@@ -159,12 +159,13 @@ class FreeIndex:
             heappop(heap)
         return None
 
-    # the placement rules; methods of the index so that the heap is read in the
-    # same call (this runs once per allocation)
-    def smallest_order_first(self, order: int) -> tuple[int, int] | None:
+    # the placement rules: each chooses a block and carves the request out of
+    # it, in the same call as reading the heap (this runs once per allocation)
+    def smallest_order_first(self, order: int, stamp: int, undo: list) -> tuple[int, int] | None:
         """The textbook rule (Knuth): the smallest order that has a free block.
 
-        Returns ``(unit, order it has)``, or None when nothing is big enough.
+        Carves the request out of it as :meth:`carve` does and returns
+        ``(unit, order it had)``, or None (nothing changed) when nothing is big enough.
         """
         free_lists, heaps = self.free, self._heaps
         for have in range(order, len(free_lists)):
@@ -173,10 +174,21 @@ class FreeIndex:
                 heap = heaps[have]
                 while heap[0] not in free:  # a free block always has its key in the heap
                     heappop(heap)
-                return heap[0], have
+                unit = heap[0]
+                undo.append(free.pop(unit))  # then as carve(), inline
+                undo += [0] * (have - order)
+                level = have
+                while level > order:
+                    level -= 1
+                    upper = unit + (1 << level)
+                    free_lists[level][upper] = 0
+                    heappush(heaps[level], upper)
+                    if len(heaps[level]) > 2 * len(free_lists[level]) + 32:
+                        self._rebuild(level)
+                return unit, have
         return None
 
-    def lowest_address_first(self, order: int) -> tuple[int, int] | None:
+    def lowest_address_first(self, order: int, stamp: int, undo: list) -> tuple[int, int] | None:
         """The classic tree walk: the lowest-address free block at least this big."""
         best = None
         for have in range(order, len(self.free)):
@@ -184,6 +196,8 @@ class FreeIndex:
                 unit = self.first(have)
                 if best is None or unit < best[0]:
                     best = (unit, have)
+        if best is not None:
+            self.carve(*best, order, stamp, undo)
         return best
 
     def listing(self, order: int) -> list[int]:
@@ -191,7 +205,7 @@ class FreeIndex:
         return sorted(self.free[order])
 
 
-class RecentIndex(FreeIndex):
+class RecentIndex:
     """Free blocks by order, most recently freed or split off first (``lifo``).
 
     No heaps: each order's dict is kept in preference order, the preferred
@@ -207,17 +221,28 @@ class RecentIndex(FreeIndex):
         self._unsorted: set[int] = set()  # orders whose dict may be out of order
 
     def put(self, unit: int, order: int, stamp: int) -> None:
+        """Make a block free (recorded and undone blocks alike are the preferred one)."""
         self.free[order][unit] = stamp
 
+    def take(self, unit: int, order: int) -> int:
+        """Make a free block used; returns its stamp so :meth:`put` can restore it."""
+        return self.free[order].pop(unit)
+
     def split(self, unit: int, order: int, stamp: int) -> int:
+        """Split a free block into two free halves; returns the parent's stamp."""
         old = self.free[order].pop(unit)
         free = self.free[order - 1]
         free[unit + (1 << (order - 1))] = stamp
         free[unit] = stamp  # the lower half last: it is preferred
         return old
 
+    def unsplit(self, unit: int, order: int, old: int) -> None:
+        free = self.free[order - 1]
+        del free[unit], free[unit + (1 << (order - 1))]
+        self.free[order][unit] = old
+
     def merge(self, unit: int, order: int, stamp: int) -> int:
-        """As for FreeIndex, but returns both halves' stamps packed in one int."""
+        """Join two free buddies; returns both halves' stamps packed in one int."""
         free = self.free[order - 1]
         lower = free.pop(unit)
         upper = free.pop(unit + (1 << (order - 1)))
@@ -235,15 +260,6 @@ class RecentIndex(FreeIndex):
             self._unsorted.add(half)  # the older half belongs further down
         for stamp, negated in halves:
             free[-negated] = stamp
-
-    def carve(self, unit: int, have: int, order: int, stamp: int, undo: list) -> None:
-        undo.append(self.free[have].pop(unit))
-        undo.extend(range(stamp, stamp + have - order))  # each lower half's stamp
-        free = self.free
-        while have > order:
-            have -= 1
-            free[have][unit + (1 << have)] = stamp
-            stamp += 1
 
     def release(self, unit: int, order: int, stamp: int, top: int, undo: list) -> int:
         free = self.free
@@ -279,18 +295,23 @@ class RecentIndex(FreeIndex):
         return tuple((order, array("q", free), array("q", free.values()))
                      for order, free in enumerate(self.free) if free)
 
-    def first(self, order: int) -> int | None:
-        if order in self._unsorted:
-            self._sort(order)
-        return next(reversed(self.free[order]), None)
-
-    def smallest_order_first(self, order: int) -> tuple[int, int] | None:
+    def smallest_order_first(self, order: int, stamp: int, undo: list) -> tuple[int, int] | None:
         free_lists = self.free
         for have in range(order, len(free_lists)):
-            if free_lists[have]:
+            free = free_lists[have]
+            if free:
                 if have in self._unsorted:
                     self._sort(have)
-                return next(reversed(free_lists[have])), have
+                    free = free_lists[have]
+                unit, parent = free.popitem()  # the preferred block is the last
+                undo.append(parent)
+                undo.extend(range(stamp, stamp + have - order))  # each lower half's stamp
+                level = have
+                while level > order:  # the upper halves, newest on top
+                    level -= 1
+                    free_lists[level][unit + (1 << level)] = stamp
+                    stamp += 1
+                return unit, have
         return None
 
     def listing(self, order: int) -> list[int]:
