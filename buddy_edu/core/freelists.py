@@ -11,7 +11,8 @@ O(log n), with no work proportional to the length of the history.  For
 
 The methods named after events (``split``, ``merge``, ``take``, ``put``) and
 their inverses are what the timeline applies and reverts; each returns what
-its inverse needs to restore the exact previous state.  ``carve`` and
+its inverse needs to restore the exact previous state.  The placement
+policies (``smallest_order_first``, ``lowest_address_first``) and
 ``release`` apply a whole allocation or free, the same as its events one by
 one, in a single call: they are the recording hot path.
 """
