@@ -8,6 +8,11 @@ Graphviz ``dot`` and Graphviz compiled to WebAssembly.
 
 Goal (issue 3): median under 25 ms cold and under 1 ms cached.
 
+First, the first picture of a fresh process with the WebAssembly renderer
+(import buddy_edu, draw one tree), run in a subprocess with an empty module
+cache (cold: wasmtime compiles graphviz.wasm) and again with the cache the
+first run wrote (warm).  Goal (issue 13): warm at most 0.3 s.
+
     .venv/bin/python benchmarks/render.py [--seed N] [--operations N] [--max-kib N]
 """
 
@@ -17,6 +22,9 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 from buddy_edu import BuddyAllocator, OutOfMemory, format_size
@@ -24,6 +32,44 @@ from buddy_edu.core.tree import tree_nodes
 from buddy_edu.render import ENV_VAR, RenderError, backend, cache_info, clear_cache, to_svg
 
 GOAL_COLD_MS, GOAL_CACHED_MS = 25.0, 1.0
+GOAL_FIRST_WARM_S = 0.3
+
+FIRST_PICTURE = """
+import time
+start = time.perf_counter()
+from buddy_edu import BuddyAllocator
+from buddy_edu.render import to_svg
+allocator = BuddyAllocator(1024 * 1024, 1024)
+allocator.allocate(300 * 1024, "A")
+assert "<svg" in to_svg(allocator)
+print(time.perf_counter() - start)
+"""
+
+
+def first_picture(cache_home: str) -> tuple[float, float]:
+    """Seconds to the first picture in a fresh process: (import + draw, whole process)."""
+    env = dict(os.environ, XDG_CACHE_HOME=cache_home)
+    env[ENV_VAR] = "wasm"
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", FIRST_PICTURE], env=env, check=True,
+                          capture_output=True, text=True)
+    return float(done.stdout), time.perf_counter() - start
+
+
+def report_first_picture(runs: int) -> None:
+    """Cold (empty module cache) then warm, each in a fresh process; best of ``runs``."""
+    cold, warm = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache_home:
+            cold.append(first_picture(cache_home))
+            warm.append(first_picture(cache_home))
+    print(f"first picture, wasm backend, fresh process, best of {runs} "
+          "(import buddy_edu + draw; whole process incl. Python start in brackets)")
+    for label, samples in (("cold (empty cache)", cold), ("warm (cached module)", warm)):
+        inner, whole = min(s[0] for s in samples), min(s[1] for s in samples)
+        goal = (f"   goal <= {GOAL_FIRST_WARM_S} s: {inner / GOAL_FIRST_WARM_S:.2f}x of goal"
+                if label.startswith("warm") else "")
+        print(f"  {label:<21} {inner:6.3f} s  ({whole:.3f} s){goal}")
 
 
 def trace(seed: int, operations: int, max_kib: int = 64) -> BuddyAllocator:
@@ -77,7 +123,14 @@ def main() -> None:
     parser.add_argument("--operations", type=int, default=100)
     parser.add_argument("--max-kib", type=int, default=64,
                         help="largest request in K (smaller requests give deeper trees)")
+    parser.add_argument("--first-runs", type=int, default=3,
+                        help="fresh processes per first-picture figure (best is printed)")
     args = parser.parse_args()
+    try:
+        report_first_picture(args.first_runs)
+    except (subprocess.CalledProcessError, ValueError) as error:
+        print(f"first picture: the wasm renderer did not draw ({error})")
+    print()
     allocator = trace(args.seed, args.operations, args.max_kib)
     sizes = []
     for position in range(allocator.event_count() + 1):

@@ -301,6 +301,25 @@ def test_out_of_memory_when_there_is_simply_too_little():
         a.allocate(64)
 
 
+def test_out_of_memory_explains_the_moment_it_failed_even_when_read_later():
+    """The message is written when first read, but from the numbers of the failure."""
+    import pickle
+
+    a = BuddyAllocator(1024 * K, 64 * K)
+    a.allocate(512 * K, "A")
+    a.allocate(256 * K, "B")
+    with pytest.raises(OutOfMemory) as caught:
+        a.allocate(300 * K, "C")
+    a.free("A")
+    a.seek(0)
+    message = ("cannot allocate 300K for C: it needs a 512K block and the largest free block "
+               "is 256K. Only 256K is free in total: free something first.")
+    assert str(caught.value) == message
+    assert repr(caught.value) == f"OutOfMemory({message!r})"
+    assert str(pickle.loads(pickle.dumps(caught.value))) == message
+    assert str(OutOfMemory("plain text")) == "plain text"
+
+
 def test_classic_failures():
     # size 1 (collided with the "divided" marker in the classic program)
     a = BuddyAllocator(16, 1)
@@ -497,3 +516,111 @@ def test_recording_inside_a_free_finishes_it_as_the_picture_shows():
     a.allocate(64, "A")  # the name is free, as shown: the free is finished first
     assert [e.kind for e in a.events[5:10]] == ["free", "merge", "merge", "merge", "merge"]
     assert a.allocations() == [Block("A", 0, 64, 64)]
+
+
+# ----------------------------------------------------------- checkpoints
+def random_history(policy: str, seed: int, operations: int = 400) -> BuddyAllocator:
+    """Random allocations, frees, undos and jumps back followed by new operations
+    (which truncate the timeline), in a memory small enough to fail sometimes."""
+    import random
+
+    rng = random.Random(seed)
+    a = BuddyAllocator(256, 1, policy)
+    for _ in range(operations):
+        roll = rng.random()
+        if roll < 0.03:
+            a.undo()
+        elif roll < 0.04:
+            a.seek(rng.randrange(a.event_count() // 2, a.event_count() + 1))  # then truncated
+        elif roll < 0.45 and a.allocations():
+            a.free(rng.choice(a.allocations()).name)
+        else:
+            try:
+                a.allocate(int(64 ** rng.random()))
+            except OutOfMemory:
+                pass
+    return a
+
+
+def state(a: BuddyAllocator):
+    return a.blocks(), a.free_lists(), a.stats()
+
+
+def replayed_at_end(a: BuddyAllocator) -> BuddyAllocator:
+    """A copy of ``a`` that has only recorded its operations, never jumped."""
+    data = json.loads(a.to_json())
+    data["position"] = len(data["events"])
+    return BuddyAllocator.from_json(json.dumps(data))
+
+
+def stepped_states(a: BuddyAllocator) -> list:
+    """The state at every position, reached only by stepping one event at a time."""
+    twin = replayed_at_end(a)
+    while twin.step_back():
+        pass
+    states = [state(twin)]
+    while twin.step_forward():
+        states.append(state(twin))
+    return states
+
+
+def every_few_events(monkeypatch) -> None:
+    """Checkpoints every 3 events, used for any jump of 2 or more."""
+    from buddy_edu.core import allocator as allocator_module
+
+    monkeypatch.setattr(allocator_module, "CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(BuddyAllocator, "_checkpoint_gap", staticmethod(lambda size: 3))
+
+
+@pytest.mark.parametrize("policy", ["lowest", "lifo", "leftmost"])
+@pytest.mark.parametrize("seed", range(4))
+def test_seeking_through_checkpoints_equals_stepping(monkeypatch, policy, seed):
+    """Checkpoints every few events, kept through undo and truncation, restore exactly:
+    the blocks, the free lists in the policy's order (lifo's included) and what the
+    next allocation picks."""
+    import random
+
+    every_few_events(monkeypatch)
+    a = random_history(policy, seed)
+    assert len(a._checkpoints) > 20  # the test exercises them
+    expected = stepped_states(a)
+    positions = list(range(a.event_count() + 1)) * 2
+    random.Random(seed).shuffle(positions)
+    for position in positions:
+        a.seek(position)
+        assert a.position == position
+        assert state(a) == expected[position], position
+    # The index behind the free lists is rebuilt too: allocate after a jump.
+    saved = a.to_json()
+    for position in random.Random(seed).sample(range(a.event_count() + 1), 5):
+        jumped = BuddyAllocator.from_json(saved)
+        jumped.seek(position)
+        stepped = replayed_at_end(a)
+        while stepped.position > position:
+            stepped.step_back()
+        for size in (1, 3, 8):
+            outcome = []
+            for b in (jumped, stepped):
+                try:
+                    outcome.append(b.allocate(size, f"new{size}"))
+                except OutOfMemory as error:
+                    outcome.append(str(error))
+            assert outcome[0] == outcome[1]
+        assert state(jumped) == state(stepped)
+        assert jumped.events == stepped.events
+
+
+def test_checkpoints_after_a_truncation_belong_to_the_new_timeline(monkeypatch):
+    every_few_events(monkeypatch)
+    a = BuddyAllocator(64, 1, "lifo")
+    for name in "ABCDEFGH":
+        a.allocate(3, name)
+    a.seek(4)
+    a.allocate(20, "Z")  # truncates: B..H are gone
+    for name in "IJKLMN":
+        a.allocate(1, name)
+    assert all(p <= a.event_count() for p in a._checkpoints)
+    expected = stepped_states(a)
+    for position in (a.event_count(), 0, 7, a.event_count(), 3, 12, 0):
+        a.seek(position)
+        assert state(a) == expected[position]

@@ -522,3 +522,64 @@ def test_exported_html_steps_in_a_real_browser(wiki, tmp_path):
             assert requests == [path.as_uri()]
         finally:
             browser.close()
+
+
+# ------------------------------------------------- compiled WebAssembly module
+@pytest.fixture()
+def module_cache(monkeypatch, tmp_path):
+    """An empty cache folder for the compiled Graphviz, and the wasm renderer forced."""
+    from buddy_edu.render import wasm
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv(render.ENV_VAR, "wasm")
+    wasm.graphviz.cache_clear()
+    yield wasm
+    wasm.graphviz.cache_clear()
+
+
+def cached_module_file(wasm) -> str:
+    files = list(wasm.cache_dir().glob("graphviz-*.cwasm"))
+    assert len(files) == 1 and not list(wasm.cache_dir().glob("*.tmp"))
+    return files[0]
+
+
+def draw_in_a_new_kernel(wasm, wiki) -> str:
+    """As a fresh process would: load the module again, then draw."""
+    wasm.graphviz.cache_clear()
+    render.clear_cache()
+    return render.to_svg(wiki, ALLOC_D)
+
+
+def test_the_compiled_webassembly_is_cached_and_reused(module_cache, wiki):
+    first = draw_in_a_new_kernel(module_cache, wiki)
+    path = cached_module_file(module_cache)
+    assert path.parent == module_cache.cache_dir() and path.parent.name == "buddy-edu"
+    written = path.stat().st_mtime_ns, path.read_bytes()
+    assert draw_in_a_new_kernel(module_cache, wiki) == first
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == written  # read, not rewritten
+    assert len(nodes(first)) == 11
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "empty", "other version"])
+def test_a_damaged_or_stale_module_cache_is_recompiled(module_cache, wiki, damage):
+    expected = draw_in_a_new_kernel(module_cache, wiki)
+    path = cached_module_file(module_cache)
+    good = path.read_bytes()
+    if damage == "flip a byte":
+        middle = len(good) // 2
+        path.write_bytes(good[:middle] + bytes([good[middle] ^ 0xFF]) + good[middle + 1:])
+    elif damage == "truncate":
+        path.write_bytes(good[: len(good) // 3])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:  # written by another wasmtime: same file name, another key in the header
+        path.write_bytes(good.replace(b"wasmtime ", b"wasmtime 0.0.0-", 1))
+    assert draw_in_a_new_kernel(module_cache, wiki) == expected
+    assert cached_module_file(module_cache) == path and path.read_bytes() == good
+
+
+def test_an_unwritable_module_cache_still_draws(module_cache, monkeypatch, wiki, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert len(nodes(draw_in_a_new_kernel(module_cache, wiki))) == 11

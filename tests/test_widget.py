@@ -138,6 +138,25 @@ def test_slider_and_position_stay_in_sync(stepper):
     assert slider.value == 4
 
 
+def test_on_a_long_timeline_the_slider_draws_where_it_is_released(monkeypatch):
+    """Short lessons redraw while the slider is dragged; long timelines only where it stops."""
+    from buddy_edu.widget import controls
+
+    monkeypatch.setattr(controls, "FOLLOW_DRAG_UP_TO", 20)
+    a = run_script(WIKIPEDIA)  # 18 events
+    stepper = Stepper(a)
+    slider = stepper._nav.slider
+    assert slider.continuous_update
+    stepper.last()
+    stepper.allocate(64 * 1024, "E")  # 18 + 5 events: past the limit
+    assert not slider.continuous_update
+    slider.value = 7  # what the browser sends when the drag is released
+    assert stepper.position == 7 and a.position == 7
+    stepper.position = 4
+    stepper.allocate(64 * 1024, "F")  # inside A's splits: the timeline restarts from 0
+    assert slider.continuous_update and slider.max == a.event_count() <= 20
+
+
 def test_position_changes_can_be_observed(stepper):
     seen = []
     stepper.observe(lambda change: seen.append((change["old"], change["new"])), "position")

@@ -26,4 +26,24 @@ class OutOfMemory(BuddyError):
 
     The failed request *is* recorded as a ``fail`` event (blocks unchanged), so
     the stepper can show the moment memory ran out.
+
+    The explanation may be given as a function (``OutOfMemory(explain)``): it
+    is then written when the message is first read, because a program that
+    expects failures and skips them (a fragmentation experiment, a benchmark)
+    never reads most of them.  It is kept in ``args`` rather than set by an
+    ``__init__``, which would cost a Python call on every failed request.
     """
+
+    def __str__(self) -> str:
+        explanation = self.args[0] if self.args else ""
+        if not isinstance(explanation, str):  # a function: write the message now, once
+            explanation = explanation()
+            self.args = (explanation,)
+        return explanation
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def __reduce__(self):
+        """Pickle (e.g. to another process) with the message written out."""
+        return type(self), (str(self),)

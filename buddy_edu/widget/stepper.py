@@ -28,7 +28,7 @@ from ..core import (
     parse_size,
 )
 from ..core.script import run_script
-from .controls import build_navigation, show_playing
+from .controls import build_navigation, follows_drag, show_playing
 from .live import build_live_row
 from .panes import Panes
 from .predict import Feedback, Question, question_for, score_text
@@ -309,6 +309,7 @@ class Stepper(widgets.VBox):
                 for widget in (nav.slider, nav.timer):
                     stack.enter_context(widget.hold_sync())
                 _set_range(nav.slider, count, position)
+                nav.slider.continuous_update = follows_drag(count)
                 _set_range(nav.timer, gate, position)
                 if nav.timer.playing and position >= gate:
                     nav.timer.playing = False
