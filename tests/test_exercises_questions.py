@@ -575,3 +575,24 @@ def test_unknown_assignments_and_bad_student_ids_are_refused():
         with pytest.raises(InvalidRequest, match="student id"):
             variant("splitting", student)
     assert variant("splitting", "J.Doe_1-x@uni.edu")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_worked_replays_exactly_the_asked_operation(kind):
+    """A lesson's "show me why" starts where the question's picture stops and replays only
+    the operation it asks about."""
+    from buddy_edu import run_script
+
+    for question in generated(kind, range(3)):
+        worked = question.worked()
+        if kind in ("buddy_address", "largest_request"):
+            assert worked is None  # nothing to replay: the answer is a rule or a reading
+            continue
+        script, start = worked
+        policy = question.params.get("policy")
+        setup = question.params.get("setup")
+        assert start == (run_script(setup, policy=policy).event_count() if setup else 0)
+        replay = run_script(script, policy=policy)
+        assert replay.event_count() > start
+        if "request" in question.params or "worst_request" in question.params:
+            assert replay.event_at(replay.event_count() - 1).name == "X"

@@ -151,3 +151,32 @@ def test_works_with_the_exercises_questions_the_lessons_use():
     merges = QuickCheck(merge_count(setup, "A"))
     assert any("<svg" in getattr(child, "value", "") for child in merges.children)
     assert merges.check("4").score == 1.0  # 64K -> 128K -> 256K -> 512K -> 1M
+
+
+class WorkedQuestion(BlockSizeQuestion):
+    """The stand-in question, able to replay its request for "show me why"."""
+
+    def worked(self):
+        return f"memory 1M min 64K\nX = alloc {self.request}\n", 0
+
+
+def test_show_me_why_appears_after_two_wrong_tries_and_replays_the_request():
+    check = QuickCheck(WorkedQuestion("34K"))
+    assert check.why_button.layout.display == "none"
+    check.check("32K")
+    check.check("32K")  # the same answer twice is one try
+    assert check.why_button.layout.display == "none"
+    check.check("16K")
+    assert check.why_button.layout.display != "none"
+    stepper = check.show_why()
+    assert stepper.position == 0
+    kinds = [event.kind for event in stepper.allocator.events]
+    assert kinds == ["split", "split", "split", "split", "allocate"]  # 1M down to 64K
+    assert check.why_button.layout.display == "none"
+
+
+def test_no_show_me_why_for_questions_without_a_replay():
+    check = QuickCheck(BlockSizeQuestion("34K"))
+    check.check("32K")
+    check.check("16K")
+    assert check.why_button.layout.display == "none" and check.show_why() is None

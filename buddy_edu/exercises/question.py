@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from ..core import format_size
+from ..core.script import run_script
 from . import wire
 from .answers import Form, FormError
 from .feedback import Feedback
@@ -91,6 +93,36 @@ class Question:
         except Exception as error:  # a checker bug must not stop a batch or a lesson
             return Feedback(0.0, f"This answer could not be checked ({type(error).__name__}: "
                                  f"{error}); please tell your instructor.")
+
+    def worked(self) -> tuple[str, int] | None:
+        """A script that replays what the question asks about, and where the asked part
+        starts (in events): for a "show me why" Stepper after a student is stuck.
+
+        None when the question has no operation to replay (a buddy's address, the
+        largest request that fits).  The script is derived from the parameters every
+        type already keeps, so no type needs code of its own.
+        """
+        params = self.params
+        setup = params.get("setup")
+        if setup is None and "total" in params and "min_block" in params:
+            total, min_block = format_size(params["total"]), format_size(params["min_block"])
+            setup = f"memory {total} min {min_block}\n"
+        if not isinstance(setup, str):
+            return None
+        if "ops" in params:
+            asked = params["ops"]
+        elif "name" in params:
+            asked = f"free {params['name']}\n"
+        elif "request" in params or "worst_request" in params:
+            request = params.get("request", params.get("worst_request"))
+            asked = f"X = alloc {format_size(request)}\n"
+        else:
+            return None
+        if not asked.strip():
+            return None
+        setup = setup if setup.endswith("\n") else setup + "\n"
+        start = run_script(setup, policy=params.get("policy")).event_count()
+        return setup + asked, start
 
     def placed(self, id: str, points: int) -> Question:
         """The same question as question ``id`` of an assignment, worth ``points``."""

@@ -114,6 +114,15 @@ class QuickCheck(widgets.VBox):
                 f"{inline_markdown(form)}</small>"))
         self.feedback = widgets.HTML("")
         children.append(self.feedback)
+        # After two wrong tries a student alone is stuck: offer the worked steps, replayed
+        # by a Stepper, for questions that can say what to replay (``worked()``).
+        self._wrong: set[str] = set()
+        self.why_button = widgets.Button(
+            description="Show me why", tooltip="Step through what the allocator does here",
+            layout=widgets.Layout(width="auto", display="none"))
+        self.why = widgets.Output()
+        self.why_button.on_click(lambda _button: self.show_why())
+        children += [self.why_button, self.why]
         self.button.on_click(lambda _button: self.check())
         self.answer.observe(self._on_submit, names="value")
         super().__init__(children, layout=widgets.Layout(
@@ -144,7 +153,29 @@ class QuickCheck(widgets.VBox):
         score = float(getattr(result, "score", 0))
         tone = "right" if score >= 1 else "partly" if score > 0 else "wrong"
         self._show(tone, str(getattr(result, "message", "")))
+        if score < 1:
+            self._wrong.add(answer)
+        if len(self._wrong) >= 2 and _worked(self.question) is not None:
+            self.why_button.layout.display = None
         return result
+
+    def show_why(self):
+        """Show a Stepper that replays the question's operation from just before it, so the
+        student can step through every split, allocation, free and merge; returns it."""
+        worked = _worked(self.question)
+        if worked is None:
+            return None
+        from .stepper import Stepper
+
+        script, start = worked
+        stepper = Stepper.from_script(script, position=start)
+        self.why.clear_output()
+        with self.why:
+            from IPython.display import display
+
+            display(stepper)
+        self.why_button.layout.display = "none"
+        return stepper
 
     def _on_submit(self, change: dict) -> None:
         if change["new"].strip():
@@ -156,6 +187,20 @@ class QuickCheck(widgets.VBox):
             f'<div role="status" class="buddy-quickcheck-{tone}" '
             f'style="color: {_COLOURS[tone]}">{head}{inline_markdown(message)}</div>'
         )
+
+
+def _worked(question: Any) -> tuple[str, int] | None:
+    """The question's ``worked()`` replay (script, start event), if it offers one."""
+    worked = getattr(question, "worked", None)
+    if not callable(worked):
+        return None
+    try:
+        found = worked()
+    except Exception:  # a replay is a help, never a reason for the check to fail
+        return None
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], str):
+        return found
+    return None
 
 
 def _setup_picture(question: Any) -> str | None:
