@@ -103,6 +103,22 @@ def test_forward_stops_at_the_end_and_back_at_the_start(stepper):
     assert stepper.forward() is None and stepper.position == EVENTS
 
 
+def test_buttons_that_would_do_nothing_are_disabled(stepper):
+    nav = stepper._nav
+    backwards, forwards = (nav.first, nav.back, nav.previous_operation), (
+        nav.forward, nav.last, nav.next_operation)
+    assert all(b.disabled for b in backwards) and not any(b.disabled for b in forwards)
+    stepper.forward()
+    assert not any(b.disabled for b in backwards + forwards)
+    stepper.last()
+    assert all(b.disabled for b in forwards) and not any(b.disabled for b in backwards)
+    assert not nav.play.disabled  # at the end Play starts over
+    stepper.allocate("64K", "E")  # the timeline grows: still at its (new) end
+    assert all(b.disabled for b in forwards)
+    stepper.position = 3
+    assert not any(b.disabled for b in backwards + forwards)
+
+
 def test_operation_jumps_move_over_whole_allocate_and_free_calls(stepper):
     seen = []
     while stepper.position < EVENTS:

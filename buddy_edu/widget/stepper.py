@@ -313,6 +313,7 @@ class Stepper(widgets.VBox):
                 _set_range(nav.timer, gate, position)
                 if nav.timer.playing and position >= gate:
                     nav.timer.playing = False
+            _disable_idle(nav, position, count)
             self._panes.show(allocator, (self._revision, position))
             self._live.set_names([block.name for block in allocator.allocations()])
             self._show_question()
@@ -481,6 +482,17 @@ class Stepper(widgets.VBox):
             self._panel.hint("Pick an answer first, then press Check.")
             return
         self.answer(value)
+
+
+def _disable_idle(nav, position: int, count: int) -> None:
+    """Grey out the buttons that would do nothing here: backwards at the start, forwards at
+    the end.  (In predict mode Forward stays live before an unanswered question: pressing it
+    says why it cannot go on.)"""
+    at_start, at_end = position <= 0, position >= count
+    for button in (nav.first, nav.back, nav.previous_operation):
+        button.disabled = at_start
+    for button in (nav.forward, nav.last, nav.next_operation):
+        button.disabled = at_end  # Play stays: at the end it starts over
 
 
 def _set_range(widget, maximum: int, value: int) -> None:
