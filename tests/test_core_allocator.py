@@ -624,3 +624,17 @@ def test_checkpoints_after_a_truncation_belong_to_the_new_timeline(monkeypatch):
     for position in (a.event_count(), 0, 7, a.event_count(), 3, 12, 0):
         a.seek(position)
         assert state(a) == expected[position]
+
+
+def test_truncate_drops_the_events_after_the_position_as_recording_would():
+    from examples import WIKIPEDIA as SCRIPT
+
+    from buddy_edu import run_script
+
+    a = run_script(SCRIPT)
+    assert a.truncate() == 0  # at the end: nothing after it
+    a.seek(6)  # after A and B's allocation
+    assert a.truncate() == 12 and a.event_count() == 6 and a.position == 6
+    assert [b.name for b in a.allocations()] == ["A", "B"]
+    a.seek(3)  # inside A's allocation: its splits are taken back first, as recording does
+    assert a.truncate() == 6 and a.event_count() == 0 and a.position == 0

@@ -266,6 +266,60 @@ def test_live_operations_after_stepping_back_discard_the_tail(stepper):
     assert stepper.caption.startswith("Step 8 of 8: Merge the buddies at 0 and 64K")
 
 
+def test_a_live_operation_says_what_it_discarded_and_undo_puts_it_back(stepper):
+    original = stepper.allocator.events
+    live = stepper._live
+    stepper.position = 5  # only A is allocated; 13 later events
+    assert live.undo.layout.display == "none"
+    live.size.value, live.name.value = "100K", "E"
+    live.allocate.click()
+    assert stepper.discarded == 13 and "discarded 13 later events" in live.offer.value
+    assert live.undo.layout.display != "none"
+    live.undo.click()
+    assert stepper.allocator.events == original  # the branch exactly, event by event
+    assert stepper.position == 5 and stepper.discarded == 0 and live.offer.value == ""
+    assert stepper.undo_live() is False  # once: nothing more to put back
+    stepper.last()
+    stepper.allocate("64K", "F")  # at the end nothing is discarded, nothing to undo
+    assert stepper.discarded == 0 and live.undo.layout.display == "none"
+
+
+def test_undo_after_a_failed_live_request_and_inside_an_operation(stepper):
+    original = stepper.allocator.events
+    stepper.position = 3  # inside A's allocation: recording first takes back its splits
+    stepper.allocate("1M", "BIG")
+    assert stepper.discarded == EVENTS
+    with pytest.raises(OutOfMemory):
+        stepper.allocate("1M", "BIGGER")  # at the end: discards nothing, and the branch
+    assert stepper.discarded == 0 and stepper.undo_live() is False  # above is forgotten
+    stepper.position = 0
+    stepper.allocate("64K", "SMALL")
+    assert stepper.discarded == 2  # BIG's allocation and BIGGER's failure
+    assert stepper.undo_live()
+    assert [(e.kind, e.name) for e in stepper.allocator.events] == [
+        ("allocate", "BIG"), ("fail", "BIGGER")]
+    assert stepper.position == 0
+    stepper.reset()
+    assert stepper.allocator.events == original and stepper.position == 0
+
+
+def test_reset_returns_to_the_scenario_it_was_created_with():
+    s = Stepper.from_script(WIKIPEDIA, position=OP_ENDS[1])
+    original = s.allocator.events
+    s.last()
+    s.allocate("64K", "E")
+    s.position = 2
+    s.allocate("32K", "Q")  # inside A's allocation: replaces part of the scenario
+    s._live.reset.click()
+    assert s.allocator.events == original and s.position == OP_ENDS[1]
+    assert s.discarded == 0
+    grown = Stepper.from_script(WIKIPEDIA)
+    grown.last()
+    grown.allocate("64K", "E")  # only appended: the scenario itself was never replaced
+    grown.reset()
+    assert grown.allocator.events == original and grown.position == 0
+
+
 def test_live_row_works_inside_an_operation(stepper):
     stepper.position = 3  # in the middle of A's splits: A's operation is discarded
     stepper.allocate("64K", "X")
@@ -541,6 +595,10 @@ def test_predict_live_operation_after_stepping_back_drops_later_answers(predicti
     assert s.score == (1, 1)
     assert s.position == 5 and s.question.op == 1
     assert s.question.answer == FAILS
+    assert s.undo_live()  # the branch comes back with the answers given about it
+    assert s.score == (3, 3) and s.position == 5
+    s.reset()
+    assert s.score == (0, 0) and s.position == 0
 
 
 def test_predict_starting_later_asks_only_about_what_is_still_hidden():

@@ -326,6 +326,20 @@ class BuddyAllocator:
         self.seek(span.stop)
         return redone
 
+    def truncate(self) -> int:
+        """Drop every event after the current position, as recording a new operation here
+        does; returns how many events were dropped.
+
+        Inside an operation it first moves to that operation's edge, the way recording
+        does (a free shown free is finished, an allocation not yet handed out is undone).
+        A Stepper uses this to put back the branch a live operation replaced.
+        """
+        before = len(self._codes)
+        if self._position != before:
+            self._to_operation_boundary()
+            self._truncate()
+        return before - len(self._codes)
+
     def seek(self, position: int) -> None:
         """Move to ``position`` (0 .. number of events).
 

@@ -21,8 +21,19 @@ class LiveRow:
     allocate: widgets.Button
     free_name: widgets.Combobox
     free: widgets.Button
+    undo: widgets.Button
+    reset: widgets.Button
     error: widgets.HTML
+    offer: widgets.HTML
     box: widgets.VBox
+
+    def show_offer(self, discarded: int) -> None:
+        """Say how many later events the last live operation discarded, and offer Undo."""
+        self.undo.layout.display = None if discarded else "none"
+        plural = "event" if discarded == 1 else "events"
+        self.offer.value = (
+            f'<div role="status">This discarded {discarded} later {plural}; Undo puts them '
+            "back.</div>" if discarded else "")
 
     def show_error(self, message: str) -> None:
         """Show the core's message next to the inputs (empty hides it)."""
@@ -70,13 +81,24 @@ def build_live_row() -> LiveRow:
         tooltip="Free this block now, at the position shown (later events are discarded)",
         layout=widgets.Layout(width="auto"),
     )
+    undo = widgets.Button(
+        description="Undo", icon="undo",
+        tooltip="Take back the last live operation and restore the events it discarded",
+        layout=widgets.Layout(width="auto", display="none"),
+    )
+    reset = widgets.Button(
+        description="Reset", icon="refresh",
+        tooltip="Go back to the scenario this Stepper was created with",
+        layout=widgets.Layout(width="auto"),
+    )
     error = widgets.HTML("")
+    offer = widgets.HTML("")
     row = widgets.HBox(
-        [size, name, allocate, _gap(), free_name, free],
+        [size, name, allocate, _gap(), free_name, free, _gap(), undo, reset],
         layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
     )
-    box = widgets.VBox([row, error])
-    return LiveRow(size, name, allocate, free_name, free, error, box)
+    box = widgets.VBox([row, offer, error])
+    return LiveRow(size, name, allocate, free_name, free, undo, reset, error, offer, box)
 
 
 def _gap() -> widgets.HTML:

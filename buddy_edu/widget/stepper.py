@@ -91,6 +91,11 @@ class Stepper(widgets.VBox):
         self._answers: dict[int, _Answer] = {}
         self._questions: dict[int, Question] = {}
         self._asked_from = 0
+        self._branch: _Branch | None = None
+        # The scenario Reset returns to: its first operations, read only once a live
+        # operation is about to replace some of them (long timelines are never scanned).
+        self._origin_ops = allocator.operation_count()
+        self._origin: list[tuple[str, int, str]] | None = None
         if predict and position:
             # Operations already shown when the Stepper starts are not asked about;
             # a start inside an operation moves back to that operation's start.
@@ -98,6 +103,7 @@ class Stepper(widgets.VBox):
             span = allocator.operation_span(op)
             self._asked_from = op + 1 if position == span.stop else op
             position = position if position == span.stop else span.start
+        self._origin_position, self._origin_asked_from = position, self._asked_from
         self._nav = build_navigation(count)
         self._live = build_live_row()
         self._panes = Panes()
@@ -215,21 +221,69 @@ class Stepper(widgets.VBox):
         Stepper moved to the recorded ``fail`` event.
         """
         size = parse_size(size)
-        self._allocator.seek(self.position)
+        before = self._before_live()
         try:
             block = self._allocator.allocate(size, name)
         except OutOfMemory:
-            self._after_live()
+            self._after_live(before)
             raise
-        self._after_live()
+        self._after_live(before)
         return block
 
     def free(self, name: str) -> Block:
         """Free ``name`` at the position shown (later events are discarded); move to the new end."""
-        self._allocator.seek(self.position)
+        before = self._before_live()
         block = self._allocator.free(name)
-        self._after_live()
+        self._after_live(before)
         return block
+
+    @property
+    def discarded(self) -> int:
+        """How many events the last live operation discarded that :meth:`undo_live` can put
+        back (0 when there is nothing to put back)."""
+        return 0 if self._branch is None else self._branch.events
+
+    def undo_live(self) -> bool:
+        """Take back the last live operation and restore the events it discarded, exactly,
+        with any predict-mode answers about them; False when there is nothing to restore."""
+        branch = self._branch
+        if branch is None:
+            return False
+        allocator = self._allocator
+        allocator.seek(allocator.operation_span(branch.first_op).start)
+        allocator.truncate()
+        _replay(allocator, branch.operations)
+        self._answers.update(branch.answers)
+        self._asked_from = branch.asked_from
+        self._branch = None
+        self._timeline_changed()
+        self.position = min(branch.position, self._gate())
+        self._live.show_offer(0)
+        self._show()
+        return True
+
+    def reset(self) -> None:
+        """Go back to the scenario the Stepper was created with: its operations, its start
+        position, no answers; live operations and their discarded branches are forgotten."""
+        allocator = self._allocator
+        if self._origin is None:  # the scenario's operations are all still there
+            kept = self._origin_ops
+            allocator.seek(allocator.operation_span(kept - 1).stop if kept else 0)
+            allocator.truncate()
+        else:
+            allocator.seek(0)
+            allocator.truncate()
+            _replay(allocator, self._origin)
+        self._answers.clear()
+        self._asked_from = self._origin_asked_from
+        self._branch = None
+        self._timeline_changed()
+        self._live.show_offer(0)
+        self._live.show_error("")
+        if self.position == self._origin_position:
+            self._show()
+        else:
+            self.position = self._origin_position
 
     # ------------------------------------------------------------ predict
     def answer(self, value: int | str) -> Feedback:
@@ -366,9 +420,29 @@ class Stepper(widgets.VBox):
                 break
         self._asked_from = min(self._asked_from, self._gate_op())
 
-    def _after_live(self) -> None:
-        """After an operation was appended: drop stale answers and move to the new end."""
-        new_op = self._allocator.operation_count() - 1
+    def _before_live(self) -> _Branch:
+        """What a live operation at the shown position may discard, kept so it can be undone."""
+        allocator, position = self._allocator, self.position
+        allocator.seek(position)
+        first = allocator.event_at(position - 1).op if position else 0
+        if self._origin is None and first < self._origin_ops:
+            self._origin = _operations(allocator, 0, self._origin_ops)
+        return _Branch(first_op=first, operations=_operations(allocator, first),
+                       position=position, answers=dict(self._answers),
+                       asked_from=self._asked_from, events=allocator.event_count())
+
+    def _after_live(self, before: _Branch) -> None:
+        """After an operation was appended: keep what it discarded for undo_live, drop stale
+        answers and move to the new end."""
+        allocator = self._allocator
+        new_op = allocator.operation_count() - 1
+        lost = before.events - allocator.operation_span(new_op).start
+        self._branch = None if lost <= 0 else _Branch(
+            first_op=new_op, operations=before.operations[new_op - before.first_op:],
+            position=before.position,
+            answers={op: a for op, a in before.answers.items() if op >= new_op},
+            asked_from=before.asked_from, events=lost)
+        self._live.show_offer(self.discarded)
         self._asked_from = min(self._asked_from, new_op)
         for op in [k for k in self._answers if k >= new_op]:
             del self._answers[op]
@@ -395,6 +469,8 @@ class Stepper(widgets.VBox):
         nav.speed.observe(self._speed_changed, "value")
         live.allocate.on_click(self._allocate_clicked)
         live.free.on_click(self._free_clicked)
+        live.undo.on_click(lambda _: self.undo_live())
+        live.reset.on_click(lambda _: self.reset())
         if self._panel is not None:
             self._panel.check.on_click(self._check_clicked)
 
@@ -482,6 +558,46 @@ class Stepper(widgets.VBox):
             self._panel.hint("Pick an answer first, then press Check.")
             return
         self.answer(value)
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """Operations a live operation replaced (from ``first_op`` on), with where the Stepper
+    was, its predict-mode answers about them, and how many events they made."""
+
+    first_op: int
+    operations: list[tuple[str, int, str]]
+    position: int
+    answers: dict
+    asked_from: int
+    events: int
+
+
+def _operations(allocator: BuddyAllocator, start: int = 0,
+                stop: int | None = None) -> list[tuple[str, int, str]]:
+    """Operations ``start`` to ``stop`` (default: the end) as ``("alloc", requested, name)``
+    or ``("free", 0, name)``: enough to record them again, since the core is deterministic."""
+    found = []
+    for op in range(start, allocator.operation_count() if stop is None else stop):
+        span = allocator.operation_span(op)
+        last = allocator.event_at(span.stop - 1)
+        if last.kind in ("allocate", "fail"):
+            found.append(("alloc", last.requested, last.name))
+        else:
+            found.append(("free", 0, allocator.event_at(span.start).name))
+    return found
+
+
+def _replay(allocator: BuddyAllocator, operations: list[tuple[str, int, str]]) -> None:
+    """Record ``operations`` again at the end of the timeline (a failed request fails again)."""
+    for kind, size, name in operations:
+        if kind == "free":
+            allocator.free(name)
+            continue
+        try:
+            allocator.allocate(size, name)
+        except OutOfMemory:
+            pass
 
 
 def _disable_idle(nav, position: int, count: int) -> None:
