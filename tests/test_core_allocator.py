@@ -213,7 +213,7 @@ def test_unknown_policy():
     "size, message",
     [(0, "between 1 and"), (-5, "between 1 and"), (2.5, "positive integer"),
      (64.0, "positive integer"), (True, "bool"), ("34K", "parse_size"), (None, "NoneType"),
-     (2048, "between 1 and the memory size 1024"), ([64], "list")],
+     (2048, "between 1 and the memory size 1K"), ([64], "list")],
 )
 def test_bad_sizes_change_nothing(size, message):
     a = BuddyAllocator(1024, 64)

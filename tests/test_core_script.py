@@ -72,5 +72,10 @@ def test_parse_size_refuses(bad):
 
 
 def test_format_size():
-    assert [format_size(v) for v in (0, 1, 1024, 1536, 1 << 20, 3 << 30)] == [
-        "0", "1", "1K", "1536", "1M", "3G"]
+    assert [format_size(v) for v in (0, 1, 1023, 1024, 1 << 20, 3 << 30)] == [
+        "0", "1", "1023", "1K", "1M", "3G"]
+    # Not a whole K, M or G: exact bytes first, the rounded size beside them (issue 10).
+    assert format_size(82379) == "82379 B (80.45K)"
+    assert format_size(711839) == "711839 B (695.16K)"
+    assert format_size((5 << 20) + 1) == "5242881 B (5.00M)"
+    assert parse_size(format_size(82379).split(" (")[0]) == 82379  # the bytes type back

@@ -333,7 +333,7 @@ def test_live_row_works_inside_an_operation(stepper):
         ("12Q", "E", "expected a size like 64, 64K, 1M or 2G, got '12Q'"),
         ("", "E", "Type a size to allocate first"),
         ("0", "E", "size must be between 1 and the memory size"),
-        ("2M", "E", "size must be between 1 and the memory size 1048576 (1M)"),
+        ("2M", "E", "size must be between 1 and the memory size 1M, got 2M"),
         ("10K", "A", "'A' is already allocated (64K at 0): free it first"),
     ],
 )

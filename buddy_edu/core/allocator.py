@@ -95,8 +95,8 @@ class BuddyAllocator:
             size = _size_int(size)
         if not 0 < size <= self.total:
             raise InvalidRequest(
-                f"size must be between 1 and the memory size {self.total} "
-                f"({format_size(self.total)}), got {size}"
+                f"size must be between 1 and the memory size {format_size(self.total)}, "
+                f"got {format_size(size)}"
             )
         start = self._position
         behind = start != len(self._codes)  # recording from an earlier position

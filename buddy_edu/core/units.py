@@ -33,9 +33,18 @@ def parse_size(text: str | int) -> int:
 
 
 def format_size(value: int) -> str:
-    """The shortest exact spelling: 65536 -> ``"64K"``, 1536 -> ``"1536"``, 0 -> ``"0"``."""
+    """A size as people read it, always exact: 65536 -> ``"64K"``, 0 -> ``"0"``, 1000 ->
+    ``"1000"``; a size of 1K or more that is not a whole number of K, M or G is given in
+    bytes with its rounded size beside it: 82379 -> ``"82379 B (80.45K)"``.
+
+    Whole sizes stay short and can be typed back (scripts are written with them); the
+    others say their exact bytes first, so no reader has to guess what was rounded.
+    """
     for suffix in ("G", "M", "K"):
         unit = _SUFFIXES[suffix]
         if value and value % unit == 0:
             return f"{value // unit}{suffix}"
-    return str(value)
+    if abs(value) < 1024:
+        return str(value)
+    suffix = next(s for s in ("G", "M", "K") if abs(value) >= _SUFFIXES[s])
+    return f"{value} B ({value / _SUFFIXES[suffix]:.2f}{suffix})"
