@@ -87,6 +87,10 @@ class LabServer:
             (home / folder).mkdir(parents=True, exist_ok=True)
             env[variable] = str(home / folder)
         env.pop("JUPYTER_PATH", None)
+        # No "get notified about Jupyter news?" toast over the notebook in screenshots.
+        news = home / "settings" / "@jupyterlab" / "apputils-extension"
+        news.mkdir(parents=True, exist_ok=True)
+        (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
         env["PYTHONUNBUFFERED"] = "1"
         self.log_path = home / "jupyterlab.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
