@@ -59,23 +59,32 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
-    """The notebook open in Chromium with all cells run and both Steppers on screen."""
+def chromium(lab):
+    """One headless Chromium for the module: playwright's sync API runs one at a time."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 1400})
-            tab.set_default_timeout(WAIT_MS)
-            open_and_run(tab, lab, NOTEBOOK)
-            tab.locator(".buddy-stepper").nth(1).wait_for(timeout=90_000)
-            yield tab
-        except Exception:
-            print(lab.log(), file=sys.stderr)
-            raise
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab, chromium):
+    """The notebook open in Chromium with all cells run and both Steppers on screen."""
+    tab = chromium.new_page(viewport={"width": 1280, "height": 1400})
+    try:
+        tab.set_default_timeout(WAIT_MS)
+        open_and_run(tab, lab, NOTEBOOK)
+        tab.locator(".buddy-stepper").nth(1).wait_for(timeout=90_000)
+        yield tab
+    except Exception:
+        print(lab.log(), file=sys.stderr)
+        raise
+    finally:
+        tab.close()
 
 
 def expected_titles(position: int) -> list[str]:
@@ -281,26 +290,22 @@ def save_screen(shot, screens, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def lesson03(lab):
+def lesson03(lab, chromium):
     """Lesson 03 as students run it, on a 1366x768 laptop screen."""
-    from playwright.sync_api import sync_playwright
-
     shutil.copy(NOTEBOOKS / LESSON, lab.root / LESSON)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport=LAPTOP)
-            tab.set_default_timeout(WAIT_MS)
-            open_and_run(tab, lab, LESSON)
-            tab.locator(".buddy-stepper").nth(1).locator("svg g.node").first.wait_for(
-                timeout=120_000)
-            tab.locator(".buddy-quickcheck").nth(2).wait_for(timeout=WAIT_MS)
-            yield tab
-        except Exception:
-            print(lab.log(), file=sys.stderr)
-            raise
-        finally:
-            browser.close()
+    tab = chromium.new_page(viewport=LAPTOP)
+    try:
+        tab.set_default_timeout(WAIT_MS)
+        open_and_run(tab, lab, LESSON)
+        tab.locator(".buddy-stepper").nth(1).locator("svg g.node").first.wait_for(
+            timeout=120_000)
+        tab.locator(".buddy-quickcheck").nth(2).wait_for(timeout=WAIT_MS)
+        yield tab
+    except Exception:
+        print(lab.log(), file=sys.stderr)
+        raise
+    finally:
+        tab.close()
 
 
 def test_lesson_03_trees_keep_labels_readable_and_scroll(lesson03, screens):
