@@ -37,7 +37,7 @@ NODE_ATTR = {"shape": "box", "fontname": "Helvetica", "fontsize": "11", "margin"
 EDGE_ATTR = {"arrowhead": "none", "color": _ON_PAGE}
 # Labels are 11 pt; at one CSS pixel per point they are 11 px tall, readable on any screen.
 MIN_PX_PER_PT = 1.0
-_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_WIDTH = re.compile(r'<svg width="([\d.]+)pt"')
 
 _STYLE = {
     "split": f'style="rounded,filled" fillcolor="{palette.SPLIT}"',
@@ -78,12 +78,11 @@ def _for_pages(svg: str) -> str:
     compares pictures (the Stepper) sends nothing new.
     """
     svg = svg.replace(f'"{_ON_PAGE}"', '"currentColor"')
-    size = _SIZE.search(svg)
-    if size is None:
+    found = _WIDTH.search(svg)
+    if found is None:
         return svg
-    width = float(size.group(1)) * MIN_PX_PER_PT
-    return (f"{svg[:size.end()]} style=\"min-width: {width:.0f}px\""
-            f"{svg[size.end():]}")
+    width = float(found.group(1)) * MIN_PX_PER_PT
+    return f'{svg[:found.end()]} style="min-width: {width:.0f}px"{svg[found.end():]}'
 
 
 def _escape(text: str) -> str:

@@ -87,7 +87,6 @@ class Panes:
             self.stats.value = _section("", stats)
         self.svg, self.caption, self._shown = svg, caption, key
 
-
     def _zoom(self, change: dict) -> None:
         if change["new"] == "natural":
             self.tree.add_class("buddy-tree-natural")
