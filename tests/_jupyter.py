@@ -87,6 +87,10 @@ class LabServer:
             (home / folder).mkdir(parents=True, exist_ok=True)
             env[variable] = str(home / folder)
         env.pop("JUPYTER_PATH", None)
+        # No "get notified about Jupyter news?" toast over the notebook in screenshots.
+        news = home / "settings" / "@jupyterlab" / "apputils-extension"
+        news.mkdir(parents=True, exist_ok=True)
+        (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
         env["PYTHONUNBUFFERED"] = "1"
         self.log_path = home / "jupyterlab.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
@@ -197,7 +201,7 @@ def open_and_run(page, server: LabServer, name: str, timeout_ms: int = 60_000) -
     # Return plain values: handing JupyterLab's own objects back to Python can stall.
     page.evaluate("() => window.jupyterapp.restored.then(() => true)")
     page.wait_for_selector('.jp-NotebookPanel [data-status="idle"]', timeout=timeout_ms)
-    wait_for_settled_kernel(page, server, timeout_ms / 1000)
+    wait_for_settled_kernel(page, server, name, timeout_ms / 1000)
     page.evaluate(
         "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"
     )
@@ -211,8 +215,9 @@ _PAGE_KERNEL = """() => {
 }"""
 
 
-def wait_for_settled_kernel(page, server: LabServer, timeout: float) -> None:
-    """Wait until the page talks to the only running kernel and it stays idle.
+def wait_for_settled_kernel(page, server: LabServer, name: str, timeout: float) -> None:
+    """Wait until the page talks to the only running kernel not owned by another
+    notebook, and it stays idle.
 
     On a fresh environment JupyterLab sometimes replaces the kernel started
     through the REST API a moment after the page opens; cells sent before that
@@ -222,7 +227,10 @@ def wait_for_settled_kernel(page, server: LabServer, timeout: float) -> None:
     steady = 0
     while time.monotonic() < deadline:
         seen = page.evaluate(_PAGE_KERNEL)
-        running = [kernel["id"] for kernel in server.api("GET", "/api/kernels")]
+        others = {session["kernel"]["id"] for session in server.api("GET", "/api/sessions")
+                  if session["path"] != name}
+        running = [kernel["id"] for kernel in server.api("GET", "/api/kernels")
+                   if kernel["id"] not in others]
         if seen and seen.split()[1] == "idle" and running == [seen.split()[0]]:
             steady += 1
             if steady >= 3:

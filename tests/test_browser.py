@@ -10,8 +10,11 @@ makes that a failure.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sys
+from pathlib import Path
 
 import pytest
 from _jupyter import (
@@ -32,6 +35,7 @@ pytestmark = pytest.mark.browser
 K = 1024
 NOTEBOOK = "stepper.ipynb"
 WAIT_MS = 30_000
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @pytest.fixture(scope="module")
@@ -55,23 +59,32 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
-    """The notebook open in Chromium with all cells run and both Steppers on screen."""
+def chromium(lab):
+    """One headless Chromium for the module: playwright's sync API runs one at a time."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 1400})
-            tab.set_default_timeout(WAIT_MS)
-            open_and_run(tab, lab, NOTEBOOK)
-            tab.locator(".buddy-stepper").nth(1).wait_for(timeout=90_000)
-            yield tab
-        except Exception:
-            print(lab.log(), file=sys.stderr)
-            raise
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab, chromium):
+    """The notebook open in Chromium with all cells run and both Steppers on screen."""
+    tab = chromium.new_page(viewport={"width": 1280, "height": 1400})
+    try:
+        tab.set_default_timeout(WAIT_MS)
+        open_and_run(tab, lab, NOTEBOOK)
+        tab.locator(".buddy-stepper").nth(1).wait_for(timeout=90_000)
+        yield tab
+    except Exception:
+        print(lab.log(), file=sys.stderr)
+        raise
+    finally:
+        tab.close()
 
 
 def expected_titles(position: int) -> list[str]:
@@ -206,3 +219,166 @@ def test_predict_mode_asks_before_revealing(page):
     assert "Right!" in stepper.inner_text()
     stepper.get_by_role("button", name="Forward").click()
     wait_narration(stepper, r"^Step 1 of 18: Split the 1M block")
+
+
+# ------------------------------------------------ lesson 03: readable trees, Light and Dark
+LESSON = "03-fragmentation.ipynb"
+LAPTOP = {"width": 1366, "height": 768}
+MIN_LABEL_PX = 10
+MIN_CONTRAST = 4.5  # WCAG AA for body text
+
+# Height in CSS pixels of every node label of each Stepper's tree, and the pane's width.
+_LABELS = """() => Array.from(document.querySelectorAll('.buddy-stepper-tree svg')).map(svg => {
+  const heights = Array.from(svg.querySelectorAll('g.node text'))
+    .map(t => t.getBoundingClientRect().height);
+  const pane = svg.closest('.widget-html');
+  return {min: Math.min(...heights), labels: heights.length,
+          svg: svg.getBoundingClientRect().width, pane: pane.clientWidth,
+          scrolls: pane.scrollWidth > pane.clientWidth};
+})"""
+
+# WCAG contrast of every visible piece of text inside `selector` against what is behind
+# it: the fill of its box for text on a tree node or a strip block, else the page's
+# backgrounds, composited.  Disabled controls are left out (WCAG exempts them).
+_CONTRAST = """(selector) => {
+  const parse = c => { const m = /rgba?\\(([^)]+)\\)/.exec(c || '');
+    if (!m) return null; const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3]))
+    .concat([1]);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05); };
+  const page = el => { const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+    let bg = [255, 255, 255, 1];
+    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    return bg; };
+  const behind = el => { if (!(el instanceof SVGElement)) return page(el);
+    const svg = el.ownerSVGElement, box = el.closest('g.node, g.block');
+    const shape = box && box.querySelector('polygon, path, rect, ellipse');
+    const fill = shape && parse(getComputedStyle(shape).fill);
+    return fill && fill[3] > 0 ? over(fill, page(svg)) : page(svg); };
+  const out = [];
+  for (const root of document.querySelectorAll(selector)) {
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+      if (['STYLE', 'SCRIPT', 'title'].includes(el.tagName)) continue;
+      const own = Array.from(el.childNodes).filter(n => n.nodeType === 3)
+        .map(n => n.textContent).join('').trim();
+      if (!own || el.getClientRects().length === 0) continue;
+      if (el.closest(':disabled, .mod-disabled, [aria-disabled="true"]')) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden') continue;
+      const bg = behind(el);
+      const fg = over(parse(el instanceof SVGElement ? style.fill : style.color), bg);
+      out.push({text: own.slice(0, 40), ratio: ratio(fg, bg),
+                fg: fg.slice(0, 3).map(Math.round), bg: bg.slice(0, 3).map(Math.round)});
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def screens(tmp_path_factory):
+    """Where the screenshots go; also copied to BUDDY_EDU_SCREENSHOTS when that is set."""
+    return tmp_path_factory.mktemp("screens")
+
+
+def save_screen(shot, screens, name: str) -> None:
+    path = screens / name
+    shot.screenshot(path=str(path))
+    extra = os.environ.get("BUDDY_EDU_SCREENSHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(extra) / name)
+    print(f"screenshot: {path}")
+
+
+@pytest.fixture(scope="module")
+def lesson03(lab, chromium):
+    """Lesson 03 as students run it, on a 1366x768 laptop screen."""
+    shutil.copy(NOTEBOOKS / LESSON, lab.root / LESSON)
+    tab = chromium.new_page(viewport=LAPTOP)
+    try:
+        tab.set_default_timeout(WAIT_MS)
+        open_and_run(tab, lab, LESSON)
+        tab.locator(".buddy-stepper").nth(1).locator("svg g.node").first.wait_for(
+            timeout=120_000)
+        tab.locator(".buddy-quickcheck").nth(2).wait_for(timeout=WAIT_MS)
+        yield tab
+    except Exception:
+        print(lab.log(), file=sys.stderr)
+        raise
+    finally:
+        tab.close()
+
+
+def test_lesson_03_trees_keep_labels_readable_and_scroll(lesson03, screens):
+    fit = lesson03.evaluate(_LABELS)
+    print("Fit:", fit)
+    assert len(fit) == 2  # the checkerboard and the random workload
+    for tree in fit:
+        assert tree["labels"] > 10
+        assert tree["min"] >= MIN_LABEL_PX
+    assert fit[1]["scrolls"]  # too wide for the cell: scrolls rather than shrinks
+    big = lesson03.locator(".buddy-stepper").nth(1)
+    big.locator(".buddy-stepper-tree g.node.changed").first.scroll_into_view_if_needed()
+    save_screen(lesson03, screens, "light-big-tree-fit.png")
+
+    big.get_by_role("button", name="100%").click()
+    lesson03.wait_for_function(
+        "() => document.querySelectorAll('.buddy-tree-natural .buddy-stepper-tree').length")
+    natural = lesson03.evaluate(_LABELS)
+    print("100%:", natural)
+    assert natural[1]["min"] > fit[1]["min"] and natural[1]["svg"] > fit[1]["svg"]
+    assert natural[0] == fit[0]  # the other Stepper keeps its own zoom
+    big.locator(".buddy-stepper-tree g.node.changed").first.scroll_into_view_if_needed()
+    save_screen(lesson03, screens, "light-big-tree-100.png")
+
+
+def test_lesson_03_text_contrast_in_light_and_dark(lesson03, screens):
+    board = lesson03.locator(".buddy-stepper").first
+    board.get_by_role("radio").first.check()  # a marked prediction shows its feedback
+    board.get_by_role("button", name="Check").click()
+    board.get_by_text(re.compile(r"Score: \d / 1")).wait_for()
+    work = lesson03.locator(".buddy-stepper").nth(1)
+    work.get_by_role("textbox", name="Allocate size").fill("12Q")
+    work.get_by_role("button", name="Allocate").click()
+    work.get_by_role("alert").wait_for()
+    check = lesson03.locator(".buddy-quickcheck").first
+    check.get_by_role("textbox").fill("1")
+    check.get_by_role("button", name="Check").click()
+    check.locator("[role=status]").wait_for()
+    check.get_by_role("textbox").fill("")
+    check.get_by_role("button", name="Check").click()
+    check.get_by_text("Type an answer first").wait_for()
+    try:
+        for theme, light in (("JupyterLab Light", "true"), ("JupyterLab Dark", "false")):
+            lesson03.evaluate(
+                "theme => { window.jupyterapp.commands.execute('apputils:change-theme',"
+                " {theme}); return true; }", theme)
+            lesson03.wait_for_function(
+                "light => document.body.dataset.jpThemeLight === light", arg=light)
+            lesson03.wait_for_function(  # the theme's stylesheet has arrived
+                "light => (getComputedStyle(document.body).getPropertyValue("
+                "'--jp-layout-color0').trim() === '#111') === (light === 'false')", arg=light)
+            name = theme.split()[-1].lower()
+            texts = lesson03.evaluate(_CONTRAST, ".buddy-stepper, .buddy-quickcheck")
+            worst = min(texts, key=lambda t: t["ratio"])
+            print(f"{theme}: {len(texts)} texts, lowest contrast {worst}")
+            assert len(texts) > 100
+            assert any(t["text"].startswith("Type an answer first") for t in texts)
+            low = [t for t in texts if t["ratio"] < MIN_CONTRAST]
+            assert low == [], f"{theme}: text below {MIN_CONTRAST}:1: {low[:8]}"
+            board.locator(".buddy-strip").scroll_into_view_if_needed()  # tree, strip, tables
+            save_screen(lesson03, screens, f"{name}-stepper.png")
+            check.scroll_into_view_if_needed()
+            save_screen(lesson03, screens, f"{name}-quickcheck.png")
+    finally:
+        lesson03.evaluate("() => { window.jupyterapp.commands.execute("
+                          "'apputils:change-theme', {theme: 'JupyterLab Light'}); return true; }")

@@ -217,6 +217,22 @@ def test_caption_narrates_the_event_that_made_the_state(wiki):
     assert render.caption(wiki, 18).startswith("Step 18 of 18: Merge the buddies at 0 and 512K")
 
 
+def test_the_tree_follows_the_page_theme_and_keeps_a_readable_width(wiki):
+    """On a dark page: no white box, lines in the page's text colour, labels dark on fills."""
+    svg = render.to_svg(wiki, ALLOC_D)
+    root = ET.fromstring(svg)
+    width_pt = float(root.get("width").removesuffix("pt"))
+    assert root.get("style") == f"min-width: {width_pt:.0f}px"  # 11 pt labels at 11 px
+    assert "white" not in svg.lower() and "#ffffff" not in svg.lower()
+    edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+    assert len(edges) == 10
+    assert {p.get("stroke") for g in edges for p in g.iter(f"{SVG}path")} == {"currentColor"}
+    for node in nodes(svg).values():
+        assert node["shape"].get("fill").startswith("#")  # a light palette fill behind text
+        assert node["shape"].get("stroke") in ("currentColor", render.palette.HIGHLIGHT.lower())
+    assert all(t.get("fill") in (None, "black", "#000000") for t in root.iter(f"{SVG}text"))
+
+
 # ------------------------------------------------------------ memory strip
 def strip_blocks(svg: str) -> list[ET.Element]:
     root = ET.fromstring(svg)
@@ -247,6 +263,18 @@ def test_strip_widths_are_proportional_and_waste_is_distinct(wiki):
     free = blocks[-1]
     assert "free" in free.get("class") and free.find(f"{SVG}rect").get("stroke-dasharray")
     assert free.find(f"{SVG}text").text == "free"
+
+
+def test_strip_text_on_the_page_follows_the_theme_and_on_boxes_stays_dark(wiki):
+    root = ET.fromstring(render.memory_strip_svg(wiki, ALLOC_D))
+    on_boxes = [t for g in strip_blocks(ET.tostring(root, encoding="unicode"))
+                for t in g.iter(f"{SVG}text")]
+    on_page = [t for t in root.iter(f"{SVG}text") if t.get("fill") == "currentColor"]
+    assert {t.text for t in on_boxes} >= {"A", "C", "D"}
+    assert all(t.get("fill") is None for t in on_boxes)  # SVG's default: black
+    assert [t.text for t in on_page] == ["0", "512K", "1M", "requested", "internal waste",
+                                         "free", "changed by this step"]
+    assert len(on_boxes) + len(on_page) == len(list(root.iter(f"{SVG}text")))
 
 
 def test_strip_outlines_the_changed_blocks(wiki):
@@ -583,3 +611,40 @@ def test_an_unwritable_module_cache_still_draws(module_cache, monkeypatch, wiki,
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert len(nodes(draw_in_a_new_kernel(module_cache, wiki))) == 11
+
+
+CHECKERBOARD = ("memory 1M min 64K\n" + "".join(f"P{i} = alloc 64K\n" for i in range(16))
+                + "".join(f"free P{i}\n" for i in range(0, 16, 2)) + "big = alloc 128K\n")
+
+
+@pytest.mark.browser
+def test_exported_wide_tree_scrolls_with_readable_labels_and_zooms(tmp_path):
+    """Lesson 03's checkerboard on a laptop: labels never shrink below 10 px; 100% enlarges."""
+    from _jupyter import CHROMIUM, CHROMIUM_ARGS, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    path = render.export_html(run_script(CHECKERBOARD), tmp_path / "board.html")
+    measure = """() => { const svg = document.querySelector('.snapshot.current .tree svg');
+      const pane = svg.parentElement;
+      return {min: Math.min(...Array.from(svg.querySelectorAll('g.node text'))
+                .map(t => t.getBoundingClientRect().height)),
+              width: svg.getBoundingClientRect().width,
+              scrolls: pane.scrollWidth > pane.clientWidth}; }"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768},
+                                    color_scheme="dark")
+            page.goto(path.as_uri())
+            fit = page.evaluate(measure)
+            assert fit["min"] >= 10 and fit["scrolls"], fit
+            assert page.evaluate("getComputedStyle(document.body).color") == "rgb(238, 238, 238)"
+            zoom = page.get_by_role("button", name="Tree at 100%")
+            zoom.click()
+            assert zoom.get_attribute("aria-pressed") == "true"
+            natural = page.evaluate(measure)
+            assert natural["min"] > fit["min"] and natural["width"] > fit["width"], natural
+        finally:
+            browser.close()

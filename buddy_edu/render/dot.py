@@ -5,10 +5,20 @@ units), so the same block has the same name at every position and the SVG's
 ``<title>`` finds it.  The SVG ``g.node`` groups carry a class: ``split``,
 ``free`` or ``allocated``, plus ``changed`` for the nodes the shown event
 touched and ``fail`` for the note of a failed request.
+
+The picture follows the page's theme: the background is transparent and the
+lines that sit on it (edges, box borders) are drawn in ``currentColor``, the
+text colour of whatever holds the SVG, while the labels stay dark on their
+light Okabe-Ito fills.  Graphviz cannot write ``currentColor`` itself, so the
+DOT uses a stand-in colour that :func:`to_svg` replaces.  The SVG also carries
+its readable minimum width (:data:`MIN_PX_PER_PT`), so a page that shrinks it
+to fit a cell scrolls instead of shrinking the labels below 11 px.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import textwrap
 
 import graphviz
@@ -19,11 +29,15 @@ from . import palette
 from .cache import cached_svg
 from .position import Change, at_position, current_change
 
-GRAPH_ATTR = {"ordering": "out", "nodesep": "0.18", "ranksep": "0.32", "bgcolor": "white",
-              "fontname": "Helvetica"}
+_ON_PAGE = "#010101"  # stand-in for currentColor; no other part of the picture uses it
+GRAPH_ATTR = {"ordering": "out", "nodesep": "0.18", "ranksep": "0.32",
+              "bgcolor": "transparent", "fontname": "Helvetica"}
 NODE_ATTR = {"shape": "box", "fontname": "Helvetica", "fontsize": "11", "margin": "0.1,0.05",
-             "height": "0.3", "color": palette.INK}
-EDGE_ATTR = {"arrowhead": "none", "color": "#555555"}
+             "height": "0.3", "color": _ON_PAGE, "fontcolor": palette.INK}
+EDGE_ATTR = {"arrowhead": "none", "color": _ON_PAGE}
+# Labels are 11 pt; at one CSS pixel per point they are 11 px tall, readable on any screen.
+MIN_PX_PER_PT = 1.0
+_WIDTH = re.compile(r'<svg width="([\d.]+)pt"')
 
 _STYLE = {
     "split": f'style="rounded,filled" fillcolor="{palette.SPLIT}"',
@@ -47,8 +61,28 @@ def to_dot(allocator: BuddyAllocator, position: int | None = None) -> graphviz.D
 
 
 def to_svg(allocator: BuddyAllocator, position: int | None = None) -> str:
-    """The tree at ``position`` as an ``<svg>`` string, rendered once per distinct picture."""
-    return cached_svg(to_dot(allocator, position).source)
+    """The tree at ``position`` as an ``<svg>`` string, rendered once per distinct picture.
+
+    Lines on the background are ``currentColor`` and the root has a
+    ``min-width`` (see the module's docstring), so the SVG is readable as it
+    is in any page, light or dark.
+    """
+    return _for_pages(cached_svg(to_dot(allocator, position).source))
+
+
+@functools.lru_cache(maxsize=32)
+def _for_pages(svg: str) -> str:
+    """Graphviz's SVG with the stand-in colour made ``currentColor`` and a readable minimum.
+
+    Cached, so a revisited state gives the very same string and a page that
+    compares pictures (the Stepper) sends nothing new.
+    """
+    svg = svg.replace(f'"{_ON_PAGE}"', '"currentColor"')
+    found = _WIDTH.search(svg)
+    if found is None:
+        return svg
+    width = float(found.group(1)) * MIN_PX_PER_PT
+    return f'{svg[:found.end()]} style="min-width: {width:.0f}px"{svg[found.end():]}'
 
 
 def _escape(text: str) -> str:

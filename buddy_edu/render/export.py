@@ -2,7 +2,9 @@
 
 The HTML file holds every position of the timeline inline (tree, memory map,
 free lists, stats and narration) and a few lines of plain JavaScript to step
-through them, so it works offline, without Jupyter, from a USB stick.
+through them, so it works offline, without Jupyter, from a USB stick.  A wide
+tree scrolls rather than shrinking below readable labels, and a button shows
+it at its natural size; the page follows the reader's light or dark setting.
 """
 
 from __future__ import annotations
@@ -74,14 +76,18 @@ _PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-body {{ font-family: Helvetica, Arial, sans-serif; margin: 1rem 2rem; color: #111; }}
+body {{ font-family: Helvetica, Arial, sans-serif; margin: 1rem 2rem; color: #111;
+  background: #fff; color-scheme: light dark; }}
+@media (prefers-color-scheme: dark) {{ body {{ color: #eee; background: #111; }} }}
 nav {{ display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }}
 nav button {{ font-size: 1rem; padding: .3rem .8rem; }}
 .js .snapshot {{ display: none; }}
 .js .snapshot.current {{ display: block; }}
 .snapshot {{ border-top: 1px solid #ccc; margin-top: 1rem; }}
 .caption {{ font-size: 1.15rem; min-height: 2.6em; }}
+.tree {{ overflow-x: auto; }}
 .tree svg {{ max-width: 100%; height: auto; }}
+.natural .tree svg {{ max-width: none; }}
 .strip {{ max-width: 60rem; margin: 1rem 0; }}
 .tables {{ display: flex; gap: 2rem; flex-wrap: wrap; align-items: flex-start; }}
 table {{ border-collapse: collapse; }}
@@ -96,6 +102,8 @@ td, th {{ border: 1px solid #ccc; padding: .15rem .5rem; text-align: left; }}
 <button type="button" id="back" title="Back one step (Left arrow)">&#x25C0; Back</button>
 <button type="button" id="forward" title="Forward one step (Right arrow)">Forward &#x25B6;</button>
 <button type="button" id="last" title="Last step (End)">Last &raquo;</button>
+<button type="button" id="zoom" aria-pressed="false"
+ title="Show the tree at its natural size (pressed) or fit to the page">Tree at 100%</button>
 <span id="where" aria-live="polite"></span>
 </nav>
 <main>
@@ -114,6 +122,11 @@ td, th {{ border: 1px solid #ccc; padding: .15rem .5rem; text-align: left; }}
   document.getElementById("back").onclick = function () {{ show(at - 1); }};
   document.getElementById("forward").onclick = function () {{ show(at + 1); }};
   document.getElementById("last").onclick = function () {{ show(last); }};
+  var zoom = document.getElementById("zoom");
+  zoom.onclick = function () {{
+    var natural = document.querySelector("main").classList.toggle("natural");
+    zoom.setAttribute("aria-pressed", String(natural));
+  }};
   document.addEventListener("keydown", function (e) {{
     var moves = {{ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: last}};
     if (e.altKey || e.ctrlKey || e.metaKey || !(e.key in moves)) return;

@@ -5,6 +5,8 @@ every step.  Allocated blocks show the requested part solid and the internal
 waste lighter and hatched; free blocks have a dashed border; the blocks the
 current event changed get a thick border.  Labels are dropped from boxes too
 narrow to hold them; every box keeps a ``<title>`` tooltip with the details.
+The axis and the legend sit on the page, so their text is ``currentColor``
+(the page's text colour, light or dark); labels on the boxes stay dark.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ ROW_Y, ROW_H = 4, 40
 _CHAR_W = 7.0  # rough width of one 12px Helvetica character, to decide whether a label fits
 _HATCH = 6.0
 _HALO = ' stroke="white" stroke-width="2" paint-order="stroke"'  # legible over the hatching
+_ON_PAGE = ' fill="currentColor"'  # text on the page background follows the theme
 
 
 def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
@@ -72,10 +75,11 @@ def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
                 f'stroke="{palette.HIGHLIGHT}" stroke-width="{palette.HIGHLIGHT_WIDTH}"/>'
             )
     axis_y = ROW_Y + ROW_H + 14
-    axis = (f'<text x="0" y="{axis_y}">0</text>'
-            f'<text x="{WIDTH / 2}" y="{axis_y}" text-anchor="middle">'
+    axis = (f'<text x="0" y="{axis_y}"{_ON_PAGE}>0</text>'
+            f'<text x="{WIDTH / 2}" y="{axis_y}" text-anchor="middle"{_ON_PAGE}>'
             f'{format_size(total // 2)}</text>'
-            f'<text x="{WIDTH}" y="{axis_y}" text-anchor="end">{format_size(total)}</text>')
+            f'<text x="{WIDTH}" y="{axis_y}" text-anchor="end"{_ON_PAGE}>'
+            f'{format_size(total)}</text>')
     height = axis_y + 6
     extra = ""
     if legend:
@@ -123,6 +127,6 @@ def _legend(y: float) -> str:
     out, x = [], 0.0
     for swatch, words in items:
         out.append(f'<g transform="translate({x:.0f},{y - 10})">{swatch}</g>'
-                   f'<text x="{x + 20:.0f}" y="{y}">{words}</text>')
+                   f'<text x="{x + 20:.0f}" y="{y}"{_ON_PAGE}>{words}</text>')
         x += 20 + len(words) * 6.2 + 24
     return f'<g class="legend">{"".join(out)}</g>'

@@ -11,6 +11,8 @@ from html import escape
 
 import ipywidgets as widgets
 
+from ..render import palette
+
 
 @dataclass(frozen=True)
 class LiveRow:
@@ -37,14 +39,15 @@ class LiveRow:
 
     def show_error(self, message: str) -> None:
         """Show the core's message next to the inputs (empty hides it)."""
+        style = f"color:{palette.ERROR_TEXT};font-weight:600"
         self.error.value = (
-            f'<div role="alert" style="color:#b2182b;font-weight:600">{escape(message)}</div>'
-            if message else ""
+            f'<div role="alert" style="{style}">{escape(message)}</div>' if message else ""
         )
 
     def show_note(self, message: str) -> None:
         """Show a neutral note (not an error) next to the inputs."""
-        self.error.value = f'<div role="status" style="color:#444">{escape(message)}</div>'
+        self.error.value = (f'<div role="status" style="color:{palette.TEXT_QUIET}">'
+                            f"{escape(message)}</div>")
 
     def set_names(self, names: list[str]) -> None:
         """Offer the names allocated now as suggestions for Free."""

@@ -5,6 +5,11 @@ the pictures and pushes a new state to the browser in one go.  A state is
 identified by the Stepper's (revision, position) key, so showing the same
 state twice renders nothing, and a pane whose text did not change sends
 nothing to the browser (traitlets drops equal values).
+
+The tree pane scrolls: "Fit" shrinks a wide tree to the cell but never below
+the readable minimum the SVG carries (labels 11 px tall), "100%" shows it at
+its natural size.  Colours on the page background come from JupyterLab's
+theme variables, so the panes read in Light and Dark.
 """
 
 from __future__ import annotations
@@ -22,11 +27,14 @@ _STYLE = """<style>
 .buddy-stepper-narration {font-size: 1.15em; padding: 4px 0; min-height: 2.6em}
 .buddy-stepper-pane h4 {margin: 6px 0 2px 0; font-size: 0.95em}
 .buddy-stepper-pane table {border-collapse: collapse; font-size: 0.9em}
-.buddy-stepper-pane th, .buddy-stepper-pane td {border: 1px solid #bbb; padding: 1px 6px;
-  text-align: left}
+.buddy-stepper-pane th, .buddy-stepper-pane td {border: 1px solid var(--jp-border-color1, #bbb);
+  padding: 1px 6px; text-align: left}
 .buddy-stepper-pane caption {text-align: left; font-weight: 600; padding-bottom: 2px}
 .buddy-stepper-tree svg {max-width: 100%; height: auto}
+.buddy-tree-natural .buddy-stepper-tree svg {max-width: none}
 </style>"""
+_ZOOM = {"fit": ("Fit", "Shrink a wide tree to the cell, never below readable labels"),
+         "natural": ("100%", "The tree at its natural size; scroll to see all of it")}
 
 
 class Panes:
@@ -35,6 +43,12 @@ class Panes:
     def __init__(self) -> None:
         self.narration = widgets.HTML("")
         self.tree = widgets.HTML("", layout=widgets.Layout(**_PANE))
+        self.zoom = widgets.ToggleButtons(
+            options=[(label, key) for key, (label, _tip) in _ZOOM.items()], value="fit",
+            description="Tree size", tooltips=[tip for _label, tip in _ZOOM.values()],
+            style={"description_width": "initial", "button_width": "auto"},
+        )
+        self.zoom.observe(self._zoom, "value")
         self.strip = widgets.HTML("", layout=widgets.Layout(**_PANE))
         self.free_lists = widgets.HTML("", layout=widgets.Layout(margin="0 16px 0 0"))
         self.stats = widgets.HTML("")
@@ -43,6 +57,7 @@ class Panes:
         self._shown: tuple | None = None
         self.top = widgets.VBox([widgets.HTML(_STYLE), self.narration])
         self.pictures = widgets.VBox([
+            self.zoom,
             self.tree,
             self.strip,
             widgets.HBox([self.free_lists, self.stats],
@@ -71,6 +86,12 @@ class Panes:
             self.free_lists.value = _section("", free_lists)
             self.stats.value = _section("", stats)
         self.svg, self.caption, self._shown = svg, caption, key
+
+    def _zoom(self, change: dict) -> None:
+        if change["new"] == "natural":
+            self.tree.add_class("buddy-tree-natural")
+        else:
+            self.tree.remove_class("buddy-tree-natural")
 
 
 def _section(title: str, body: str, extra_class: str = "") -> str:

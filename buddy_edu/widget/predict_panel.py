@@ -11,9 +11,8 @@ from html import escape
 
 import ipywidgets as widgets
 
+from ..render import palette
 from .predict import Feedback, Question
-
-_RIGHT, _WRONG, _INFO = "#1b7837", "#b2182b", "#444"
 
 
 class PredictPanel(widgets.VBox):
@@ -39,7 +38,8 @@ class PredictPanel(widgets.VBox):
              widgets.HBox([self.check, self.score],
                           layout=widgets.Layout(align_items="center")),
              self.feedback],
-            layout=widgets.Layout(border="1px solid #999", padding="4px 8px", margin="6px 0"),
+            layout=widgets.Layout(border=f"1px solid {palette.LINE}", padding="4px 8px",
+                                  margin="6px 0"),
         )
         self.choices.observe(self._enable_check, "value")
 
@@ -62,21 +62,23 @@ class PredictPanel(widgets.VBox):
     def idle(self, text: str) -> None:
         """No question is due here: hide the choices and say what comes next."""
         with self.hold_sync():
-            self.prompt.value = f'<p style="color:{_INFO}">{escape(text)}</p>'
+            self.prompt.value = f'<p style="color:{palette.TEXT_QUIET}">{escape(text)}</p>'
             self._set_choices(None, None, disabled=True)
             self.check.disabled = True
             self.feedback.value = ""
 
     def hint(self, text: str) -> None:
         """A one-line nudge, e.g. when Forward is pressed before answering."""
-        self.feedback.value = f'<p role="status" style="color:{_WRONG}">{escape(text)}</p>'
+        self.feedback.value = (f'<p role="status" style="color:{palette.ERROR_TEXT}">'
+                               f"{escape(text)}</p>")
 
     def show_feedback(self, feedback: Feedback) -> None:
-        """The marked answer, green if right and red if wrong (with a word, not colour alone)."""
-        colour = _RIGHT if feedback.correct else _WRONG
+        """The marked answer, with a green bar if right and a red one if wrong (and a mark)."""
+        style = palette.tone_style(palette.RIGHT_MARK if feedback.correct
+                                   else palette.ERROR_TEXT)
         mark = "✔" if feedback.correct else "✘"
         self.feedback.value = (
-            f'<p role="status" style="color:{colour};font-weight:600">'
+            f'<p role="status" style="{style};font-weight:600">'
             f"{mark} {escape(feedback.message)}</p>"
         )
 

@@ -23,16 +23,19 @@ from typing import Any, Protocol
 import ipywidgets as widgets
 from IPython.display import Markdown
 
+from ..render import palette
+
 __all__ = ["AUTO", "CheckableQuestion", "QuickCheck", "inline_markdown"]
 
 AUTO = "auto"  # picture=AUTO: draw the question's setup script, if it has one
 
-# JupyterLab's theme colours, with fallbacks for Voila and classic pages.
-_COLOURS = {
-    "right": "var(--jp-success-color1, #1a7f37)",
-    "partly": "var(--jp-warn-color1, #9a6700)",
-    "wrong": "var(--jp-error-color1, #cf222e)",
-    "note": "var(--jp-ui-font-color2, #57606a)",
+# JupyterLab's theme colours (see render.palette): the page's text colour with a
+# coloured bar for a mark, quieter text for a note; readable in Light and Dark.
+_STYLES = {
+    "right": palette.tone_style(palette.RIGHT_MARK),
+    "partly": palette.tone_style(palette.PARTLY_MARK),
+    "wrong": palette.tone_style(palette.ERROR_TEXT),
+    "note": f"color: {palette.TEXT_QUIET}",
 }
 _HEADS = {"right": "✓ Right.", "partly": "◐ Partly right.", "wrong": "✗ Not yet.", "note": ""}
 
@@ -110,7 +113,7 @@ class QuickCheck(widgets.VBox):
         form = getattr(question, "form", None)
         if isinstance(form, str) and form:
             children.append(widgets.HTML(
-                f'<small style="color: {_COLOURS["note"]}">Answer form: '
+                f'<small style="{_STYLES["note"]}">Answer form: '
                 f"{inline_markdown(form)}</small>"))
         self.feedback = widgets.HTML("")
         children.append(self.feedback)
@@ -185,7 +188,7 @@ class QuickCheck(widgets.VBox):
         head = f"<b>{escape(_HEADS[tone])}</b> " if _HEADS[tone] else ""
         self.feedback.value = (
             f'<div role="status" class="buddy-quickcheck-{tone}" '
-            f'style="color: {_COLOURS[tone]}">{head}{inline_markdown(message)}</div>'
+            f'style="{_STYLES[tone]}">{head}{inline_markdown(message)}</div>'
         )
 
 
