@@ -67,10 +67,14 @@ def answer_text(answer: object) -> str:
     return json.dumps(answer)
 
 
-def spreadsheet_safe(cell: str) -> str:
-    """A CSV cell that spreadsheets show as text: one starting with = + - @ or a tab or
-    carriage return would otherwise be run as a formula."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+def csv_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet evaluates: ``'`` before a formula's first
+    character (``=``, ``+``, ``-``, ``@``, tab or carriage return).
+
+    This is OWASP's advice for CSV injection; ids like ``-2-3`` then show as ``'-2-3``
+    in a text editor but as ``-2-3`` in a spreadsheet.  The gradebook's CSV uses it too.
+    """
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def class_key(assignment: str, students: list[str]) -> list[list[str]]:
@@ -79,7 +83,7 @@ def class_key(assignment: str, students: list[str]) -> list[list[str]]:
     rows = [["student", *spec.question_ids]]
     for student in students:
         questions = variant(spec.name, student)
-        rows.append([spreadsheet_safe(cell) for cell in
+        rows.append([csv_cell(cell) for cell in
                      [student, *(answer_text(q.answer) for q in questions)]])
     return rows
 

@@ -21,12 +21,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core import InvalidRequest
+from ..exercises.keys import csv_cell
 from .results import QuestionResult, Result, format_points
 
 SCHEMA_VERSION = 2
-
-#: Characters that make a spreadsheet read a cell as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -220,12 +218,3 @@ class Gradebook:
             Path(handle.name).unlink(missing_ok=True)
             raise
         return len(results)
-
-
-def csv_cell(text: str) -> str:
-    """``text`` as a CSV cell no spreadsheet evaluates: ``'`` before a formula's first character.
-
-    This is OWASP's advice for CSV injection; ids like ``-2-3`` then show as
-    ``'-2-3`` in a text editor but as ``-2-3`` in a spreadsheet.
-    """
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
