@@ -299,8 +299,14 @@ def test_strip_stays_readable_with_1024_blocks():
 
 
 # ------------------------------------------------------------------ tables
+def unmarked(html: str) -> str:
+    """A table without its "changed by this step" marks (tested on their own)."""
+    html = html.replace(' class="changed" style="font-weight:600"', "")
+    return re.sub(r' <span title="changed by this step">\(changed\)</span>', "", html)
+
+
 def test_free_lists_table_per_order(wiki):
-    html = render.free_lists_html(wiki, FREE_B)
+    html = unmarked(render.free_lists_html(wiki, FREE_B))
     rows = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td><td>(\d+)</td><td>(.*?)</td></tr>", html)
     assert rows == [("0", "64K", "0", "—"), ("1", "128K", "2", "128K, 384K"),
                     ("2", "256K", "0", "—"), ("3", "512K", "1", "512K"), ("4", "1M", "0", "—")]
@@ -313,13 +319,13 @@ def test_free_lists_truncate_long_address_lists():
         allocator.allocate(K, item)
     for item in names[::2]:
         allocator.free(item)
-    html = render.free_lists_html(allocator)
+    html = unmarked(render.free_lists_html(allocator))
     assert "<td>0</td><td>1K</td><td>32</td><td>0, 2K, 4K, 6K, 8K, 10K, 12K, 14K … and 24 more" \
         in html
 
 
 def test_stats_table(wiki):
-    html = render.stats_html(wiki, ALLOC_D)
+    html = unmarked(render.stats_html(wiki, ALLOC_D))
     cells = dict(re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', html))
     assert cells == {
         "allocated": "384K", "requested": "202K", "internal fragmentation": "182K",
@@ -648,3 +654,15 @@ def test_exported_wide_tree_scrolls_with_readable_labels_and_zooms(tmp_path):
             assert natural["min"] > fit["min"] and natural["width"] > fit["width"], natural
         finally:
             browser.close()
+
+
+def test_tables_mark_what_the_step_changed(wiki):
+    """The free list and the figures the shown event touched say so, in words."""
+    split = render.free_lists_html(wiki, 1)  # 1M split into two 512K buddies
+    changed = re.findall(r'<tr class="changed"[^>]*><td>(\d+) ', split)
+    assert changed == ["3", "4"] and split.count("(changed)") == 2
+    assert "(changed)" not in render.free_lists_html(wiki, 0)  # nothing happened yet
+    allocated = render.stats_html(wiki, 5)  # A gets its 64K block
+    rows = dict(re.findall(r'<tr( class="changed"[^>]*)?><th scope="row">([^<]+)</th>',
+                           allocated)[i][::-1] for i in range(6))
+    assert rows["allocated"] and rows["requested"] and not rows["largest free block"]

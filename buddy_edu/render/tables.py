@@ -2,6 +2,8 @@
 
 The free-list table is what Linux prints in /proc/buddyinfo (a count per
 order) plus the addresses, in the order the policy would hand them out.
+Rows that the event just shown changed are marked, in words as well as in
+weight, so a student sees which free list a split or merge touched.
 """
 
 from __future__ import annotations
@@ -14,17 +16,34 @@ from .position import at_position
 MAX_ADDRESSES = 8
 
 
+_CHANGED = ' class="changed" style="font-weight:600"'
+_MARK = ' <span title="changed by this step">(changed)</span>'
+
+
+def _before(allocator: BuddyAllocator, position: int | None, read):
+    """``read(allocator)`` one event earlier than ``position`` (None at the start)."""
+    here = allocator.position if position is None else position
+    if here == 0:
+        return None
+    with at_position(allocator, here - 1):
+        return read(allocator)
+
+
 def free_lists_html(allocator: BuddyAllocator, position: int | None = None) -> str:
-    """One row per order: order, block size, how many are free, and their addresses."""
+    """One row per order: order, block size, how many are free, and their addresses; the
+    orders the last event changed are marked."""
     with at_position(allocator, position):
         lists = allocator.free_lists()
+    before = _before(allocator, position, lambda a: a.free_lists())
     rows = []
     for order, (size, addresses) in enumerate(lists.items()):
         shown = ", ".join(format_size(a) for a in addresses[:MAX_ADDRESSES])
         if len(addresses) > MAX_ADDRESSES:
             shown += f" … and {len(addresses) - MAX_ADDRESSES} more"
+        changed = before is not None and before.get(size) != addresses
         rows.append(
-            f"<tr><td>{order}</td><td>{format_size(size)}</td><td>{len(addresses)}</td>"
+            f"<tr{_CHANGED if changed else ''}><td>{order}{_MARK if changed else ''}</td>"
+            f"<td>{format_size(size)}</td><td>{len(addresses)}</td>"
             f"<td>{escape(shown) or '—'}</td></tr>"
         )
     return (
@@ -36,11 +55,26 @@ def free_lists_html(allocator: BuddyAllocator, position: int | None = None) -> s
 
 
 def stats_html(allocator: BuddyAllocator, position: int | None = None) -> str:
-    """Allocated, requested, both fragmentations, free and the largest free block."""
+    """Allocated, requested, both fragmentations, free and the largest free block; the
+    figures the last event changed are marked."""
     with at_position(allocator, position):
         s = allocator.stats()
+    before = _before(allocator, position, lambda a: _stat_rows(a.stats()))
+    rows = _stat_rows(s)
+    body = "".join(
+        f'<tr{_CHANGED if before is not None and (name, value) != before[i][:2] else ""}>'
+        f'<th scope="row">{name}</th><td>{value}'
+        f'{_MARK if before is not None and (name, value) != before[i][:2] else ""}</td>'
+        f"<td>{note}</td></tr>"
+        for i, (name, value, note) in enumerate(rows)
+    )
+    return (f'<table class="buddy-stats"><caption>Stats of {format_size(s.total)}</caption>'
+            f"<tbody>{body}</tbody></table>")
+
+
+def _stat_rows(s) -> list[tuple[str, str, str]]:
     internal = s.internal_fragmentation / s.allocated if s.allocated else 0.0
-    rows = [
+    return [
         ("allocated", format_size(s.allocated), f"{s.allocated / s.total:.1%} of memory"),
         ("requested", format_size(s.requested), "what the programs asked for"),
         ("internal fragmentation", format_size(s.internal_fragmentation),
@@ -50,9 +84,3 @@ def stats_html(allocator: BuddyAllocator, position: int | None = None) -> str:
         ("external fragmentation", f"{s.external_fragmentation:.1%}",
          "1 − largest free block ÷ free"),
     ]
-    body = "".join(
-        f'<tr><th scope="row">{name}</th><td>{value}</td><td>{note}</td></tr>'
-        for name, value, note in rows
-    )
-    return (f'<table class="buddy-stats"><caption>Stats of {format_size(s.total)}</caption>'
-            f"<tbody>{body}</tbody></table>")
