@@ -675,3 +675,11 @@ def test_predict_every_question_has_its_answer_among_the_choices(policy):
         elif q.kind == "where" and q.answer != FAILS:
             assert q.answer == events[-1].address
     assert kinds == {"where", "splits", "fails", "merges"}
+
+
+def test_automatic_names_are_what_the_tooltip_promises(stepper):
+    tooltip = stepper._live.name.tooltip
+    assert "request's number" in tooltip and "P1, P2" not in tooltip
+    stepper.last()
+    block = stepper.allocate("64K")  # Wikipedia's script made 4 requests: this is the fifth
+    assert block.name == "P5"

@@ -66,7 +66,8 @@ def build_live_row() -> LiveRow:
     )
     name = widgets.Text(
         description="name", placeholder="optional",
-        tooltip="Name for the new block; leave empty for an automatic one (P1, P2, ...)",
+        tooltip=("Name for the new block; leave empty for an automatic one: P and the "
+                 "request's number in the timeline, e.g. P6 for the sixth request"),
         layout=widgets.Layout(width="150px"), style=narrow,
     )
     allocate = widgets.Button(
