@@ -167,6 +167,12 @@ def test_lesson_facts_follow_their_sources():
     assert "MAX_PAGE_ORDER" in linux and "is the kit's allocator with" not in linux
     start = text("00-start-here.ipynb")
     assert "whenever the buddy is free" not in start
+    # The core ideas an instructor expects (issue 11), each with its source named.
+    for idea in ("TAG", "KVAL", "PageBuddy", "O(log N)", "must be told the block's size"):
+        assert idea in coalescing, idea
+    assert "several top-level blocks" in linux and "mm/memblock.c" in linux
+    placement = text("04-placement-policies.ipynb")
+    assert "segregated lists" in placement and "Free-Space Management" in placement
 
 
 @pytest.mark.parametrize("name", LESSONS)
