@@ -88,9 +88,9 @@ def test_labels_show_size_range_and_state(wiki):
     assert found[name(0, 1024)]["text"] == "1M [0, 1M) Split"
     assert found[name(512, 512)]["text"] == "512K [512K, 1M) Free"
     assert found[name(0, 64)]["text"] == (
-        "64K [0, 64K) Allocated to A requested 34K, waste 30K")
+        "64K [0, 64K) Allocated to A requested 34K waste 30K")
     assert found[name(256, 128)]["text"] == (
-        "128K [256K, 384K) Allocated to D requested 67K, waste 61K")
+        "128K [256K, 384K) Allocated to D requested 67K waste 61K")
     assert {n["classes"].pop() for t, n in found.items() if t != name(256, 128)} == {
         "split", "free", "allocated"}
 

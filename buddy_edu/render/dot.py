@@ -110,7 +110,9 @@ def _body(allocator: BuddyAllocator, change: Change) -> list[str]:
             block = node.block
             label = (
                 f"{size}\\n{span}\\nAllocated to {_escape(block.name)}\\n"
-                f"requested {format_size(block.requested)}, waste {format_size(block.waste)}"
+                # Two lines: exact sizes such as "82379 B (80.45K)" would make one line, and
+                # so every node of a wide tree, much wider.
+                f"requested {format_size(block.requested)}\\nwaste {format_size(block.waste)}"
             )
         extra = ""
         if (node.address, node.size) in changed:

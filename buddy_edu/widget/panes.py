@@ -23,6 +23,7 @@ from .. import render
 from ..core import BuddyAllocator
 
 _PANE = {"overflow": "auto", "width": "100%"}
+TREE_HEIGHT = "max(200px, 34vh)"
 _STYLE = """<style>
 .buddy-stepper-narration {font-size: 1.15em; padding: 4px 0; min-height: 2.6em}
 .buddy-stepper-pane h4 {margin: 6px 0 2px 0; font-size: 0.95em}
@@ -42,7 +43,9 @@ class Panes:
 
     def __init__(self) -> None:
         self.narration = widgets.HTML("")
-        self.tree = widgets.HTML("", layout=widgets.Layout(**_PANE))
+        # The tree pane scrolls within about two fifths of the screen, so on a laptop the
+        # controls, the memory map and the tree are in view together.
+        self.tree = widgets.HTML("", layout=widgets.Layout(max_height=TREE_HEIGHT, **_PANE))
         self.zoom = widgets.ToggleButtons(
             options=[(label, key) for key, (label, _tip) in _ZOOM.items()], value="fit",
             description="Tree size", tooltips=[tip for _label, tip in _ZOOM.values()],
@@ -57,9 +60,9 @@ class Panes:
         self._shown: tuple | None = None
         self.top = widgets.VBox([widgets.HTML(_STYLE), self.narration])
         self.pictures = widgets.VBox([
+            self.strip,
             self.zoom,
             self.tree,
-            self.strip,
             widgets.HBox([self.free_lists, self.stats],
                          layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")),
         ])

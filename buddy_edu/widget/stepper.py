@@ -108,10 +108,13 @@ class Stepper(widgets.VBox):
         self._live = build_live_row()
         self._panes = Panes()
         self._panel = PredictPanel() if predict else None
+        # Laid out for a 1366x768 laptop: narration, controls, the live row and the
+        # pictures stack so that the memory map and the top of the tree are in view with
+        # the controls, and a live operation's effect shows without scrolling.
         children = [self._panes.top, self._nav.box]
         if self._panel is not None:
             children.append(self._panel)
-        children += [self._panes.pictures, self._live.box]
+        children += [self._live.box, self._panes.pictures]
         kwargs.setdefault("layout", widgets.Layout(width="100%", max_width="1100px"))
         super().__init__(children, **kwargs)
         self.add_class("buddy-stepper")
