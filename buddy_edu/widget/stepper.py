@@ -260,9 +260,8 @@ class Stepper(widgets.VBox):
         self._asked_from = branch.asked_from
         self._branch = None
         self._timeline_changed()
-        self.position = min(branch.position, self._gate())
         self._live.show_offer(0)
-        self._show()
+        self._show_at(min(branch.position, self._gate()))
         return True
 
     def reset(self) -> None:
@@ -283,10 +282,7 @@ class Stepper(widgets.VBox):
         self._timeline_changed()
         self._live.show_offer(0)
         self._live.show_error("")
-        if self.position == self._origin_position:
-            self._show()
-        else:
-            self.position = self._origin_position
+        self._show_at(self._origin_position)
 
     # ------------------------------------------------------------ predict
     def answer(self, value: int | str) -> Feedback:
@@ -450,7 +446,11 @@ class Stepper(widgets.VBox):
         for op in [k for k in self._answers if k >= new_op]:
             del self._answers[op]
         self._timeline_changed()
-        target = min(self._allocator.event_count(), self._gate())
+        self._show_at(min(self._allocator.event_count(), self._gate()))
+
+    def _show_at(self, target: int) -> None:
+        """Move to ``target`` and show it once: the position observer draws a move, and a
+        timeline changed under an unmoved position is drawn here."""
         if target == self.position:
             self._show()
         else:
