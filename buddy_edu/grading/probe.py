@@ -17,6 +17,7 @@ tests exec them in-process as well to exercise the encoder quickly.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import secrets
@@ -130,8 +131,10 @@ _out.flush()
 '''
 
 
+@functools.cache
 def _wire_source() -> str:
-    """The answer encoder's source text, to run inside the kernel."""
+    """The answer encoder's source text, to run inside the kernel (read once: every cell of
+    every submission asks for it)."""
     return inspect.getsource(wire)
 
 
