@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,20 +72,27 @@ def chromium(lab):
             browser.close()
 
 
-@pytest.fixture(scope="module")
-def page(lab, chromium):
-    """The notebook open in Chromium with all cells run and both Steppers on screen."""
-    tab = chromium.new_page(viewport={"width": 1280, "height": 1400})
+@contextmanager
+def opened(chromium, lab, name: str, viewport: dict):
+    """A tab with notebook ``name`` open and every cell run; the server's log on failure."""
+    tab = chromium.new_page(viewport=viewport)
     try:
         tab.set_default_timeout(WAIT_MS)
-        open_and_run(tab, lab, NOTEBOOK)
-        tab.locator(".buddy-stepper").nth(1).wait_for(timeout=90_000)
+        open_and_run(tab, lab, name)
         yield tab
     except Exception:
         print(lab.log(), file=sys.stderr)
         raise
     finally:
         tab.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab, chromium):
+    """The notebook open in Chromium with all cells run and both Steppers on screen."""
+    with opened(chromium, lab, NOTEBOOK, {"width": 1280, "height": 1400}) as tab:
+        tab.locator(".buddy-stepper").nth(1).wait_for(timeout=90_000)
+        yield tab
 
 
 def expected_titles(position: int) -> list[str]:
@@ -303,19 +311,11 @@ def save_screen(shot, screens, name: str) -> None:
 def lesson03(lab, chromium):
     """Lesson 03 as students run it, on a 1366x768 laptop screen."""
     shutil.copy(NOTEBOOKS / LESSON, lab.root / LESSON)
-    tab = chromium.new_page(viewport=LAPTOP)
-    try:
-        tab.set_default_timeout(WAIT_MS)
-        open_and_run(tab, lab, LESSON)
+    with opened(chromium, lab, LESSON, LAPTOP) as tab:
         tab.locator(".buddy-stepper").nth(1).locator("svg g.node").first.wait_for(
             timeout=120_000)
         tab.locator(".buddy-quickcheck").nth(2).wait_for(timeout=WAIT_MS)
         yield tab
-    except Exception:
-        print(lab.log(), file=sys.stderr)
-        raise
-    finally:
-        tab.close()
 
 
 def test_lesson_03_trees_keep_labels_readable_and_scroll(lesson03, screens):
