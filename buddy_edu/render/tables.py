@@ -61,12 +61,12 @@ def stats_html(allocator: BuddyAllocator, position: int | None = None) -> str:
         s = allocator.stats()
     before = _before(allocator, position, lambda a: _stat_rows(a.stats()))
     rows = _stat_rows(s)
+    changed = [before is not None and row[:2] != earlier[:2]
+               for row, earlier in zip(rows, before or rows, strict=True)]
     body = "".join(
-        f'<tr{_CHANGED if before is not None and (name, value) != before[i][:2] else ""}>'
-        f'<th scope="row">{name}</th><td>{value}'
-        f'{_MARK if before is not None and (name, value) != before[i][:2] else ""}</td>'
-        f"<td>{note}</td></tr>"
-        for i, (name, value, note) in enumerate(rows)
+        f'<tr{_CHANGED if mark else ""}><th scope="row">{name}</th><td>{value}'
+        f'{_MARK if mark else ""}</td><td>{note}</td></tr>'
+        for (name, value, note), mark in zip(rows, changed, strict=True)
     )
     return (f'<table class="buddy-stats"><caption>Stats of {format_size(s.total)}</caption>'
             f"<tbody>{body}</tbody></table>")

@@ -16,6 +16,7 @@ prompts refer to "the picture").
 
 from __future__ import annotations
 
+import functools
 import re
 from html import escape
 from typing import Any, Protocol
@@ -158,14 +159,19 @@ class QuickCheck(widgets.VBox):
         self._show(tone, str(getattr(result, "message", "")))
         if score < 1:
             self._wrong.add(answer)
-        if len(self._wrong) >= 2 and _worked(self.question) is not None:
+        if len(self._wrong) >= 2 and self._replay is not None:
             self.why_button.layout.display = None
         return result
+
+    @functools.cached_property
+    def _replay(self) -> tuple[str, int] | None:
+        """The question's replay, asked for once (it runs the question's script)."""
+        return _worked(self.question)
 
     def show_why(self):
         """Show a Stepper that replays the question's operation from just before it, so the
         student can step through every split, allocation, free and merge; returns it."""
-        worked = _worked(self.question)
+        worked = self._replay
         if worked is None:
             return None
         from .stepper import Stepper
