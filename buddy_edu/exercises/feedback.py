@@ -120,10 +120,15 @@ class Recorded:
 
     readable: bool
     message: str
+    mark = "•"  # neither ✓ nor ✗: nothing is marked before grading
 
     def line(self) -> str:
         """The one-line text shown under an answer cell."""
-        return f"• {self.message}"
+        return f"{self.mark} {self.message}"
+
+    def to_dict(self) -> dict:
+        """Plain data, like ``Feedback.to_dict`` but with no score to give away."""
+        return {"recorded": self.readable, "message": self.message}
 
     def __repr__(self) -> str:
         return self.line()

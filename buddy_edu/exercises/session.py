@@ -71,14 +71,14 @@ class Summary:
         lines = [f"{self.assignment} for {self.student}: {_points(self.score)} / "
                  f"{self.max_score} points"]
         for row in self.rows:
-            lines.append(f"  {row.id:>4} {_mark(row.feedback)} {_points(row.earned)}/"
+            lines.append(f"  {row.id:>4} {row.feedback.mark} {_points(row.earned)}/"
                          f"{row.points}  {row.feedback.message}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         body = "".join(
             f"<tr><td>{row.id}</td><td>{html.escape(row.title)}</td>"
-            f"<td style='text-align:center'>{_mark(row.feedback)}</td>"
+            f"<td style='text-align:center'>{row.feedback.mark}</td>"
             f"<td style='text-align:right'>{_points(row.earned)} / {row.points}</td>"
             f"<td style='text-align:left'>{html.escape(row.feedback.message)}</td></tr>"
             for row in self.rows
@@ -97,17 +97,7 @@ class Summary:
         return {"assignment": self.assignment, "student": self.student, "score": self.score,
                 "max_score": self.max_score,
                 "questions": {row.id: {"earned": row.earned, "points": row.points,
-                                       **_feedback_dict(row.feedback)} for row in self.rows}}
-
-
-def _mark(feedback: Feedback | Recorded) -> str:
-    return "•" if isinstance(feedback, Recorded) else feedback.mark
-
-
-def _feedback_dict(feedback: Feedback | Recorded) -> dict:
-    if isinstance(feedback, Recorded):
-        return {"recorded": feedback.readable, "message": feedback.message}
-    return feedback.to_dict()
+                                       **row.feedback.to_dict()} for row in self.rows}}
 
 
 def _points(value: float | None) -> str:
