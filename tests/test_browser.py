@@ -187,6 +187,50 @@ def test_operation_jumps_and_live_allocate(page):
     assert narration(stepper).startswith("Step 6 of 6")
 
 
+def test_keyboard_shortcuts_when_the_stepper_has_focus(page):
+    """←/→, PageUp/PageDown and Home/End work wherever focus is in the Stepper, each press
+    moves once (the slider does not handle it too), End reaches the end of a timeline
+    that grew, and keys typed into a text field stay there (issue 10)."""
+    stepper = page.locator(".buddy-stepper").first
+    stepper.get_by_role("button", name="Reset").click()
+    wait_narration(stepper, r"^Start: 1M free\.$")
+    stepper.locator(".buddy-tree-pane svg").click()  # a click on the picture gives focus
+    for key, pattern in (("ArrowRight", r"^Step 1 of 18"), ("PageDown", r"^Step 5 of 18"),
+                         ("End", r"^Step 18 of 18"), ("PageUp", r"^Step 13 of 18"),
+                         ("ArrowLeft", r"^Step 12 of 18"), ("Home", r"^Start")):
+        page.keyboard.press(key)
+        wait_narration(stepper, pattern)
+    assert tree_titles(stepper) == expected_titles(0)
+
+    stepper.get_by_role("slider").focus()
+    page.keyboard.press("ArrowRight")
+    wait_narration(stepper, r"^Step 1 of 18")
+    page.wait_for_timeout(300)  # a second, late step would show by now
+    assert narration(stepper).startswith("Step 1 of 18")
+
+    page.keyboard.press("End")
+    wait_narration(stepper, r"^Step 18 of 18")
+    stepper.get_by_role("textbox", name="Allocate size").fill("64K")
+    stepper.get_by_role("button", name="Allocate").click()
+    grown = run_script(WIKIPEDIA)
+    grown.allocate(64 * K)
+    end = grown.event_count()
+    wait_narration(stepper, rf"^Step {end} of {end}")
+    stepper.get_by_role("button", name="First").click()
+    wait_narration(stepper, r"^Start")
+    stepper.get_by_role("slider").focus()
+    page.keyboard.press("End")  # the slider's own End key stopped at the old end
+    wait_narration(stepper, rf"^Step {end} of {end}")
+
+    size = stepper.get_by_role("textbox", name="Allocate size")
+    size.fill("128K")
+    size.press("ArrowLeft")
+    size.press("Home")
+    size.press("Delete")  # the caret moved inside the text, and nothing else happened
+    assert size.input_value() == "28K"
+    assert narration(stepper).startswith(f"Step {end} of {end}")
+
+
 def test_play_advances_on_its_own_and_pause_stops_it(page):
     from playwright.sync_api import expect
 
@@ -318,6 +362,25 @@ def lesson03(lab, chromium):
         yield tab
 
 
+# Where the step's changed node is, against the tree pane that scrolls to show it.
+_CHANGED_IN_PANE = """(stepper) => {
+  const pane = stepper.querySelector('.buddy-tree-pane');
+  const view = pane.getBoundingClientRect();
+  const changed = pane.querySelector('g.node.changed');
+  if (!changed) return {inside: false};
+  const node = changed.getBoundingClientRect();
+  return {inside: node.left >= view.left - 1 && node.right <= view.right + 1 &&
+                  node.top >= view.top - 1 && node.bottom <= view.bottom + 1,
+          scrolled: pane.scrollLeft + pane.scrollTop, wide: pane.scrollWidth > pane.clientWidth};
+}"""
+
+
+def wait_changed_in_view(stepper) -> dict:
+    stepper.page.wait_for_function(f"s => ({_CHANGED_IN_PANE})(s).inside",
+                                   arg=stepper.element_handle(), timeout=WAIT_MS)
+    return stepper.evaluate(_CHANGED_IN_PANE)
+
+
 def test_lesson_03_trees_keep_labels_readable_and_scroll(lesson03, screens):
     fit = lesson03.evaluate(_LABELS)
     print("Fit:", fit)
@@ -337,7 +400,14 @@ def test_lesson_03_trees_keep_labels_readable_and_scroll(lesson03, screens):
     print("100%:", natural)
     assert natural[1]["min"] > fit[1]["min"] and natural[1]["svg"] > fit[1]["svg"]
     assert natural[0] == fit[0]  # the other Stepper keeps its own zoom
-    big.locator(".buddy-stepper-tree g.node.changed").first.scroll_into_view_if_needed()
+    # The pane scrolls by itself to the node each step changed (issue 10: a lopsided
+    # tree no longer opens on an empty corner).
+    big.get_by_role("button", name="First").click()
+    wait_narration(big, r"^Start")
+    for button in ("Last", "Back", "Previous operation"):
+        big.get_by_role("button", name=button).click()
+        where = wait_changed_in_view(big)
+        assert where["wide"], where
     save_screen(lesson03, screens, "light-big-tree-100.png")
 
 

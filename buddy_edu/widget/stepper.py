@@ -6,8 +6,8 @@ many events are applied), seeks the allocator there and asks
 slider, the Play timer, live operations, predict mode -- just moves that
 number or appends to the core's timeline.
 
-Stock ipywidgets only (no front-end extension), so it runs in JupyterLab 4,
-Notebook 7 and Voilà.
+Stock ipywidgets, plus one small anywidget module for keyboard shortcuts
+(:mod:`.keys`), so it runs in JupyterLab 4, Notebook 7, Voilà and JupyterLite.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..core import (
 )
 from ..core.script import run_script
 from .controls import build_navigation, follows_drag, show_playing
+from .keys import SHORTCUTS, Keys
 from .live import build_live_row
 from .panes import Panes
 from .predict import Feedback, Question, question_for, score_text
@@ -108,13 +109,14 @@ class Stepper(widgets.VBox):
         self._live = build_live_row()
         self._panes = Panes()
         self._panel = PredictPanel() if predict else None
+        self._keys = Keys()
         # Laid out for a 1366x768 laptop: narration, controls, the live row and the
         # pictures stack so that the memory map and the top of the tree are in view with
         # the controls, and a live operation's effect shows without scrolling.
         children = [self._panes.top, self._nav.box]
         if self._panel is not None:
             children.append(self._panel)
-        children += [self._live.box, self._panes.pictures]
+        children += [self._live.box, self._panes.pictures, self._keys]
         kwargs.setdefault("layout", widgets.Layout(width="100%", max_width="1100px"))
         super().__init__(children, **kwargs)
         self.add_class("buddy-stepper")
@@ -213,6 +215,16 @@ class Stepper(widgets.VBox):
             return
         op = self._allocator.event_at(self.position - 1).op
         self.position = self._allocator.operation_span(op).start
+
+    def press(self, key: str) -> None:
+        """Do what a shortcut key does when the Stepper has focus: ``"ArrowLeft"``/
+        ``"ArrowRight"`` a step, ``"PageUp"``/``"PageDown"`` an operation, ``"Home"``/``"End"``
+        the start/end (in predict mode, End stops at the next unanswered question)."""
+        if key not in SHORTCUTS:
+            raise InvalidRequest(
+                f"{key!r} is not a Stepper shortcut: use one of {', '.join(SHORTCUTS)}"
+            )
+        getattr(self, SHORTCUTS[key])()
 
     # ------------------------------------------------------------ live
     def allocate(self, size: int | str, name: str | None = None) -> Block:
@@ -474,6 +486,7 @@ class Stepper(widgets.VBox):
         live.free.on_click(self._free_clicked)
         live.undo.on_click(lambda _: self.undo_live())
         live.reset.on_click(lambda _: self.reset())
+        self._keys.on_key(self.press)
         if self._panel is not None:
             self._panel.check.on_click(self._check_clicked)
 

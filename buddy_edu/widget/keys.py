@@ -1,0 +1,125 @@
+"""The Stepper's one piece of browser code: keyboard shortcuts and a tree that follows the change.
+
+Stock ipywidgets cannot listen to keys on a box or scroll a pane to an
+element, so a small anywidget module does both inside the Stepper's own
+element (found with ``closest(".buddy-stepper")``):
+
+- **Keys.**  While focus is anywhere in the Stepper (a button, the slider,
+  or the Stepper itself: clicking its pictures focuses it), ←/→ take a step,
+  PageUp/PageDown jump an operation, Home/End go to the start/end.  The
+  listener runs in the capture phase and stops those keys there, so the
+  slider does not handle them a second time; that is also what makes End
+  reach the end of a timeline that grew (the slider's own End key remembers
+  the range it was created with).  Keys typed into text fields, and keys
+  with Ctrl/Alt/Meta/Shift, are left alone.
+- **Follow the change.**  When the tree pane scrolls (a big tree at 100 %,
+  or one wider than the readable minimum), each new picture scrolls the pane
+  so the node the step changed (``g.changed``) is in view: the student never
+  sees an empty corner of a lopsided tree.
+
+The browser only reports *which* key; the kernel decides what it does, through
+the same methods the buttons call, so predict mode's gate applies to keys too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anywidget
+
+#: Key name (``KeyboardEvent.key``) -> what it does, as the name of a Stepper method.
+SHORTCUTS = {
+    "ArrowLeft": "back",
+    "ArrowRight": "forward",
+    "PageUp": "previous_operation",
+    "PageDown": "next_operation",
+    "Home": "first",
+    "End": "last",
+}
+
+_ESM = """
+const SHORTCUTS = new Set(%s);
+
+function typing(target) {
+  const tag = target.tagName;
+  return (tag === "INPUT" && target.type !== "range") || tag === "TEXTAREA" ||
+    tag === "SELECT" || target.isContentEditable;
+}
+
+// Scroll a pane (not the page) so that `node` sits inside it, centred on the axis it left.
+function reveal(pane, node) {
+  const view = pane.getBoundingClientRect(), box = node.getBoundingClientRect();
+  if (box.left < view.left || box.right > view.right) {
+    pane.scrollLeft += (box.left + box.right - view.left - view.right) / 2;
+  }
+  if (box.top < view.top || box.bottom > view.bottom) {
+    pane.scrollTop += (box.top + box.bottom - view.top - view.bottom) / 2;
+  }
+}
+
+function attach(model, el) {
+  const root = el.closest(".buddy-stepper");
+  if (!root) return null;
+  if (!root.hasAttribute("tabindex")) root.tabIndex = -1;  // a click on a picture focuses it
+  const onKey = (event) => {
+    if (!SHORTCUTS.has(event.key) || event.altKey || event.ctrlKey || event.metaKey ||
+        event.shiftKey || typing(event.target)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    model.send({ key: event.key });
+  };
+  root.addEventListener("keydown", onKey, true);
+  let queued = false;
+  const follow = () => {
+    queued = false;
+    const pane = root.querySelector(".buddy-tree-pane");
+    const node = pane && pane.querySelector("g.changed");
+    if (node) reveal(pane, node);
+  };
+  const observer = new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(follow); }
+  });
+  // New pictures replace the pane's children; the zoom toggle changes a class.
+  observer.observe(root, { childList: true, subtree: true, attributeFilter: ["class"] });
+  return () => {
+    root.removeEventListener("keydown", onKey, true);
+    observer.disconnect();
+  };
+}
+
+export default {
+  render({ model, el }) {
+    // A view is rendered before it is put into its box: wait until it is in the page.
+    let cleanup = null, tries = 0, timer = null;
+    const tryAttach = () => {
+      cleanup = el.isConnected ? attach(model, el) : null;
+      if (!cleanup && tries++ < 200) timer = setTimeout(tryAttach, 50);
+    };
+    tryAttach();
+    return () => { clearTimeout(timer); if (cleanup) cleanup(); };
+  },
+};
+"""
+
+
+class Keys(anywidget.AnyWidget):
+    """Invisible: reports the Stepper's shortcut keys to the kernel and keeps the change in
+    view.  ``on_key(callback)`` gets the key's name (one of :data:`SHORTCUTS`)."""
+
+    _esm = _ESM % repr(sorted(SHORTCUTS)).replace("'", '"')
+
+    def __init__(self) -> None:
+        super().__init__(layout={"display": "none"})
+        self._callbacks: list[Callable[[str], None]] = []
+        self.on_msg(self._received)
+
+    def on_key(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(key)`` for every shortcut key pressed in the Stepper."""
+        self._callbacks.append(callback)
+
+    def _received(self, _widget, content, _buffers) -> None:
+        key = content.get("key") if isinstance(content, dict) else None
+        if key not in SHORTCUTS:  # only the browser code above sends; ignore anything else
+            return
+        for callback in self._callbacks:
+            callback(key)
