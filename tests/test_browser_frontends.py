@@ -59,6 +59,12 @@ def test_the_stepper_steps_forward(server):
             tab.wait_for_function(
                 "() => document.querySelectorAll('.buddy-stepper svg g.node').length === 3")
             assert "Split the 1M block at 0 into buddies at 0 and 512K" in stepper.inner_text()
+            # The keyboard shortcuts' browser module (anywidget) loads here too.
+            page_down = "() => document.querySelectorAll('.buddy-stepper svg g.node').length > 3"
+            stepper.get_by_role("button", name="Forward").focus()
+            tab.keyboard.press("PageDown")
+            tab.wait_for_function(page_down)
+            assert "Allocate the 64K block at 0 to A" in stepper.inner_text()
         except Exception:
             print(server.log())
             raise
