@@ -276,6 +276,7 @@ def test_predict_mode_asks_before_revealing(page):
 # ------------------------------------------------ lesson 03: readable trees, Light and Dark
 LESSON = "03-fragmentation.ipynb"
 LAPTOP = {"width": 1366, "height": 768}
+DESKTOP = {"width": 1920, "height": 1080}
 MIN_LABEL_PX = 10
 MIN_CONTRAST = 4.5  # WCAG AA for body text
 
@@ -476,13 +477,26 @@ _IN_VIEW = """(stepper) => {
 
 
 def test_a_laptop_screen_shows_controls_narration_map_and_tree_together(lesson03, screens):
-    """At 1366x768 with JupyterLab's default panels, one look shows the narration, the
-    controls, the live row, the memory map and the tree's pane (issue 10)."""
+    """At 1366x768 (and on a 1920x1080 screen) with JupyterLab's default panels, one look
+    shows the narration, the controls, the live row, the memory map and the tree's pane,
+    with or without the predict panel, and the tree labels stay readable (issue 10)."""
     lesson03.locator("#jupyterlab-splash").wait_for(state="detached")  # after a theme switch
-    stepper = lesson03.locator(".buddy-stepper").nth(1)  # the random workload's big tree
-    boxes = stepper.evaluate(_IN_VIEW)
-    print("layout at 1366x768:", boxes)
-    viewport = boxes.pop("viewport")
-    for name, box in boxes.items():
-        assert 0 <= box["top"] and box["bottom"] <= viewport, (name, boxes)
-    save_screen(lesson03, screens, "laptop-stepper.png")
+    try:
+        for screen in (LAPTOP, DESKTOP):
+            lesson03.set_viewport_size(screen)
+            size = f"{screen['width']}x{screen['height']}"
+            # The checkerboard is in predict mode (its question panel sits among the
+            # controls); the random workload has the big tree.
+            for index, name in ((0, "predict"), (1, "big-tree")):
+                stepper = lesson03.locator(".buddy-stepper").nth(index)
+                boxes = stepper.evaluate(_IN_VIEW)
+                print(f"{name} layout at {size}:", boxes)
+                save_screen(lesson03, screens, f"{size}-{name}-stepper.png")
+                viewport = boxes.pop("viewport")
+                for part, box in boxes.items():
+                    assert 0 <= box["top"] and box["bottom"] <= viewport, (size, name, part)
+            labels = lesson03.evaluate(_LABELS)
+            print(f"labels at {size}:", labels)
+            assert all(tree["min"] >= MIN_LABEL_PX for tree in labels)
+    finally:
+        lesson03.set_viewport_size(LAPTOP)

@@ -80,6 +80,21 @@ def test_empty_answer_asks_for_one_without_calling_the_question():
     assert "Type an answer first" in check.feedback.value
 
 
+def test_a_text_that_arrives_after_the_click_meant_for_it_gets_the_last_word():
+    """The browser may deliver a Check click before the box's new text (it holds a text
+    update back while an earlier one is unanswered): the feedback ends up about the text."""
+    question = BlockSizeQuestion("34K")
+    check = QuickCheck(question)
+    check.answer.value = "128K"
+    check.button.click()  # the click for the next answer overtakes it ...
+    check.answer.value = "64K"  # ... which then arrives
+    assert "Right" in check.feedback.value and check.attempts == 2
+    check.button.click()  # a click meant for an emptied box, before the empty text
+    check.answer.value = ""
+    assert "Type an answer first" in check.feedback.value
+    assert check.attempts == 2
+
+
 def test_unreadable_answer_shows_the_question_s_reason_and_is_not_marked():
     check = QuickCheck(BlockSizeQuestion("34K"))
     assert check.check("lots") is None

@@ -79,7 +79,7 @@ def build_navigation(events: int) -> Navigation:
         value=0, min=0, max=events, step=1, description="Event",
         tooltip="Drag, or focus and use the arrow keys, to move through the events",
         continuous_update=follows_drag(events),
-        layout=widgets.Layout(width="100%", max_width="760px"),
+        layout=widgets.Layout(flex="1 1 360px", max_width="760px"),
         style={"description_width": "initial"},
     )
     timer = widgets.Play(
@@ -87,17 +87,15 @@ def build_navigation(events: int) -> Navigation:
         description="Timer", tooltip="The clock behind the Play button",
         show_repeat=False, layout=widgets.Layout(display="none"),
     )
-    jumps = widgets.HBox(
-        [first, back, play, forward, last],
-        layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
-    )
-    operations = widgets.HBox(
-        [previous_operation, next_operation, speed],
+    # Two rows on a laptop-sized cell (every button, then the slider with the speed),
+    # wrapping further only on a narrow one.
+    buttons = widgets.HBox(
+        [first, back, play, forward, last, previous_operation, next_operation],
         layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
     )
     box = widgets.VBox(
-        [widgets.HBox([jumps, operations], layout=widgets.Layout(flex_flow="row wrap")),
-         slider, timer],
+        [buttons, widgets.HBox([slider, speed], layout=widgets.Layout(
+            flex_flow="row wrap", align_items="center")), timer],
     )
     return Navigation(first, back, play, forward, last, previous_operation, next_operation,
                       speed, slider, timer, box)

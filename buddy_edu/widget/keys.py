@@ -69,21 +69,33 @@ function attach(model, el) {
     model.send({ key: event.key });
   };
   root.addEventListener("keydown", onKey, true);
-  let queued = false;
+  // Follow when the pane's picture is replaced, its zoom class changes, or it gets its
+  // size (a notebook lays cells out lazily) -- not on every change elsewhere, so a student
+  // who scrolled the pane by hand keeps that view until the next picture.
+  let pane = null, queued = false;
   const follow = () => {
     queued = false;
-    const pane = root.querySelector(".buddy-tree-pane");
     const node = pane && pane.querySelector("g.changed");
     if (node) reveal(pane, node);
   };
-  const observer = new MutationObserver(() => {
+  const later = () => {
     if (!queued) { queued = true; requestAnimationFrame(follow); }
-  });
-  // New pictures replace the pane's children; the zoom toggle changes a class.
-  observer.observe(root, { childList: true, subtree: true, attributeFilter: ["class"] });
+  };
+  const changed = new MutationObserver(later), sized = new ResizeObserver(later);
+  const find = () => {  // the pane's view may be rendered after this one
+    pane = root.querySelector(".buddy-tree-pane");
+    if (!pane) return;
+    finder.disconnect();
+    changed.observe(pane, { childList: true, subtree: true, attributeFilter: ["class"] });
+    sized.observe(pane);
+    later();
+  };
+  const finder = new MutationObserver(find);
+  finder.observe(root, { childList: true, subtree: true });
+  find();
   return () => {
     root.removeEventListener("keydown", onKey, true);
-    observer.disconnect();
+    for (const observer of [finder, changed, sized]) observer.disconnect();
   };
 }
 

@@ -23,7 +23,7 @@ from .. import render
 from ..core import BuddyAllocator
 
 _PANE = {"overflow": "auto", "width": "100%"}
-TREE_HEIGHT = "max(200px, 34vh)"
+TREE_HEIGHT = "max(200px, 32vh)"
 _STYLE = """<style>
 .buddy-stepper-narration {font-size: 1.15em; padding: 4px 0; min-height: 2.6em}
 .buddy-stepper-pane h4 {margin: 6px 0 2px 0; font-size: 0.95em}
@@ -33,6 +33,11 @@ _STYLE = """<style>
 .buddy-stepper-pane caption {text-align: left; font-weight: 600; padding-bottom: 2px}
 .buddy-stepper-tree svg {max-width: 100%; height: auto}
 .buddy-tree-natural .buddy-stepper-tree svg {max-width: none}
+.buddy-choices-row .widget-radio-box {flex-direction: row; flex-wrap: wrap; column-gap: 14px}
+.buddy-choices-row, .buddy-zoom {display: flex; flex-flow: row wrap; align-items: center}
+.buddy-zoom > label {font-weight: 600; margin-right: 8px}
+.buddy-predict-panel p {margin: 2px 0; line-height: 1.4}
+.buddy-predict-panel .widget-hbox, .buddy-row-gap {column-gap: 12px}
 </style>"""
 _ZOOM = {"fit": ("Fit", "Shrink a wide tree to the cell, never below readable labels"),
          "natural": ("100%", "The tree at its natural size; scroll to see all of it")}
@@ -43,15 +48,16 @@ class Panes:
 
     def __init__(self) -> None:
         self.narration = widgets.HTML("")
-        # The tree pane scrolls within about two fifths of the screen, so on a laptop the
+        # The tree pane scrolls within about a third of the screen, so on a laptop the
         # controls, the memory map and the tree are in view together.
         self.tree = widgets.HTML("", layout=widgets.Layout(max_height=TREE_HEIGHT, **_PANE))
         self.tree.add_class("buddy-tree-pane")  # the pane keys.py scrolls to the change
         self.zoom = widgets.ToggleButtons(
             options=[(label, key) for key, (label, _tip) in _ZOOM.items()], value="fit",
-            description="Tree size", tooltips=[tip for _label, tip in _ZOOM.values()],
+            description="Tree of blocks", tooltips=[tip for _label, tip in _ZOOM.values()],
             style={"description_width": "initial", "button_width": "auto"},
         )
+        self.zoom.add_class("buddy-zoom")
         self.zoom.observe(self._zoom, "value")
         self.strip = widgets.HTML("", layout=widgets.Layout(**_PANE))
         self.free_lists = widgets.HTML("", layout=widgets.Layout(margin="0 16px 0 0"))
@@ -85,7 +91,7 @@ class Panes:
                 f'<div class="buddy-stepper-narration" role="status" aria-live="polite">'
                 f"{escape(caption)}</div>"
             )
-            self.tree.value = _section("Tree of blocks", svg, "buddy-stepper-tree")
+            self.tree.value = _section("", svg, "buddy-stepper-tree")  # titled by the zoom row
             self.strip.value = _section("Memory, address 0 to the end", strip)
             self.free_lists.value = _section("", free_lists)
             self.stats.value = _section("", stats)

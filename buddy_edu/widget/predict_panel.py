@@ -19,7 +19,7 @@ class PredictPanel(widgets.VBox):
     """Question, answer choices, a Check button, the marked answer and the score."""
 
     def __init__(self) -> None:
-        self.prompt = widgets.HTML("")
+        self.prompt = widgets.HTML("", layout=widgets.Layout(flex="1 1 auto"))
         self.choices = widgets.RadioButtons(
             options=(), value=None, description="Your answer",
             tooltip="Pick your prediction, then press Check",
@@ -31,32 +31,44 @@ class PredictPanel(widgets.VBox):
             tooltip="Check your prediction; then you may step into the operation",
             layout=widgets.Layout(width="auto"),
         )
-        self.feedback = widgets.HTML("")
-        self.score = widgets.HTML("")
+        self.feedback = widgets.HTML("", layout=widgets.Layout(flex="1 1 240px"))
+        self.score = widgets.HTML("", layout=widgets.Layout(flex="0 0 auto"))
+        # Compact, so that on a laptop the panel sits beside the live row and the tree
+        # stays in view: the score sits beside the question, the choices run in a row
+        # (see panes' style), and Check shares a line with the feedback.
+        self.choices.add_class("buddy-choices-row")
         super().__init__(
-            [widgets.HTML("<b>Predict before you step</b>"), self.prompt, self.choices,
-             widgets.HBox([self.check, self.score],
-                          layout=widgets.Layout(align_items="center")),
-             self.feedback],
-            layout=widgets.Layout(border=f"1px solid {palette.LINE}", padding="4px 8px",
-                                  margin="6px 0"),
+            [widgets.HBox([self.prompt, self.score],
+                          layout=widgets.Layout(align_items="baseline")),
+             self.choices,
+             widgets.HBox([self.check, self.feedback],
+                          layout=widgets.Layout(align_items="center"))],
+            layout=widgets.Layout(border=f"1px solid {palette.LINE}", padding="2px 8px",
+                                  margin="4px 0", flex="2 1 420px"),
         )
+        self.add_class("buddy-predict-panel")  # its rows are spaced by panes' style
         self.choices.observe(self._enable_check, "value")
 
     def ask(self, question: Question) -> None:
         """Show a question that has not been answered yet."""
         with self.hold_sync():
-            self.prompt.value = f"<p>{escape(question.prompt)}</p>"
+            self.prompt.value = _ask(question)
             self._set_choices(question, None, disabled=False)
             self.check.disabled = True
+            self.check.layout.display = None
             self.feedback.value = ""
 
     def review(self, question: Question, value: int | str, feedback: Feedback) -> None:
-        """Show a question with the student's answer and how it was marked."""
+        """Show a question with the student's answer and how it was marked.
+
+        The choices and Check make way for the feedback (which names a wrong choice), so
+        an answered panel is no taller than an open one and the tree stays in view."""
         with self.hold_sync():
-            self.prompt.value = f"<p>{escape(question.prompt)}</p>"
+            self.prompt.value = _ask(question)
             self._set_choices(question, value, disabled=True)
+            self.choices.layout.display = "none"
             self.check.disabled = True
+            self.check.layout.display = "none"
             self.show_feedback(feedback)
 
     def idle(self, text: str) -> None:
@@ -65,6 +77,7 @@ class PredictPanel(widgets.VBox):
             self.prompt.value = f'<p style="color:{palette.TEXT_QUIET}">{escape(text)}</p>'
             self._set_choices(None, None, disabled=True)
             self.check.disabled = True
+            self.check.layout.display = "none"
             self.feedback.value = ""
 
     def hint(self, text: str) -> None:
@@ -96,3 +109,7 @@ class PredictPanel(widgets.VBox):
 
     def _enable_check(self, change) -> None:
         self.check.disabled = self.choices.disabled or change["new"] is None
+
+
+def _ask(question: Question) -> str:
+    return f"<p><b>Predict before you step:</b> {escape(question.prompt)}</p>"

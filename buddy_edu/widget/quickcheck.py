@@ -187,8 +187,15 @@ class QuickCheck(widgets.VBox):
         return stepper
 
     def _on_submit(self, change: dict) -> None:
-        if change["new"].strip():
-            self.check()
+        """The box's text arrived (Enter, or focus left it): mark it.
+
+        The browser sends the text only when focus leaves the box and holds it back
+        while an earlier update of the box is unanswered, but sends a Check click at
+        once: a click can reach the kernel before the text it was meant for.  Marking
+        every text that arrives (and saying so when it is empty) makes the last word
+        on screen always about what the box holds.
+        """
+        self.check()
 
     def _show(self, tone: str, message: str) -> None:
         head = f"<b>{escape(_HEADS[tone])}</b> " if _HEADS[tone] else ""

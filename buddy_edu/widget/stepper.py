@@ -113,10 +113,16 @@ class Stepper(widgets.VBox):
         # Laid out for a 1366x768 laptop: narration, controls, the live row and the
         # pictures stack so that the memory map and the top of the tree are in view with
         # the controls, and a live operation's effect shows without scrolling.
-        children = [self._panes.top, self._nav.box]
+        # In predict mode the question panel and the live row share one row (each wraps
+        # under the other on a narrow cell).
         if self._panel is not None:
-            children.append(self._panel)
-        children += [self._live.box, self._panes.pictures, self._keys]
+            self._live.box.layout.flex = "1 1 420px"
+        operations = self._live.box if self._panel is None else widgets.HBox(
+            [self._panel, self._live.box],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+        operations.add_class("buddy-row-gap")
+        children = [self._panes.top, self._nav.box, operations, self._panes.pictures,
+                    self._keys]
         kwargs.setdefault("layout", widgets.Layout(width="100%", max_width="1100px"))
         super().__init__(children, **kwargs)
         self.add_class("buddy-stepper")
