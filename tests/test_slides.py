@@ -54,6 +54,8 @@ def lesson_like() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("<details><summary>Show the answer</summary>\n\n"
                                       "It merges **four** times.\n\n</details>"),
         helper,
+        nbformat.v4.new_markdown_cell("Now run it: *(The output is folded until you want it: "
+                                      "click the **···** under the cell to unfold it.)*"),
         folded,
         nbformat.v4.new_markdown_cell("### Aside\nMore."),
     ]
@@ -68,8 +70,9 @@ def test_a_stepper_becomes_one_static_step_per_position_on_a_subslide_of_its_own
     slide_nb = deck.to_slides(lesson_like())
     assert deck.stepper_steps(slide_nb) == [EVENTS + 1]
     # title, "## Merging", the Stepper's code, its frames, the answer after them (a slide
-    # of its own, so the frames keep theirs), the folded code, its output, "### Aside"
-    assert slide_types(slide_nb) == ["slide", "slide", "-", "subslide", "subslide", "-",
+    # of its own, so the frames keep theirs), "Now run it", the folded code, its output,
+    # "### Aside"
+    assert slide_types(slide_nb) == ["slide", "slide", "-", "subslide", "subslide", "-", "-",
                                      "fragment", "subslide"]
     frames_cell = slide_nb.cells[3]
     assert frames_cell.metadata["tags"] == [deck.OUTPUT_ONLY] and frames_cell.source == ""
@@ -88,12 +91,13 @@ def test_answers_come_as_later_fragments_than_their_questions():
     answer = slide_nb.cells[4].source  # the <details> answer, after the Stepper's slide
     assert "<details>" not in answer and 'class="fragment buddy-answer"' in answer
     assert answer.index("fragment") < answer.index("It merges")
-    code, reveal = slide_nb.cells[5], slide_nb.cells[6]
+    assert slide_nb.cells[5].source == "Now run it:"  # a deck needs no unfolding hint
+    code, reveal = slide_nb.cells[6], slide_nb.cells[7]
     assert code.source == "print(answer)" and code.outputs == []
     assert reveal.metadata["slideshow"]["slide_type"] == "fragment"
     assert reveal.outputs[0]["text"] == "THE ANSWER\n"
     assert all(cell.source != "def helper(): pass" for cell in slide_nb.cells)
-    assert len(slide_nb.cells) == 8  # the folded helper without output left no cell
+    assert len(slide_nb.cells) == 9  # the folded helper without output left no cell
 
 
 def test_the_lesson_files_are_not_changed():

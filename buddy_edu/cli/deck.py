@@ -46,6 +46,8 @@ _SETUP = ("from buddy_edu.cli.static_view import show_widgets_statically\n"
 _HEADING = re.compile(r"^\s*(#{1,6})\s+(.*)")
 _DETAILS = re.compile(r"<details>\s*<summary>.*?</summary>(.*?)</details>", re.S)
 _LESSON_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.ipynb\)")
+# The lessons tell students how to unfold a folded output; in a deck the next press does it.
+_UNFOLD_HINT = re.compile(r"\s*\*\(The output is folded until you want it:[^)]*\)\*")
 
 
 class LessonFailed(BuddyError):
@@ -150,7 +152,7 @@ def _slide(cell, slide_type: str):
 
 def _markdown(cell) -> list:
     """A Markdown cell as slide cells: its heading decides the slide, answers are fragments."""
-    text = _LESSON_LINK.sub(r"](\1.slides.html)", cell.source)
+    text = _UNFOLD_HINT.sub("", _LESSON_LINK.sub(r"](\1.slides.html)", cell.source))
     match = _HEADING.match(text)
     kind = "-" if match is None else ("subslide" if len(match.group(1)) >= 3 else "slide")
     cell.source = _DETAILS.sub(r'<div class="fragment buddy-answer">\n\1\n</div>', text)
