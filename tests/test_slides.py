@@ -194,6 +194,20 @@ def test_cli_errors_name_the_fix_without_a_traceback(capsys, tmp_path, name, say
     assert not any(tmp_path.iterdir())  # nothing is fetched or written for a bad name
 
 
+def test_a_lesson_that_fails_or_is_not_a_notebook_is_a_clear_error(capsys, tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), broken)
+    text = tmp_path / "notes.ipynb"
+    text.write_text("just some notes", encoding="utf-8")
+    out = tmp_path / "out"
+    for path, says in [(broken, "the lesson failed while running for the slides: "
+                                "ZeroDivisionError: division by zero"),
+                       (text, "notes.ipynb is not a Jupyter notebook")]:
+        assert main(["slides", str(path), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err
+
+
 # ------------------------------------------------------------------ in a browser
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):

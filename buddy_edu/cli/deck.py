@@ -46,6 +46,7 @@ _SETUP = ("from buddy_edu.cli.static_view import show_widgets_statically\n"
 _HEADING = re.compile(r"^\s*(#{1,6})\s+(.*)")
 _DETAILS = re.compile(r"<details>\s*<summary>.*?</summary>(.*?)</details>", re.S)
 _LESSON_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.ipynb\)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the colours of a kernel's traceback
 # The lessons tell students how to unfold a folded output; in a deck the next press does it.
 _UNFOLD_HINT = re.compile(r"\s*\*\(The output is folded until you want it:[^)]*\)\*")
 
@@ -75,7 +76,7 @@ def execute(nb: nbformat.NotebookNode, folder: Path,
         try:
             client.execute(stderr=log)
         except CellExecutionError as error:
-            lines = [line for line in str(error).splitlines() if line.strip()]
+            lines = [line for line in _ANSI.sub("", str(error)).splitlines() if line.strip()]
             raise LessonFailed(f"the lesson failed while running for the slides: {lines[-1]} "
                                "(run it in JupyterLab to see the whole error)") from None
         except Exception as error:  # the kernel could not start or died

@@ -66,7 +66,11 @@ def export_lesson(path: Path, out: Path) -> Path:
     ``out`` must hold reveal.js in ``reveal.js/`` for the deck to show
     (:func:`buddy_edu.cli.revealjs.install`).
     """
-    lesson = nbformat.read(path, as_version=4)
+    try:
+        lesson = nbformat.read(path, as_version=4)
+    except (ValueError, KeyError, AttributeError) as error:  # not JSON, or not a notebook
+        raise LessonUnknown(f"{path} is not a Jupyter notebook ({error}): give a lesson's "
+                            ".ipynb file") from None
     slides = deck.to_slides(deck.execute(lesson, path.parent))
     target = Path(out) / f"{path.stem}.slides.html"
     target.write_text(deck.export(slides), encoding="utf-8")
