@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test lint bench clean
+.PHONY: lab slides test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,12 @@ $(BIN)/python:
 lab: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/buddy-edu lab
+
+# Every lesson as a Reveal.js deck in build/slides/, with reveal.js beside them (npm fetches
+# the pinned version once into build/npm/): copy the folder whole, present offline.
+slides: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/buddy-edu slides --out build/slides
 
 test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"

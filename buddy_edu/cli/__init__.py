@@ -49,11 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions():
     """Subcommands contributed by other layers, imported only when present."""
+    from .slides import register as slides
+
     try:
         from .grading import register
     except ImportError:
-        return []
-    return [register]
+        return [slides]
+    return [register, slides]
 
 
 def main(argv: list[str] | None = None) -> int:

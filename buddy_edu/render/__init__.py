@@ -13,13 +13,13 @@ from .backends import ENV_VAR, backend
 from .cache import CacheInfo, cache_info, clear_cache
 from .dot import node_name, to_dot, to_svg
 from .errors import RenderError
-from .export import export_html, save_svg
+from .export import export_html, frames_html, save_svg
 from .position import Change, at_position, caption, current_change
 from .strip import memory_strip_svg
 from .tables import free_lists_html, stats_html
 
 __all__ = [
     "ENV_VAR", "CacheInfo", "Change", "RenderError", "at_position", "backend", "cache_info",
-    "caption", "clear_cache", "current_change", "export_html", "free_lists_html",
+    "caption", "clear_cache", "current_change", "export_html", "frames_html", "free_lists_html",
     "memory_strip_svg", "node_name", "save_svg", "stats_html", "to_dot", "to_svg",
 ]

@@ -46,22 +46,41 @@ def export_html(allocator: BuddyAllocator, path: str | Path, *, title: str | Non
     if type(first) is not int or not 0 <= first <= count:
         raise InvalidRequest(f"start must be a position between 0 and {count}, got {start!r}")
     heading = title or "Buddy allocator, step by step"
-    sections = []
-    with at_position(allocator):
-        for position in range(count + 1):
-            allocator.seek(position)
-            sections.append(
-                f'<section class="snapshot" data-position="{position}">'
-                f'<p class="caption">{escape(caption(allocator))}</p>'
-                f'<div class="tree">{_inline(to_svg(allocator))}</div>'
-                f'<div class="strip">{_inline(memory_strip_svg(allocator))}</div>'
-                f'<div class="tables">{free_lists_html(allocator)}{stats_html(allocator)}</div>'
-                "</section>"
-            )
+    sections = [
+        f'<section class="snapshot" data-position="{position}">{frame}</section>'
+        for position, frame in enumerate(frames_html(allocator))
+    ]
     page = _PAGE.format(title=escape(heading), count=count, start=first,
                         snapshots="\n".join(sections))
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def frames_html(allocator: BuddyAllocator, positions: range | None = None, *,
+                tables: bool = True) -> list[str]:
+    """The HTML of each position in ``positions`` (default: 0..N): caption, tree, strip, tables.
+
+    This is what :func:`export_html` pages through, returned instead of
+    written, so a slide deck can lay the same pictures out as its own steps.
+    ``tables=False`` leaves out the free-list and stats tables, for a slide
+    that has room only for the narration and the two pictures.  The
+    allocator is left at the position it was at.
+    """
+    count = allocator.event_count()
+    wanted = range(count + 1) if positions is None else positions
+    frames = []
+    with at_position(allocator):
+        for position in wanted:
+            allocator.seek(position)
+            extra = (f'<div class="tables">{free_lists_html(allocator)}'
+                     f"{stats_html(allocator)}</div>") if tables else ""
+            frames.append(
+                f'<p class="caption">{escape(caption(allocator))}</p>'
+                f'<div class="tree">{_inline(to_svg(allocator))}</div>'
+                f'<div class="strip">{_inline(memory_strip_svg(allocator))}</div>'
+                + extra
+            )
+    return frames
 
 
 def _inline(svg: str) -> str:
