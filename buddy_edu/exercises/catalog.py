@@ -1,15 +1,15 @@
 """The one registry of question types; every other table is derived from it.
 
 Topic modules (:mod:`.sizes`, :mod:`.buddies`, :mod:`.placement`, :mod:`.state`,
-:mod:`.waste`) each define their types as plain values; this module lists them
-explicitly, so nothing is registered by the side effect of an import and no
+:mod:`.waste`, :mod:`.build_your_own`) each define their types as plain values; this
+module lists them explicitly, so nothing is registered by the side effect of an import and no
 module below this one needs to know the others.
 """
 
 from __future__ import annotations
 
 from ..core import InvalidRequest
-from . import buddies, placement, sizes, state, waste
+from . import buddies, build_your_own, placement, sizes, state, waste
 from .question import Question, QuestionType
 
 TYPES: dict[str, QuestionType] = {
@@ -18,7 +18,7 @@ TYPES: dict[str, QuestionType] = {
         placement.LANDING_ADDRESS, state.FREE_BLOCKS, placement.SPLIT_COUNT,
         buddies.MERGE_COUNT, state.INTERNAL_FRAGMENTATION, placement.WILL_SUCCEED,
         buddies.MERGING_BLOCKS, state.BUDDYINFO, placement.POLICY_LANDING,
-        waste.LARGEST_REQUEST, waste.WASTE_BOUND,
+        waste.LARGEST_REQUEST, waste.WASTE_BOUND, build_your_own.FUNCTION,
     )
 }
 

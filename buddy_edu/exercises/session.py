@@ -169,15 +169,18 @@ class Exercise:
         return limited(self.question(qid).check(value), self.feedback)
 
     def check_all(self, namespace: dict | None = None) -> Summary:
-        """Check q1..qN, read from ``namespace`` (default: the caller's global variables)."""
+        """Check q1..qN, read from ``namespace`` (default: the caller's global variables).
+
+        A question answered with a function reads the function by its name.
+        """
         if namespace is None:
             namespace = sys._getframe(1).f_globals
         if not isinstance(namespace, dict):
             raise InvalidRequest("namespace must be a dict of variables, such as globals()")
         rows = []
         for question in self.questions:
-            if question.id in namespace:
-                feedback = question.check(namespace[question.id])
+            if question.answer_name in namespace:
+                feedback = question.check(namespace[question.answer_name])
             else:
                 feedback = question.score("missing", None)
             rows.append(Row(question.id, question.title, question.points,

@@ -73,12 +73,18 @@ def build(assignment: str, feedback: str | None = None):
     for qid, slot in zip(spec.question_ids, spec.slots, strict=True):
         kind = kind_spec(slot.kind)
         unit = "point" if slot.points == 1 else "points"
+        if kind.answer_cell is not None:  # answered with a function the student writes
+            answer = kind.answer_cell(qid, slot.options)
+            heading = f"{kind.title}: {slot.options['function']}"
+            how = "Write the function in the cell below, run it, and it is checked at once."
+        else:
+            answer = (f"{qid} = None  # your answer, e.g. {kind.form.example}\n"
+                      f'ex.check("{qid}", {qid})')
+            heading, how = kind.title, f"Answer with {kind.form.text}."
         cells += [
-            v4.new_markdown_cell(f"## {qid} · {kind.title} ({slot.points} {unit})\n\n"
-                                 f"Answer with {kind.form.text}."),
+            v4.new_markdown_cell(f"## {qid} · {heading} ({slot.points} {unit})\n\n{how}"),
             v4.new_code_cell(f'ex.show("{qid}")'),
-            v4.new_code_cell(f"{qid} = None  # your answer, e.g. {kind.form.example}\n"
-                             f'ex.check("{qid}", {qid})'),
+            v4.new_code_cell(answer),
         ]
     cells += [
         v4.new_markdown_cell("## Your score\n\nRun this cell to check every answer again and "
