@@ -39,12 +39,6 @@ from .answers import Form, FormError
 from .feedback import Feedback, right, wrong
 from .question import Question, QuestionType
 
-#: Seconds one call may take, and all calls of one function together.
-CALL_SECONDS = 1.0
-FUNCTION_BUDGET = 8.0
-#: Characters of the whole report of one function's calls.
-REPORT_LIMIT = 900_000
-
 #: Memories of the traces: (total, min_block) in plain units, small enough to read.
 MEMORIES = ((1024, 64), (512, 32), (2048, 128), (1024, 32), (256, 16))
 TRACES = 4
@@ -269,6 +263,21 @@ def generate_function_question(seed: random.Random | int | str, function: str = 
     return function_question(function, total, min_block, traces)
 
 
+def check_function(name: str, function: object, seed: int | str = 0) -> Feedback:
+    """Check one of your functions the way the assignment does, on practice traces.
+
+    ``name`` is which of the five it is (``"split"``); the feedback names the first
+    call where it differs from the allocator.  The graded assignment uses other
+    traces, made for your student id.
+    """
+    check_function_name(name)
+    if isinstance(seed, bool) or not isinstance(seed, int | str):
+        raise InvalidRequest(f"seed must be a whole number or a text, got {seed!r}")
+    question = generate_function_question(random.Random(f"buddy-edu/practice/{name}/{seed}"),
+                                          name)
+    return question.check(function)
+
+
 def run_function(question: Question, function: object) -> tuple[str, object]:
     """Call the student's ``function`` on the question's calls in this process, exactly as the
     grader's probe does in the kernel: ``("value", outcomes)`` or ``("problem", why)``."""
@@ -276,8 +285,9 @@ def run_function(question: Question, function: object) -> tuple[str, object]:
     if not callable(function):
         return "problem", (f"{name} is not a function: define it with `def "
                            f"{SPECS[name].signature}:` and pass the function itself")
-    text = calling.run_calls(function, question.params["calls"], CALL_SECONDS,
-                             FUNCTION_BUDGET, REPORT_LIMIT, wire.encode, wire._quote)
+    text = calling.run_calls(function, question.params["calls"], calling.CALL_SECONDS,
+                             calling.FUNCTION_BUDGET, calling.REPORT_LIMIT, wire.encode,
+                             wire._quote)
     return wire.read_entry({"value": json.loads(text)})
 
 
@@ -301,7 +311,7 @@ def _judge_function(question: Question, outcomes: list) -> Feedback:
         if status == "raised":
             return wrong(f"{name} raised {_detail(outcome)} on {call[:-1]}.")
         if status == "timeout":
-            return wrong(f"{name} did not finish within {CALL_SECONDS:g} s on {call[:-1]} "
+            return wrong(f"{name} did not finish within {calling.CALL_SECONDS:g} s on {call[:-1]} "
                          "(an endless loop?).")
         if status == "skipped":
             return wrong(f"{name} was not called on {call[:-1]}: {_detail(outcome)}.")
@@ -381,7 +391,7 @@ def _short(value: object, limit: int = 160) -> str:
 
 
 FUNCTION_FORM = Form(
-    text="your function itself, e.g. `ex.check(\"q1\", block_size)` after `def block_size(...)`",
+    text="the function itself: its name without brackets, as in `ex.check(\"q1\", block_size)`",
     example="block_size",
     parse=_parse_outcomes,
 )

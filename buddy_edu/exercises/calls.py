@@ -25,6 +25,11 @@ student's ``except Exception`` cannot swallow them.
 """
 
 MAX_MESSAGE = 200
+#: Seconds one call may take, and all calls of one function together.
+CALL_SECONDS = 1.0
+FUNCTION_BUDGET = 8.0
+#: Characters of the report of all calls of one function.
+REPORT_LIMIT = 900_000
 
 
 class CallTimeout(BaseException):
