@@ -148,6 +148,17 @@ def test_expected_values_come_from_the_core_run():
     assert merges and all(len(args) == 2 for args in merges)
 
 
+def test_function_questions_are_plain_data_that_survive_json(interactive):
+    from buddy_edu.exercises import question_from_dict
+
+    for question in variant(NAME, STUDENT):
+        copy = question_from_dict(json.loads(json.dumps(question.to_dict())))
+        assert copy == question and copy.answer_name == question.function
+        assert copy.check(functions()[question.function]).score == 1
+        assert question.worked() is None  # nothing single to replay: the traces are the test
+        assert question.function in question.title and "answer=" not in repr(question)
+
+
 def test_bad_input_is_refused_with_what_to_fix():
     with pytest.raises(InvalidRequest, match="build-your-own functions are block_size"):
         check_function("merge", print)

@@ -40,5 +40,13 @@ def kind_spec(kind: str) -> QuestionType:
 
 def question_from_dict(data: dict) -> Question:
     """Rebuild a question saved with ``Question.to_dict``."""
-    return Question(kind_spec(data["kind"]), prompt=data["prompt"], params=data["params"],
+    spec = kind_spec(data["kind"])
+    if spec.run is not None:
+        # A function's inputs hold free lists keyed by block size, and JSON turns those
+        # keys into text: rebuild the inputs and answers from the traces, with the core.
+        params = data["params"]
+        question = spec.build(params["function"], params["total"], params["min_block"],
+                              params["traces"])
+        return question.placed(data.get("id", ""), data["points"])
+    return Question(spec, prompt=data["prompt"], params=data["params"],
                     answer=data["answer"], points=data["points"], id=data.get("id", ""))

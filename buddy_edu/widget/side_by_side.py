@@ -42,9 +42,10 @@ class SideBySide(widgets.VBox):
         self._sides = (RecordedRun(divergence.theirs), RecordedRun(divergence.core))
         count = len(divergence.theirs.states)  # the student's run stops where it broke
         self._differs = divergence.op_index + 1
+        reason = divergence.reason[:1].upper() + divergence.reason[1:]
         head = widgets.HTML(
             f"{_STYLE}<b>Trace {divergence.trace_number}</b>: the first difference is at "
-            f"operation {self._differs}. {escape(divergence.reason)}")
+            f"operation {self._differs}. {escape(reason)}")
         self._slider = widgets.IntSlider(value=self._differs, min=0, max=count,
                                          description="Operation", continuous_update=False)
         back = widgets.Button(description="◀ Back", layout=widgets.Layout(width="auto"))
