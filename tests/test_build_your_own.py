@@ -120,6 +120,20 @@ def test_a_function_that_mutates_its_arguments_cannot_touch_the_graders_copies(i
     assert question.check(functions()["free_block"]).score == 1
 
 
+def test_under_the_grader_the_notebooks_own_checks_leave_functions_to_the_grader(
+        monkeypatch):
+    monkeypatch.setenv("BUDDY_EDU_GRADING", "1")
+    called = []
+
+    def split(free, address, size, wanted):
+        called.append(1)
+
+    ex = start(NAME, STUDENT)
+    assert "Checked by the grader" in ex.check("q3", split).message
+    assert all(row.earned is None for row in ex.check_all({"split": split}).rows)
+    assert called == []  # the grader calls it after the last cell, with its own limits
+
+
 def test_missing_and_non_function_answers_say_what_to_do(interactive):
     summary = start(NAME, STUDENT).check_all({})
     assert all(row.earned == 0 for row in summary.rows)
@@ -221,6 +235,16 @@ def test_the_first_divergence_of_address_plus_size_frees_an_upper_half():
 def test_a_raising_function_stops_its_trace_and_says_which():
     d = compare(functions("raises")).divergence
     assert d.op_index == 0 and "find_block raised ValueError: not written yet" in d.reason
+
+
+def test_an_allocator_that_never_finds_a_block_differs_at_once_without_crashing():
+    namespace = functions()
+    namespace["find_block"] = lambda free, size: None
+    d = compare(namespace).divergence
+    assert d.op_index == 0 and "yours finds no free block" in d.reason
+    # its run stops at the first free of a name only the allocator gave out
+    assert re.fullmatch(r"P\d+ was never allocated by your functions",
+                        d.theirs.states[-1].outcome)
 
 
 def test_side_by_side_steps_both_runs_from_the_first_difference():

@@ -181,6 +181,8 @@ def student_run(functions: dict, total: int, min_block: int, trace) -> Run:
                     block = (address, size)
                     live[name] = (address, size, request)
             else:
+                if op[1] not in live:  # the allocator served it and yours did not
+                    raise _Stop(f"{op[1]} was never allocated by your functions")
                 address, size, _ = live.pop(op[1])
                 block = _pair(_plain(call("free_block", free, address, size, total),
                                      "free_block"), "free_block")
@@ -293,15 +295,18 @@ class RecordedRun:
         self.position = 0
 
     def event_count(self) -> int:
+        """How many operations the run recorded (one "event" each)."""
         return len(self.run.states)
 
     def seek(self, position: int) -> None:
+        """Show the state after ``position`` operations."""
         if not 0 <= position <= self.event_count():
             raise InvalidRequest(f"position must be between 0 and {self.event_count()}, "
                                  f"got {position}")
         self.position = position
 
     def event_at(self, index: int) -> Event:
+        """Operation ``index`` in the core's event words: allocate, fail, free or merge."""
         state = self.run.states[index]
         op = state.op
         if op[0] == "alloc":
@@ -320,12 +325,14 @@ class RecordedRun:
         return self.run.states[self.position - 1] if self.position else None
 
     def free_lists(self) -> dict[int, list[int]]:
+        """``{size: addresses}`` for every size, as ``BuddyAllocator.free_lists`` gives them."""
         state = self._state()
         free = {self.total: [0]} if state is None else (state.free or {})
         sizes = [self.min_block << j for j in range((self.total // self.min_block).bit_length())]
         return {size: list(free.get(size, [])) for size in sizes}
 
     def blocks(self) -> list[Block]:
+        """Free and allocated blocks at the current position, by address."""
         state = self._state()
         free = {self.total: [0]} if state is None else (state.free or {})
         allocated = {} if state is None else state.allocated
@@ -336,6 +343,7 @@ class RecordedRun:
         return sorted(blocks, key=lambda block: (block.address, block.size))
 
     def tiles(self) -> bool:
+        """Whether the blocks cover memory exactly with aligned power-of-two blocks."""
         at = 0
         for block in self.blocks():
             size = block.size
@@ -347,6 +355,7 @@ class RecordedRun:
         return at == self.total
 
     def caption(self) -> str:
+        """The narration of the current position, like the Stepper's."""
         state = self._state()
         if state is None:
             return f"Start: {format_size(self.total)} free."
