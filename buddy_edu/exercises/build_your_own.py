@@ -400,7 +400,7 @@ FUNCTION_FORM = Form(
 def _answer_cell(qid: str, options: dict) -> str:
     """The cell a student notebook gives for writing the function: a signature to fill in."""
     spec = check_function_name(options.get("function"))
-    doc = "\n".join(f"    {line}" for line in _wrap(spec.does.replace("`", ""), 88))
+    doc = "\n".join(f"    {line}" for line in _wrap(spec.does, 88))
     return (f"def {spec.signature}:\n    \"\"\"\n{doc}\n    \"\"\"\n"
             f"    raise NotImplementedError(\"write {spec.name}\")\n\n\n"
             f'ex.check("{qid}", {spec.name})')
