@@ -74,16 +74,17 @@ def find_block(free, size):
 }
 
 
-def source(bug: str | None = None) -> str:
-    """All five functions, with ``bug``'s replacements, as one block of code."""
+def source(bug: str | None = None, extra: dict | None = None) -> str:
+    """All five functions, with ``bug``'s and then ``extra``'s replacements, as one block."""
     functions = dict(CORRECT)
     if bug is not None:
         functions.update(BUGGY[bug])
+    functions.update(extra or {})
     return "\n\n".join(functions.values())
 
 
-def functions(bug: str | None = None) -> dict:
+def functions(bug: str | None = None, extra: dict | None = None) -> dict:
     """The five functions defined from :func:`source` in a fresh namespace."""
     namespace: dict = {}
-    exec(source(bug), namespace)
+    exec(source(bug, extra), namespace)
     return namespace

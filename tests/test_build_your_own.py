@@ -77,6 +77,22 @@ def test_address_plus_size_as_the_buddy_loses_buddy_and_what_calls_it(interactiv
     assert re.search(r"buddy\(address=\d+, size=\d+\)", said) and "returned" in said
 
 
+def test_every_variant_catches_the_classic_bugs(interactive):
+    """The generator searches for traces where the bugs show, so no student's variant lets a
+    one-level merge, an ``address + size`` buddy or a one-level split through."""
+    one_split = {"split": (
+        "def split(free, address, size, wanted):\n"
+        "    free[size].remove(address)\n"
+        "    free.setdefault(size // 2, []).append(address + size // 2)\n")}
+    bugs = {"free_block": functions("one-level-merge")["free_block"],
+            "buddy": functions("address-plus-size")["buddy"],
+            "split": functions(extra=one_split)["split"]}
+    for number in range(40):
+        for question in variant(NAME, f"s{number}"):
+            if question.function in bugs:
+                assert question.check(bugs[question.function]).score == 0, (number, question)
+
+
 def test_a_function_that_raises_scores_zero_with_its_message_and_the_others_count(interactive):
     got = scores(functions("raises"))
     assert got == {**POINTS, "find_block": 0}

@@ -259,8 +259,34 @@ def generate_function_question(seed: random.Random | int | str, function: str = 
                                ) -> Question:
     """A "write ``function``" question on seeded random traces."""
     rng = scenarios.rng_of(seed)
-    total, min_block, traces = random_traces(rng)
+    check_function_name(function)
+    for _ in range(scenarios.TRIES):
+        total, min_block, traces = random_traces(rng)
+        if _telling(function, total, min_block, traces):
+            break
     return function_question(function, total, min_block, traces)
+
+
+def _telling(function: str, total: int, min_block: int, traces: list[list[list]]) -> bool:
+    """Whether the traces hold the cases where the common mistakes show (the core decides).
+
+    A split must go down two levels or more; a free must merge twice in a row (a
+    one-level merge passes otherwise), and an upper half must merge with its buddy (an
+    ``address + size`` buddy is right for every lower half); a request must fail.
+    """
+    deep_split = double_merge = upper_merge = failed = False
+    for trace in traces:
+        for step in reference(total, min_block, trace):
+            kinds = [event.kind for event in step.events]
+            deep_split |= kinds.count("split") >= 2
+            failed |= "fail" in kinds
+            if kinds and kinds[0] == "free":
+                freed = step.events[0]
+                merges = kinds.count("merge")
+                double_merge |= merges >= 2
+                upper_merge |= merges >= 1 and freed.address % (2 * freed.size) == freed.size
+    return {"block_size": True, "find_block": failed, "split": deep_split,
+            "buddy": upper_merge, "free_block": double_merge and upper_merge}[function]
 
 
 def check_function(name: str, function: object, seed: int | str = 0) -> Feedback:
