@@ -204,8 +204,8 @@ ADVERSARIAL = [
 ]
 
 
-@pytest.mark.parametrize("kind", sorted(TYPES))
-def test_adversarial_texts_get_an_answer_for_every_question_type(kind):
+@pytest.mark.parametrize("kind", sorted(k for k, spec in TYPES.items() if spec.run is None))
+def test_adversarial_texts_get_an_answer_for_every_question_type(kind):  # values, not functions
     question = QUESTION_TYPES[kind](5)
     for text in ADVERSARIAL:
         assert len(text) <= wire.MAX_TEXT

@@ -103,6 +103,8 @@ def parity(tmp_path_factory):
     root = tmp_path_factory.mktemp("parity")
     cases, results = [], {}
     for name in ASSIGNMENTS:
+        if any(slot.kind == "function" for slot in ASSIGNMENTS[name].slots):
+            continue  # answered with functions: graded in test_build_your_own.py
         folder = root / name
         folder.mkdir()
         rounds = max(len(forms_for(q)) for q in variant(name, "p00"))

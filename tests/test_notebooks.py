@@ -28,6 +28,7 @@ LESSONS = [
     "03-fragmentation.ipynb",
     "04-placement-policies.ipynb",
     "05-buddy-allocation-in-linux.ipynb",
+    "06-build-your-own.ipynb",
 ]
 COURSE = LESSONS[1:]  # the lessons proper; 00 is the tour
 CELL_TIMEOUT = 120  # seconds; a lesson takes about 2 s here
@@ -54,7 +55,7 @@ def section(nb, heading: str) -> str:
     raise AssertionError(f"no '## {heading}' section")
 
 
-def test_the_course_is_these_six_notebooks():
+def test_the_course_is_these_seven_notebooks():
     assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == LESSONS
 
 
@@ -77,7 +78,7 @@ def test_every_lesson_has_objectives_summary_and_an_exercise_pointer(name):
     assert len(re.findall(r"^\d\. ", objectives, re.M)) >= 3, "number the objectives, 3 or more"
     assert len(re.findall(r"^- ", section(nb, "Summary"), re.M)) >= 3
     pointer = section(nb, "Graded exercise")
-    linked = re.findall(r"\(\.\./exercises/([a-z]+)\.ipynb\)", pointer)
+    linked = re.findall(r"\(\.\./exercises/([a-z-]+)\.ipynb\)", pointer)
     assert linked, "link the graded exercise as ../exercises/NAME.ipynb"
     for assignment in linked:
         assert assignment in ASSIGNMENTS, f"{assignment!r} is not an assignment"
@@ -173,6 +174,11 @@ def test_lesson_facts_follow_their_sources():
     assert "several top-level blocks" in linux and "mm/memblock.c" in linux
     placement = text("04-placement-policies.ipynb")
     assert "segregated lists" in placement and "Free-Space Management" in placement
+    # Building one: Knuth splits the buddy system into reservation and liberation.
+    build = text("06-build-your-own.ipynb")
+    for fact in ("algorithm R", "Algorithm R (buddy system", "algorithm S",
+                 "Algorithm S (buddy system", "chapter 17", "Free-Space Management"):
+        assert fact in build, fact
 
 
 @pytest.mark.parametrize("name", LESSONS)

@@ -114,6 +114,21 @@ ASSIGNMENTS: dict[str, Assignment] = {
             ),
             feedback="mark",
         ),
+        Assignment(
+            name="build-your-own",
+            title="Build your own buddy allocator",
+            lessons=("notebooks/06-build-your-own.ipynb",),
+            intro=("You write the five functions at the heart of a buddy allocator. Each is "
+                   "run on the calls it would get in random traces of allocations and frees, "
+                   "and must do what the kit's allocator did on every one."),
+            slots=(
+                Slot("function", 1, {"function": "block_size"}),
+                Slot("function", 2, {"function": "find_block"}),
+                Slot("function", 2, {"function": "split"}),
+                Slot("function", 2, {"function": "buddy"}),
+                Slot("function", 3, {"function": "free_block"}),
+            ),
+        ),
     )
 }
 

@@ -27,6 +27,14 @@ class QuestionType:
     from explicit parameters (lessons use it) and ``generate(rng_or_seed,
     **options)`` a random one (assignments use it).  The registry of all types
     is :mod:`.catalog`.
+
+    Most questions are answered with a value.  A type with ``run`` is answered
+    with a *function* the student wrote (the build-your-own assignment):
+    ``run(question, function)`` calls it on the question's inputs and returns
+    what :meth:`Question.score` reads, ``("value", outcomes)`` or
+    ``("problem", why)``; the grader makes the same calls inside the student's
+    kernel instead.  ``answer_cell(qid, options)`` is then the source of the
+    cell a student notebook gives for writing it.
     """
 
     kind: str
@@ -36,6 +44,8 @@ class QuestionType:
     build: Callable[..., Question]
     generate: Callable[..., Question]
     setup_picture: bool = False
+    run: Callable[[Question, object], tuple[str, object]] | None = None
+    answer_cell: Callable[[str, dict], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,9 +74,22 @@ class Question:
         value's methods.
 
         The value goes through :mod:`.wire` (the encoder that also runs in the
-        grader's kernels), then :meth:`score`.
+        grader's kernels), then :meth:`score`.  For a question answered with a
+        function, ``value`` is the function, called as the grader calls it.
         """
+        if self.type.run is not None:
+            return self.score(*self.type.run(self, value))
         return self.score(*wire.read(value))
+
+    @property
+    def function(self) -> str | None:
+        """The name of the function that answers this question, or None for a value."""
+        return self.params.get("function") if self.type.run is not None else None
+
+    @property
+    def answer_name(self) -> str:
+        """The variable a notebook answers with: the function's name, else the question id."""
+        return self.function or self.id
 
     def score(self, status: str, value: object) -> Feedback:
         """Score what was read for this question: ``status`` is ``"value"`` (``value`` is
@@ -78,7 +101,7 @@ class Question:
         """
         form = self.type.form.text
         if status == "missing":
-            return Feedback(0.0, f"No answer: {self.id or 'the answer'} is not set. "
+            return Feedback(0.0, f"No answer: {self.answer_name or 'the answer'} is not set. "
                                  f"Expected {form}.")
         if status == "problem":
             return Feedback(0.0, f"Cannot read this answer: {value}. Expected {form}.")
@@ -136,6 +159,8 @@ class Question:
     @property
     def title(self) -> str:
         """A short name for the kind of question, for headings."""
+        if self.function:
+            return f"{self.type.title}: {self.function}"
         return self.type.title
 
     def to_dict(self) -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core import InvalidRequest
 from .assignments import ASSIGNMENTS, PLACEHOLDER_ID, get_assignment
+from .calls import CALL_SECONDS
 from .catalog import kind_spec
 from .feedback import LEVELS
 
@@ -32,6 +33,36 @@ HOW_TO = """\
    and checks your answers the same way `ex.check` does; what the notebook printed does not
    count.
 """
+
+# The same steps for an assignment answered with functions (build your own).
+HOW_TO_FUNCTIONS = """\
+**How it works**
+
+1. Put your student id in the next cell and run it. The calls your functions are checked on
+   come from random traces made for your id.
+2. Free memory is a dict `free` from block size to a list of the addresses of the free blocks
+   of that size: `{{1024: [0]}}` is a fresh memory of 1024 units. The order inside a list does
+   not matter. A request takes the smallest free block that is large enough, the one at the
+   lowest address among those, and a split keeps the lower half.
+3. For each question, run the `ex.show(...)` cell to read what the function must do, then
+   replace the `raise NotImplementedError(...)` line with your code and run the cell. {check}
+   A function earns its points when it agrees with the allocator on every call. Your
+   functions may call each other (`free_block` may use your `buddy`).
+4. Finish with `ex.check_all()`, save the notebook and hand it in. The grader runs the
+   notebook again in a sandbox and then calls your functions itself, on the same calls, with
+   at most {seconds:g} s per call: a function that raises or runs too long earns 0 for itself only.
+   What the notebook printed does not count.
+"""
+
+FUNCTION_CHECKS = {
+    "full": ("`ex.check(...)` runs your function on the calls the grader will make and tells "
+             "you at once whether it earns its points; if not, it shows the first call where "
+             "it differs from the allocator (never the allocator's result)."),
+    "mark": ("`ex.check(...)` shows only ✓ or ✗ for your function. The points are the "
+             "grader's, the same as the mark you see."),
+    "none": ("`ex.check(...)` only tells you whether your function could be called; it is "
+             "marked when your notebook is graded."),
+}
 
 CHECKS = {
     "full": ("`ex.check(...)` tells you at once whether the answer is right, partly right or "
@@ -63,7 +94,7 @@ def build(assignment: str, feedback: str | None = None):
             f"# Exercise: {spec.title}\n\nThis exercise goes with the lesson{plural} "
             f"{lessons}. {spec.intro}\n\nThere are {len(spec.slots)} questions worth "
             f"{spec.max_score} points. Feedback before grading: **{level}**.\n\n"
-            f"{HOW_TO.format(check=CHECKS[level])}"),
+            f"{_how_to(spec, level)}"),
         v4.new_code_cell(
             "import buddy_edu.exercises\n\n"
             "# Put YOUR student id between the quotes (letters, digits and . _ - @), then run.\n"
@@ -73,12 +104,18 @@ def build(assignment: str, feedback: str | None = None):
     for qid, slot in zip(spec.question_ids, spec.slots, strict=True):
         kind = kind_spec(slot.kind)
         unit = "point" if slot.points == 1 else "points"
+        if kind.answer_cell is not None:  # answered with a function the student writes
+            answer = kind.answer_cell(qid, slot.options)
+            heading = f"{kind.title}: {slot.options['function']}"
+            how = "Write the function in the cell below, run it, and it is checked at once."
+        else:
+            answer = (f"{qid} = None  # your answer, e.g. {kind.form.example}\n"
+                      f'ex.check("{qid}", {qid})')
+            heading, how = kind.title, f"Answer with {kind.form.text}."
         cells += [
-            v4.new_markdown_cell(f"## {qid} · {kind.title} ({slot.points} {unit})\n\n"
-                                 f"Answer with {kind.form.text}."),
+            v4.new_markdown_cell(f"## {qid} · {heading} ({slot.points} {unit})\n\n{how}"),
             v4.new_code_cell(f'ex.show("{qid}")'),
-            v4.new_code_cell(f"{qid} = None  # your answer, e.g. {kind.form.example}\n"
-                             f'ex.check("{qid}", {qid})'),
+            v4.new_code_cell(answer),
         ]
     cells += [
         v4.new_markdown_cell("## Your score\n\nRun this cell to check every answer again and "
@@ -92,6 +129,13 @@ def build(assignment: str, feedback: str | None = None):
                                        "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
+
+
+def _how_to(spec, level: str) -> str:
+    """The notebook's instructions: for answers given as values, or as functions."""
+    if all(kind_spec(slot.kind).answer_cell is not None for slot in spec.slots):
+        return HOW_TO_FUNCTIONS.format(check=FUNCTION_CHECKS[level], seconds=CALL_SECONDS)
+    return HOW_TO.format(check=CHECKS[level])
 
 
 def write_all(folder: str | Path, feedback: str | None = None) -> list[Path]:

@@ -243,7 +243,7 @@ def _run_all(assignment: str, todo: list[Submission], jobs: int, timeout: float,
                               thread_name_prefix="buddy-edu-grade")
     pending: dict[Future, Submission] = {
         pool.submit(_run_one, s, names, timeout=timeout, cell_timeout=cell_timeout, stop=stop,
-                    sandbox=sandbox, limits=limits): s
+                    sandbox=sandbox, limits=limits, calls=_function_calls(assignment, s)): s
         for s in todo
     }
     try:
@@ -267,6 +267,16 @@ def _run_all(assignment: str, todo: list[Submission], jobs: int, timeout: float,
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _function_calls(assignment: str, submission: Submission) -> dict[str, tuple[str, list]]:
+    """For questions answered with a function: ``{qid: (function, argument lists)}``, the calls
+    the kernel must make.  Made here from the student's variant, so the inputs, like the
+    answers, are the grader's."""
+    if submission.problem is not None:
+        return {}
+    return {question.id: (question.function, question.params["calls"])
+            for question in variant(assignment, submission.student) if question.function}
 
 
 def _run_one(submission: Submission, names: list[str], **options) -> RunOutcome:

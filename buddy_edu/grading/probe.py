@@ -23,6 +23,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from ..exercises import calls as calling
 from ..exercises import wire
 
 #: Name of the module object the setup snippet leaves in the kernel's ``sys.modules``.
@@ -94,10 +95,7 @@ del _buddy_edu_setup
 # (the encoder the notebook's own checks use, so both read answers alike).  It is
 # executed with its own globals (the student's namespace is only read), so a
 # student who named a variable `json`, `list` or `print` does not break it.
-REPORT_SOURCE = r'''
-import sys
-
-
+_ANSWERS_SOURCE = r'''
 def _report(user, names, limit):
     entries = []
     left = limit
@@ -111,7 +109,12 @@ def _report(user, names, limit):
         left -= len(text)
         entries.append(_quote(name) + ":" + text)
     return "{" + ",".join(entries) + "}"
+'''
 
+# Sends the report that ``_report(_user, _names, _limit)`` writes, between the markers,
+# to the kernel's own stdout (saved by the setup snippet).
+_SEND_SOURCE = r'''
+import sys
 
 _state = sys.modules.get(_state_name)
 for _stream in getattr(_state, "streams", ()):
@@ -129,6 +132,26 @@ except Exception:
 _out.write("\n" + _begin + _report(_user, _names, _limit) + _end + "\n")
 _out.flush()
 '''
+REPORT_SOURCE = _ANSWERS_SOURCE + _SEND_SOURCE
+
+# Runs after the last student cell, once per question answered with a function (the
+# build-your-own assignment), after the sources of wire and of
+# ``buddy_edu.exercises.calls``: it calls the student's function on the grader's inputs
+# with calls' time limits and reports each call's outcome as plain data.  The inputs
+# arrive as Python literals in this code, so the student's function gets fresh copies
+# and the grader's own copies never enter the kernel.
+_CALLS_SOURCE = r'''
+def _report(user, names, limit):
+    qid = names[0]
+    if _function not in user:
+        return "{" + _quote(qid) + ':{"missing":true}}'
+    text = run_calls(user[_function], _calls, _seconds, _budget, limit, encode, _quote)
+    if text is None:
+        text = '{"problem":' + _quote(_function + " is not a function") + "}"
+    else:
+        text = '{"value":' + text + "}"
+    return "{" + _quote(qid) + ":" + text + "}"
+'''
 
 
 @functools.cache
@@ -136,6 +159,12 @@ def _wire_source() -> str:
     """The answer encoder's source text, to run inside the kernel (read once: every cell of
     every submission asks for it)."""
     return inspect.getsource(wire)
+
+
+@functools.cache
+def _calls_source() -> str:
+    """The call harness's source text, to run inside the kernel."""
+    return inspect.getsource(calling)
 
 
 def setup_code(output_limit: int) -> str:
@@ -190,8 +219,35 @@ def extraction(names: list[str], limit: int = ANSWER_LIMIT) -> Extraction:
     begin, end = f"<<buddy-edu answers {nonce}>>", f"<<end of buddy-edu answers {nonce}>>"
     inputs = {"_state_name": STATE_MODULE, "_names": list(names), "_limit": int(limit),
               "_begin": begin, "_end": end}
+    return _marked(inputs, _wire_source() + REPORT_SOURCE, begin, end)
+
+
+def call_extraction(qid: str, function: str, calls: list, limit: int = ANSWER_LIMIT
+                    ) -> Extraction:
+    """A fresh request to call the student's ``function`` on each argument list of ``calls``
+    and report the outcomes as the answer to ``qid`` (``Extraction.parse(stdout, [qid])``).
+
+    Each call is limited to ``calls.CALL_SECONDS`` and all of them together to
+    ``calls.FUNCTION_BUDGET`` inside the kernel; :data:`CALLS_TIMEOUT` is the
+    runner's limit for the whole snippet, for a function that ignores those.
+    """
+    nonce = secrets.token_hex(16)
+    begin, end = f"<<buddy-edu answers {nonce}>>", f"<<end of buddy-edu answers {nonce}>>"
+    inputs = {"_state_name": STATE_MODULE, "_names": [qid], "_limit": int(limit),
+              "_begin": begin, "_end": end, "_function": str(function), "_calls": calls,
+              "_seconds": float(calling.CALL_SECONDS), "_budget": float(calling.FUNCTION_BUDGET)}
+    return _marked(inputs, _wire_source() + _calls_source() + _CALLS_SOURCE + _SEND_SOURCE,
+                   begin, end)
+
+
+#: Seconds the runner gives one function's calls snippet before interrupting it.
+CALLS_TIMEOUT = calling.FUNCTION_BUDGET + calling.CALL_SECONDS + 5
+
+
+def _marked(inputs: dict, source: str, begin: str, end: str) -> Extraction:
+    """The snippet that runs ``source`` with ``inputs`` as its globals' first values."""
     assignments = "".join(f"{key} = {value!r}\n" for key, value in inputs.items())
-    body = assignments + _wire_source() + REPORT_SOURCE
+    body = assignments + source
     # Only `__import__` is looked up in the student's namespace; builtins.globals()
     # called from the cell's own frame returns that namespace for reading.
     code = (

@@ -13,7 +13,11 @@ can reach.  Each submission therefore gets
 - output capped both inside the kernel and in the grader, so memory stays
   bounded;
 - a snapshot of the answer variables after every cell (see
-  :mod:`.probe`), so answers given before a crash are kept.
+  :mod:`.probe`), so answers given before a crash are kept;
+- for questions answered with a function, one snippet per function after the
+  last cell, which calls it on the grader's inputs (each call and each
+  function with its own time limit), so a function that loops or raises
+  costs only its own question.
 
 Nothing here decides a score: :mod:`.batch` checks the values in its own
 process.
@@ -41,7 +45,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..core import format_size
-from .probe import ANSWER_LIMIT, extraction, setup_code
+from .probe import ANSWER_LIMIT, CALLS_TIMEOUT, call_extraction, extraction, setup_code
 from .sandbox import Limits, bwrap_argv, launcher_argv
 
 #: Start of the name of every temporary folder of the grader; the pid follows, so a later
@@ -115,6 +119,7 @@ def run_notebook(
     output_limit: int = KERNEL_OUTPUT_LIMIT,
     sandbox: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    calls: dict[str, tuple[str, list]] | None = None,
 ) -> RunOutcome:
     """Execute a notebook in a fresh kernel and snapshot ``names`` after each cell.
 
@@ -124,7 +129,10 @@ def run_notebook(
     :mod:`.sandbox`); without it, it runs with the grader's rights.  Never
     raises for anything the notebook does; problems are reported in the
     outcome.  ``stop`` (set by the batch on Ctrl-C) ends the run after the
-    current cell.
+    current cell.  ``calls`` maps a question id to ``(function name, argument
+    lists)``: after the last cell, that function is called on each argument
+    list and the outcomes become the question's answer (see
+    :func:`.probe.call_extraction`).
     """
     started = time.monotonic()
     missing = {name: {"missing": True} for name in names}
@@ -147,7 +155,7 @@ def run_notebook(
     try:
         spec, copy, cwd = _prepare(folder, notebook, file_name, sandbox, limits)
         run = _Run(nb, names, spec, folder / "kernel", cwd, copy if sandbox else None,
-                   timeout, cell_timeout, stop, output_limit, limits.memory)
+                   timeout, cell_timeout, stop, output_limit, limits.memory, calls or {})
         try:
             asyncio.run(run.main())
         except (RuntimeError, TimeoutError, OSError, zmq.ZMQError) as error:
@@ -366,8 +374,9 @@ class _Run:
     """The state of one notebook's execution, driven by :meth:`main` in an event loop."""
 
     def __init__(self, nb, names, spec, kernel_dir, workdir, sandboxed_copy, timeout,
-                 cell_timeout, stop, output_limit, memory):
+                 cell_timeout, stop, output_limit, memory, calls):
         self.names = list(names)
+        self.calls = dict(calls)
         self.student_cells = [(i, c) for i, c in enumerate(nb.cells)
                               if c.get("cell_type") == "code" and c.source.strip()]
         scratch = nbformat.v4.new_code_cell("pass")
@@ -418,7 +427,7 @@ class _Run:
         else:  # bwrap clears it anyway (--clearenv); bwrap itself needs nothing
             env = {"PATH": os.defpath}
         # A safety net only: the per-cell limits end every cell long before this.
-        budget = self.timeout + 60 + 4 * self.snippet_timeout
+        budget = self.timeout + 60 + 4 * self.snippet_timeout + len(self.calls) * CALLS_TIMEOUT
         pgid = None
         try:
             async with self.client.async_setup_kernel(
@@ -466,6 +475,34 @@ class _Run:
                 return
         if not self.student_cells:
             await self._snapshot()
+        await self._call_functions()
+
+    async def _call_functions(self) -> None:
+        """Call each function the grader asks about and take the outcomes as its answer.
+
+        One snippet per function: a function that ignores its time limits is
+        interrupted with its snippet, and the next function still gets its turn
+        (if the kernel answers no more, the rest are reported as not run).
+        """
+        for qid, (function, arguments) in self.calls.items():
+            if self.stop_event is not None and self.stop_event.is_set():
+                self.stop_because("grading was interrupted before this notebook finished")
+                return
+            request = call_extraction(qid, function, arguments)
+            stdout = await self._snippet(request.code, CALLS_TIMEOUT)
+            if self.answers is None:
+                self.answers = {name: {"missing": True} for name in self.names}
+            if stdout is None:
+                self.answers[qid] = {"problem": f"{function} did not stop when interrupted "
+                                                f"after {CALLS_TIMEOUT:g} s"}
+                if self.stopped is not None:  # the kernel died: nothing more can be asked
+                    return
+                continue
+            try:
+                self.answers.update(request.parse(stdout, [qid]))
+            except ValueError as error:
+                self.answers[qid] = {"problem": f"the calls of {function} could not be read "
+                                                f"({error})"}
 
     async def _student_cell(self, index: int, cell, seconds: float) -> CellRun | None:
         self.current_timeout = max(seconds, 0.5)
@@ -511,11 +548,14 @@ class _Run:
             self.reconnects += 1
             await self.client.reconnect_iopub()
 
-    async def _snippet(self, code: str) -> str | None:
-        """Run grader code in the scratch cell: its stdout, or None if the kernel is gone/stuck."""
+    async def _snippet(self, code: str, seconds: float | None = None) -> str | None:
+        """Run grader code in the scratch cell: its stdout, or None if the kernel is gone/stuck.
+
+        ``seconds`` replaces the usual snippet time limit (calls of a student's function
+        take longer than a snapshot)."""
         cell = self.client.nb.cells[self.scratch_index]
         cell.source = code
-        self.current_timeout = self.snippet_timeout
+        self.current_timeout = self.snippet_timeout if seconds is None else seconds
         self.client.reset_capture()
         try:
             await self.client.async_execute_cell(cell, self.scratch_index, store_history=False)
