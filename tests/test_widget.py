@@ -9,6 +9,7 @@ memory, 64K minimum block; A 34K, B 66K, C 35K, D 67K, then free B, D, A, C.
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import ipywidgets as widgets
 import pytest
@@ -44,6 +45,48 @@ def stepper() -> Stepper:
     return Stepper.from_script(WIKIPEDIA)
 
 
+# What a student sees, found by its label as the browser tests find it by its role:
+# the tests use the widget tree (``children``), not the Stepper's private attributes.
+_LABELS = {
+    "first": "First", "back": "Back", "play": "Play", "forward": "Forward", "last": "Last",
+    "previous_operation": "Previous operation", "next_operation": "Next operation",
+    "speed": "Speed", "slider": "Event", "size": "Allocate size", "name": "name",
+    "allocate": "Allocate", "free_name": "Free name", "free": "Free", "undo": "Undo",
+    "reset": "Reset", "choices": "Your answer", "check": "Check",
+}
+
+
+def parts(widget) -> list:
+    """Every widget in ``widget``'s tree, itself first."""
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += parts(child)
+    return found
+
+
+def controls(stepper: Stepper) -> SimpleNamespace:
+    """The Stepper's controls by name (see _LABELS), plus the Play button's timer."""
+    everything = parts(stepper)
+    found = {}
+    for name, label in _LABELS.items():
+        matches = [w for w in everything if getattr(w, "description", None) == label]
+        if matches:
+            (found[name],) = matches
+    (found["timer"],) = [w for w in everything if isinstance(w, widgets.Play)]
+    return SimpleNamespace(**found)
+
+
+def shown(stepper: Stepper) -> str:
+    """All the text the Stepper shows (its HTML panes, messages and the predict panel)."""
+    return "\n".join(w.value for w in parts(stepper) if isinstance(w, widgets.HTML))
+
+
+def alerts(stepper: Stepper) -> str:
+    """The error messages on show (the live row's), empty when there are none."""
+    return "\n".join(w.value for w in parts(stepper)
+                     if isinstance(w, widgets.HTML) and 'role="alert"' in w.value)
+
+
 def node_titles(svg: str) -> list[str]:
     return re.findall(r'<g id="node\d+" class="node[^"]*">\s*<title>([^<]+)</title>', svg)
 
@@ -59,7 +102,7 @@ def test_starts_at_the_beginning_with_the_whole_memory_free(stepper):
     assert stepper.allocator.position == 0
     assert stepper.caption == "Start: 1M free."
     assert node_titles(stepper.svg) == [node_name(0, 1024 * K)]
-    assert stepper._nav.slider.max == EVENTS
+    assert controls(stepper).slider.max == EVENTS
 
 
 def test_forward_and_back_change_position_caption_and_tree(stepper):
@@ -81,7 +124,7 @@ def test_forward_and_back_change_position_caption_and_tree(stepper):
 
 
 def test_buttons_drive_the_same_moves(stepper):
-    nav = stepper._nav
+    nav = controls(stepper)
     for _ in range(5):
         nav.forward.click()
     assert stepper.position == 5
@@ -104,7 +147,7 @@ def test_forward_stops_at_the_end_and_back_at_the_start(stepper):
 
 
 def test_buttons_that_would_do_nothing_are_disabled(stepper):
-    nav = stepper._nav
+    nav = controls(stepper)
     backwards, forwards = (nav.first, nav.back, nav.previous_operation), (
         nav.forward, nav.last, nav.next_operation)
     assert all(b.disabled for b in backwards) and not any(b.disabled for b in forwards)
@@ -122,13 +165,13 @@ def test_buttons_that_would_do_nothing_are_disabled(stepper):
 def test_operation_jumps_move_over_whole_allocate_and_free_calls(stepper):
     seen = []
     while stepper.position < EVENTS:
-        stepper._nav.next_operation.click()
+        controls(stepper).next_operation.click()
         seen.append(stepper.position)
     assert seen == OP_ENDS
     assert "Merge" in stepper.caption
     back = []
     while stepper.position > 0:
-        stepper._nav.previous_operation.click()
+        controls(stepper).previous_operation.click()
         back.append(stepper.position)
     assert back == [13, 12, 10, 9, 7, 6, 5, 0]
 
@@ -143,7 +186,7 @@ def test_operation_jumps_from_inside_an_operation(stepper):
 
 
 def test_slider_and_position_stay_in_sync(stepper):
-    slider = stepper._nav.slider
+    slider = controls(stepper).slider
     slider.value = 10  # what the browser sends when the slider is dragged
     assert stepper.position == 10
     assert stepper.allocator.position == 10
@@ -156,12 +199,12 @@ def test_slider_and_position_stay_in_sync(stepper):
 
 def test_on_a_long_timeline_the_slider_draws_where_it_is_released(monkeypatch):
     """Short lessons redraw while the slider is dragged; long timelines only where it stops."""
-    from buddy_edu.widget import controls
+    from buddy_edu.widget import controls as navigation
 
-    monkeypatch.setattr(controls, "FOLLOW_DRAG_UP_TO", 20)
+    monkeypatch.setattr(navigation, "FOLLOW_DRAG_UP_TO", 20)
     a = run_script(WIKIPEDIA)  # 18 events
     stepper = Stepper(a)
-    slider = stepper._nav.slider
+    slider = controls(stepper).slider
     assert slider.continuous_update
     stepper.last()
     stepper.allocate(64 * 1024, "E")  # 18 + 5 events: past the limit
@@ -176,8 +219,8 @@ def test_on_a_long_timeline_the_slider_draws_where_it_is_released(monkeypatch):
 def test_position_changes_can_be_observed(stepper):
     seen = []
     stepper.observe(lambda change: seen.append((change["old"], change["new"])), "position")
-    stepper._nav.forward.click()
-    stepper._nav.slider.value = 7
+    controls(stepper).forward.click()
+    controls(stepper).slider.value = 7
     stepper.first()
     assert seen == [(0, 1), (1, 7), (7, 0)]
 
@@ -197,7 +240,7 @@ def test_stepping_back_to_a_seen_position_renders_nothing_new(stepper, monkeypat
     calls = []
     real = panes.render.to_svg
     monkeypatch.setattr(panes.render, "to_svg", lambda a: calls.append(a.position) or real(a))
-    stepper._nav.slider.value = 6  # the same state again
+    controls(stepper).slider.value = 6  # the same state again
     stepper.refresh()
     assert calls == [6]  # refresh redraws once; the same slider value draws nothing
     stepper.forward()
@@ -206,7 +249,7 @@ def test_stepping_back_to_a_seen_position_renders_nothing_new(stepper, monkeypat
 
 # ------------------------------------------------------------------- play
 def test_play_follows_the_browser_timer_and_stops_at_the_end(stepper):
-    nav = stepper._nav
+    nav = controls(stepper)
     nav.play.click()
     assert nav.timer.playing
     assert nav.play.description == "Pause"
@@ -218,7 +261,7 @@ def test_play_follows_the_browser_timer_and_stops_at_the_end(stepper):
 
 
 def test_play_at_the_end_starts_over_and_pause_stops(stepper):
-    nav = stepper._nav
+    nav = controls(stepper)
     stepper.last()
     nav.play.click()
     assert stepper.position == 0 and nav.timer.playing
@@ -227,7 +270,7 @@ def test_play_at_the_end_starts_over_and_pause_stops(stepper):
 
 
 def test_speed_sets_the_timer_interval(stepper):
-    nav = stepper._nav
+    nav = controls(stepper)
     fastest = nav.speed.options[-1][1]
     nav.speed.value = fastest
     assert nav.timer.interval == fastest
@@ -235,29 +278,29 @@ def test_speed_sets_the_timer_interval(stepper):
 
 # ------------------------------------------------------------------- live
 def test_live_allocate_appends_and_moves_to_the_new_end(stepper):
-    live = stepper._live
+    live = controls(stepper)
     stepper.last()
     live.size.value, live.name.value = "100K", "E"
     live.allocate.click()
     a = stepper.allocator
     assert a.event_count() == EVENTS + 4  # 1M split down to 128K: 3 splits, then allocate
     assert stepper.position == a.event_count()
-    assert stepper._nav.slider.max == a.event_count()
+    assert controls(stepper).slider.max == a.event_count()
     assert "Allocate the 128K block at 0 to E (requested 100K" in stepper.caption
-    assert live.error.value == ""
+    assert alerts(stepper) == ""
     assert live.name.value == ""  # ready for the next name
     assert "E" in live.free_name.options
 
 
 def test_live_operations_after_stepping_back_discard_the_tail(stepper):
-    live = stepper._live
+    live = controls(stepper)
     stepper.position = 5  # only A is allocated
     live.size.value, live.name.value = "100K", "E"
     live.allocate.click()
     a = stepper.allocator
     assert [b.name for b in a.allocations()] == ["A", "E"]
     assert a.event_count() == 6 and stepper.position == 6
-    assert stepper._nav.slider.max == 6
+    assert controls(stepper).slider.max == 6
     live.free_name.value = "A"
     live.free.click()
     # A's buddy (64K at 64K) is free; the merged 128K's buddy is E, so it stops there
@@ -268,16 +311,16 @@ def test_live_operations_after_stepping_back_discard_the_tail(stepper):
 
 def test_a_live_operation_says_what_it_discarded_and_undo_puts_it_back(stepper):
     original = stepper.allocator.events
-    live = stepper._live
+    live = controls(stepper)
     stepper.position = 5  # only A is allocated; 13 later events
     assert live.undo.layout.display == "none"
     live.size.value, live.name.value = "100K", "E"
     live.allocate.click()
-    assert stepper.discarded == 13 and "discarded 13 later events" in live.offer.value
+    assert stepper.discarded == 13 and "discarded 13 later events" in shown(stepper)
     assert live.undo.layout.display != "none"
     live.undo.click()
     assert stepper.allocator.events == original  # the branch exactly, event by event
-    assert stepper.position == 5 and stepper.discarded == 0 and live.offer.value == ""
+    assert stepper.position == 5 and stepper.discarded == 0 and "discarded" not in shown(stepper)
     assert stepper.undo_live() is False  # once: nothing more to put back
     stepper.last()
     stepper.allocate("64K", "F")  # at the end nothing is discarded, nothing to undo
@@ -310,7 +353,7 @@ def test_reset_returns_to_the_scenario_it_was_created_with():
     s.allocate("64K", "E")
     s.position = 2
     s.allocate("32K", "Q")  # inside A's allocation: replaces part of the scenario
-    s._live.reset.click()
+    controls(s).reset.click()
     assert s.allocator.events == original and s.position == OP_ENDS[1]
     assert s.discarded == 0
     grown = Stepper.from_script(WIKIPEDIA)
@@ -338,13 +381,13 @@ def test_live_row_works_inside_an_operation(stepper):
     ],
 )
 def test_bad_live_allocate_shows_the_message_and_changes_nothing(stepper, size, name, message):
-    live = stepper._live
+    live = controls(stepper)
     stepper.position = 9  # A, B, C and D allocated
     before = timeline(stepper)
     live.size.value, live.name.value = size, name
     live.allocate.click()
-    assert message in live.error.value.replace("&#x27;", "'")
-    assert 'role="alert"' in live.error.value
+    assert message in alerts(stepper).replace("&#x27;", "'")
+    assert alerts(stepper)
     assert timeline(stepper) == before
 
 
@@ -356,32 +399,32 @@ def test_bad_live_allocate_shows_the_message_and_changes_nothing(stepper, size, 
     ],
 )
 def test_bad_live_free_shows_the_message_and_changes_nothing(stepper, name, message):
-    live = stepper._live
+    live = controls(stepper)
     stepper.position = 9
     before = timeline(stepper)
     live.free_name.value = name
     live.free.click()
-    assert message in live.error.value.replace("&#x27;", "'")
+    assert message in alerts(stepper).replace("&#x27;", "'")
     assert timeline(stepper) == before
 
 
 def test_a_good_live_operation_clears_the_previous_error(stepper):
-    live = stepper._live
+    live = controls(stepper)
     stepper.last()
     live.size.value = "nonsense"
     live.allocate.click()
-    assert live.error.value
+    assert alerts(stepper)
     live.size.value = "64K"
     live.allocate.click()
-    assert live.error.value == ""
+    assert alerts(stepper) == ""
 
 
 def test_live_out_of_memory_is_shown_and_recorded_as_a_fail_event(stepper):
-    live = stepper._live
+    live = controls(stepper)
     stepper.position = 5  # A holds 64K at 0, so no 1M block is free
     live.size.value, live.name.value = "1M", "BIG"
     live.allocate.click()
-    assert "cannot allocate 1M for BIG" in live.error.value
+    assert "cannot allocate 1M for BIG" in alerts(stepper)
     a = stepper.allocator
     assert a.event_count() == 6 and a.events[-1].kind == "fail"
     assert stepper.position == 6
@@ -405,7 +448,7 @@ def test_refresh_catches_up_with_changes_made_outside(stepper):
     stepper.last()
     a.allocate(64 * K, "LATE")
     stepper.refresh()
-    assert stepper._nav.slider.max == EVENTS + 5
+    assert controls(stepper).slider.max == EVENTS + 5
     stepper.last()
     assert "LATE" in stepper.caption
 
@@ -444,15 +487,15 @@ def test_constructor_refuses_bad_arguments():
 def test_from_script_uses_the_policy_and_can_start_elsewhere():
     s = Stepper.from_script(WIKIPEDIA, policy="lifo", position=EVENTS)
     assert s.allocator.policy == "lifo"
-    assert s.position == EVENTS and s._nav.slider.value == EVENTS
+    assert s.position == EVENTS and controls(s).slider.value == EVENTS
 
 
 def test_an_empty_allocator_shows_its_start():
     s = Stepper(BuddyAllocator(1024, 64))
-    assert s.position == 0 and s._nav.slider.max == 0
+    assert s.position == 0 and controls(s).slider.max == 0
     assert s.forward() is None
-    s._nav.play.click()
-    assert not s._nav.timer.playing
+    controls(s).play.click()
+    assert not controls(s).timer.playing
 
 
 # ---------------------------------------------------------------- predict
@@ -481,11 +524,12 @@ def test_predict_a_failing_request():
 
 
 def test_predict_mode_cannot_step_into_an_unanswered_operation(predicting):
-    s, nav, panel = predicting, predicting._nav, predicting._panel
+    s = predicting
+    nav = controls(s)
     assert s.question.prompt == "A asks for 34K. Where will its block start?"
     nav.forward.click()
     assert s.position == 0
-    assert "Answer the question first" in panel.feedback.value
+    assert "Answer the question first" in shown(s)
     nav.slider.value = 5
     assert s.position == 0 and nav.slider.value == 0
     for button in (nav.last, nav.next_operation, nav.play):
@@ -498,15 +542,16 @@ def test_predict_mode_cannot_step_into_an_unanswered_operation(predicting):
 
 
 def test_predict_answers_are_marked_and_scored(predicting):
-    s, nav, panel = predicting, predicting._nav, predicting._panel
+    s = predicting
+    nav = panel = controls(s)
     assert panel.check.disabled  # nothing chosen yet
-    assert panel.score.value == "<b>Score: 0 / 0 correct</b>"
+    assert "<b>Score: 0 / 0 correct</b>" in shown(s)
     panel.choices.value = 512 * K  # wrong: A lands at 0
     assert not panel.check.disabled
     panel.check.click()
-    assert "Not quite: you chose 512K" in panel.feedback.value
-    assert "A gets the block at 0" in panel.feedback.value
-    assert panel.score.value == "<b>Score: 0 / 1 correct</b>"
+    assert "Not quite: you chose 512K" in shown(s)
+    assert "A gets the block at 0" in shown(s)
+    assert "<b>Score: 0 / 1 correct</b>" in shown(s)
     assert panel.choices.disabled
     for _ in range(5):
         nav.forward.click()
@@ -515,8 +560,8 @@ def test_predict_answers_are_marked_and_scored(predicting):
     assert s.question.kind == "splits"
     panel.choices.value = 0
     panel.check.click()
-    assert "Right!" in panel.feedback.value
-    assert panel.score.value == "<b>Score: 1 / 2 correct</b>"
+    assert "Right!" in shown(s)
+    assert "<b>Score: 1 / 2 correct</b>" in shown(s)
     assert s.score == (1, 2)
     nav.forward.click()
     assert s.position == 6
@@ -526,13 +571,14 @@ def test_predict_answers_are_marked_and_scored(predicting):
 
 
 def test_predict_answered_questions_are_shown_again_when_stepping_back(predicting):
-    s, panel = predicting, predicting._panel
+    s = predicting
+    panel = controls(s)
     s.answer(0)
     s.last()
     assert s.position == 5
     s.first()
     assert panel.choices.value == 0 and panel.choices.disabled
-    assert "Right!" in panel.feedback.value
+    assert "Right!" in shown(s)
     assert s.question is None  # already answered
 
 
@@ -550,15 +596,16 @@ def test_predict_refuses_answers_out_of_turn(predicting, stepper):
 
 
 def test_predict_check_without_a_choice_asks_for_one(predicting):
-    panel = predicting._panel
+    panel = controls(predicting)
     panel.check.disabled = False
     panel.check.click()
-    assert "Pick an answer first" in panel.feedback.value
+    assert "Pick an answer first" in shown(predicting)
     assert predicting.score == (0, 0)
 
 
 def test_predict_play_stops_at_the_next_question(predicting):
-    s, nav = predicting, predicting._nav
+    s = predicting
+    nav = controls(s)
     s.answer(0)
     assert nav.timer.max == 5
     nav.play.click()
@@ -569,7 +616,8 @@ def test_predict_play_stops_at_the_next_question(predicting):
 
 
 def test_predict_live_operation_is_asked_about_before_it_is_shown(predicting):
-    s, live = predicting, predicting._live
+    s = predicting
+    live = controls(s)
     for op, value in enumerate([0, 0, "succeeds", 256 * K, 0, 1, 0, 4]):
         assert s.question.op == op
         s.answer(value)
@@ -579,8 +627,8 @@ def test_predict_live_operation_is_asked_about_before_it_is_shown(predicting):
     live.allocate.click()
     assert s.position == EVENTS  # at the start of the new operation
     assert s.question.op == 8
-    assert "predict what happens" in live.error.value
-    assert "cannot" not in live.error.value.lower()
+    assert "predict what happens" in shown(s)
+    assert "cannot" not in alerts(s).lower()
 
 
 def test_predict_live_operation_after_stepping_back_drops_later_answers(predicting):
@@ -605,7 +653,7 @@ def test_predict_starting_later_asks_only_about_what_is_still_hidden():
     s = Stepper.from_script(WIKIPEDIA, predict=True, position=9)  # after D's allocation
     assert s.position == 9 and s.question.op == 4  # free B comes next
     s.first()
-    assert "already shown when the Stepper started" in s._panel.prompt.value
+    assert "already shown when the Stepper started" in shown(s)
     inside = Stepper.from_script(WIKIPEDIA, predict=True, position=3)  # inside A's splits
     assert inside.position == 0 and inside.question.op == 0
 
@@ -613,7 +661,7 @@ def test_predict_starting_later_asks_only_about_what_is_still_hidden():
 def test_predict_on_an_empty_allocator_asks_once_something_is_added():
     s = Stepper(BuddyAllocator(1024 * K, 64 * K), predict=True)
     assert s.question is None
-    assert "End of the timeline" in s._panel.prompt.value
+    assert "End of the timeline" in shown(s)
     s.allocate("34K", "A")
     assert s.position == 0 and s.question.kind == "where"
     assert s.answer(0).correct
@@ -641,7 +689,7 @@ def test_refresh_after_the_timeline_was_cut_short_outside(stepper):
     a.allocate(2 * K, "TINY")  # discards everything after A: 5 + 1 events now
     stepper.refresh()
     assert stepper.position == a.event_count() == 6
-    assert stepper._nav.slider.max == 6 and stepper._nav.slider.value == 6
+    assert controls(stepper).slider.max == 6 and controls(stepper).slider.value == 6
     assert "TINY" in stepper.caption
 
 
@@ -678,7 +726,7 @@ def test_predict_every_question_has_its_answer_among_the_choices(policy):
 
 
 def test_automatic_names_are_what_the_tooltip_promises(stepper):
-    tooltip = stepper._live.name.tooltip
+    tooltip = controls(stepper).name.tooltip
     assert "request's number" in tooltip and "P1, P2" not in tooltip
     stepper.last()
     block = stepper.allocate("64K")  # Wikipedia's script made 4 requests: this is the fifth

@@ -32,18 +32,9 @@ from .controls import build_navigation, follows_drag, show_playing
 from .keys import SHORTCUTS, Keys
 from .live import build_live_row
 from .panes import Panes
-from .predict import Feedback, Question, question_for, score_text
+from .predict import Feedback, Question
 from .predict_panel import PredictPanel
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """A marked prediction and the events it was about (to notice a rewritten timeline)."""
-
-    question: Question
-    value: int | str
-    feedback: Feedback
-    events: tuple[Event, ...]
+from .predictions import NO_QUESTION, Kept, Predictions
 
 
 class Stepper(widgets.VBox):
@@ -85,26 +76,23 @@ class Stepper(widgets.VBox):
                 f"(the number of events), got {position!r}"
             )
         self._allocator = allocator
-        self._predict = predict
         self._count = count
         self._revision = 0
-        self._syncing = False
-        self._answers: dict[int, _Answer] = {}
-        self._questions: dict[int, Question] = {}
-        self._asked_from = 0
         self._branch: _Branch | None = None
         # The scenario Reset returns to: its first operations, read only once a live
         # operation is about to replace some of them (long timelines are never scanned).
         self._origin_ops = allocator.operation_count()
         self._origin: list[tuple[str, int, str]] | None = None
+        asked_from = 0
         if predict and position:
             # Operations already shown when the Stepper starts are not asked about;
             # a start inside an operation moves back to that operation's start.
             op = allocator.event_at(position - 1).op
             span = allocator.operation_span(op)
-            self._asked_from = op + 1 if position == span.stop else op
+            asked_from = op + 1 if position == span.stop else op
             position = position if position == span.stop else span.start
-        self._origin_position, self._origin_asked_from = position, self._asked_from
+        self._predictions = Predictions(allocator, predict, asked_from)
+        self._origin_position = position
         self._nav = build_navigation(count)
         self._live = build_live_row()
         self._panes = Panes()
@@ -145,7 +133,7 @@ class Stepper(widgets.VBox):
     @property
     def predict(self) -> bool:
         """Whether predict mode is on."""
-        return self._predict
+        return self._predictions.enabled
 
     @property
     def svg(self) -> str:
@@ -160,27 +148,20 @@ class Stepper(widgets.VBox):
     @property
     def question(self) -> Question | None:
         """In predict mode, the question to answer before the next operation; else None."""
-        if not self._predict or self.position != self._gate():
-            return None
-        op = self._gate_op()
-        if op >= self._allocator.operation_count():
-            return None
-        if op not in self._questions:
-            self._questions[op] = question_for(self._allocator, op)
-        return self._questions[op]
+        predictions = self._predictions
+        return predictions.question() if self.position == predictions.gate() else None
 
     @property
     def score(self) -> tuple[int, int]:
         """``(right, answered)`` predictions so far."""
-        right = sum(answer.feedback.correct for answer in self._answers.values())
-        return right, len(self._answers)
+        return self._predictions.score()
 
     # ------------------------------------------------------------ moving
     def forward(self) -> Event | None:
         """Show the next event and return it; None at the end or before an unanswered question."""
         if self.position >= self._allocator.event_count():
             return None
-        if self.position >= self._gate():
+        if self.position >= self._predictions.gate():
             self._blocked()
             return None
         self.position += 1
@@ -199,7 +180,7 @@ class Stepper(widgets.VBox):
 
     def last(self) -> None:
         """Go to the end (in predict mode: as far as the answered questions allow)."""
-        gate = self._gate()
+        gate = self._predictions.gate()
         if gate < self._allocator.event_count() and self.position == gate:
             self._blocked()
         self.position = gate
@@ -209,11 +190,11 @@ class Stepper(widgets.VBox):
         count = self._allocator.event_count()
         if self.position >= count:
             return
-        if self.position >= self._gate():
+        if self.position >= self._predictions.gate():
             self._blocked()
             return
         op = self._allocator.event_at(self.position).op
-        self.position = min(self._allocator.operation_span(op).stop, self._gate())
+        self.position = min(self._allocator.operation_span(op).stop, self._predictions.gate())
 
     def previous_operation(self) -> None:
         """Jump back to the start of the operation the last shown event belongs to."""
@@ -274,12 +255,11 @@ class Stepper(widgets.VBox):
         allocator.seek(allocator.operation_span(branch.first_op).start)
         allocator.truncate()
         _replay(allocator, branch.operations)
-        self._answers.update(branch.answers)
-        self._asked_from = branch.asked_from
+        self._predictions.restore(branch.kept)
         self._branch = None
         self._timeline_changed()
         self._live.show_offer(0)
-        self._show_at(min(branch.position, self._gate()))
+        self._show_at(min(branch.position, self._predictions.gate()))
         return True
 
     def reset(self) -> None:
@@ -294,8 +274,7 @@ class Stepper(widgets.VBox):
             allocator.seek(0)
             allocator.truncate()
             _replay(allocator, self._origin)
-        self._answers.clear()
-        self._asked_from = self._origin_asked_from
+        self._predictions.reset()
         self._branch = None
         self._timeline_changed()
         self._live.show_offer(0)
@@ -305,19 +284,12 @@ class Stepper(widgets.VBox):
     # ------------------------------------------------------------ predict
     def answer(self, value: int | str) -> Feedback:
         """Answer the waiting predict-mode question with a choice value; returns the marking."""
-        if not self._predict:
+        if not self.predict:
             raise InvalidRequest("answer() is for predict mode: create the Stepper with "
                                  "predict=True")
-        question = self.question
-        if question is None:
-            raise InvalidRequest(
-                "no question is waiting here: questions come up at the start of each "
-                "operation not yet revealed (step forward to reach one)"
-            )
-        feedback = question.check(value)
-        span = self._allocator.operation_span(question.op)
-        events = tuple(self._allocator.event_at(index) for index in span)
-        self._answers[question.op] = _Answer(question, value, feedback, events)
+        if self.question is None:
+            raise InvalidRequest(NO_QUESTION)
+        feedback = self._predictions.answer(value)
         self._show()
         return feedback
 
@@ -336,7 +308,7 @@ class Stepper(widgets.VBox):
                 f"position must be an integer between 0 and {count} "
                 f"(the number of events), got {value!r}"
             )
-        gate = self._gate()
+        gate = self._predictions.gate()
         if value > gate:
             raise InvalidRequest(
                 f"answer the question about the next operation first: in predict mode "
@@ -347,19 +319,6 @@ class Stepper(widgets.VBox):
     @traitlets.observe("position")
     def _position_changed(self, change) -> None:
         self._show()
-
-    def _gate_op(self) -> int:
-        return self._asked_from + len(self._answers)
-
-    def _gate(self) -> int:
-        """The furthest position allowed now: the start of the first unanswered operation."""
-        count = self._allocator.event_count()
-        if not self._predict:
-            return count
-        op = self._gate_op()
-        if op >= self._allocator.operation_count():
-            return count
-        return self._allocator.operation_span(op).start
 
     def _blocked(self) -> None:
         if self._panel is not None:
@@ -372,39 +331,37 @@ class Stepper(widgets.VBox):
             return
         if allocator.position != self.position:
             allocator.seek(self.position)
-        count, position, gate = self._count, self.position, self._gate()
+        count, position, gate = self._count, self.position, self._predictions.gate()
         nav = self._nav
-        self._syncing = True
-        try:
-            with ExitStack() as stack:
-                for widget in (nav.slider, nav.timer):
-                    stack.enter_context(widget.hold_sync())
-                _set_range(nav.slider, count, position)
-                nav.slider.continuous_update = follows_drag(count)
-                _set_range(nav.timer, gate, position)
-                if nav.timer.playing and position >= gate:
-                    nav.timer.playing = False
-            _disable_idle(nav, position, count)
-            self._panes.show(allocator, (self._revision, position))
-            self._live.set_names([block.name for block in allocator.allocations()])
-            self._show_question()
-        finally:
-            self._syncing = False
+        # The slider and the timer follow the position; their observer (_follow) then
+        # sees its value equal to the position and does nothing: no loop to break.
+        with ExitStack() as stack:
+            for widget in (nav.slider, nav.timer):
+                stack.enter_context(widget.hold_sync())
+            _set_range(nav.slider, count, position)
+            nav.slider.continuous_update = follows_drag(count)
+            _set_range(nav.timer, gate, position)
+            if nav.timer.playing and position >= gate:
+                nav.timer.playing = False
+        _disable_idle(nav, position, count)
+        self._panes.show(allocator, (self._revision, position))
+        self._live.set_names([block.name for block in allocator.allocations()])
+        self._show_question()
 
     def _show_question(self) -> None:
         panel = self._panel
         if panel is None:
             return
-        allocator, position = self._allocator, self.position
-        panel.show_score(score_text([a.feedback for a in self._answers.values()]))
+        allocator, position, predictions = self._allocator, self.position, self._predictions
+        panel.show_score(predictions.score_text())
         if position >= allocator.event_count():
             panel.idle("End of the timeline: add an operation below to get a new question.")
             return
         op = allocator.event_at(position).op
-        if op in self._answers:
-            answer = self._answers[op]
+        answer = predictions.answered(op)
+        if answer is not None:
             panel.review(answer.question, answer.value, answer.feedback)
-        elif op < self._asked_from:
+        elif op < predictions.asked_from:
             panel.idle("This operation was already shown when the Stepper started; "
                        "step forward to the next question.")
         else:
@@ -413,7 +370,7 @@ class Stepper(widgets.VBox):
     def _catch_up(self) -> bool:
         """Adopt a timeline changed elsewhere; True if that moved (and showed) the position."""
         self._timeline_changed()
-        limit = self._gate()
+        limit = self._predictions.gate()
         if self.position > limit:  # the timeline was cut short outside the Stepper
             self.position = limit  # shown by the position observer
             return True
@@ -421,21 +378,9 @@ class Stepper(widgets.VBox):
 
     def _timeline_changed(self) -> None:
         """Forget pictures and answers that no longer match the allocator's timeline."""
-        allocator = self._allocator
-        self._count = allocator.event_count()
+        self._count = self._allocator.event_count()
         self._revision += 1
-        self._questions.clear()
-        ops = allocator.operation_count()
-        self._asked_from = min(self._asked_from, ops)
-        for op in sorted(self._answers):
-            still = op < ops and self._answers[op].events == tuple(
-                allocator.event_at(index) for index in allocator.operation_span(op)
-            )
-            if not still:
-                for later in [k for k in self._answers if k >= op]:
-                    del self._answers[later]
-                break
-        self._asked_from = min(self._asked_from, self._gate_op())
+        self._predictions.timeline_changed()
 
     def _before_live(self) -> _Branch:
         """What a live operation at the shown position may discard, kept so it can be undone."""
@@ -445,8 +390,7 @@ class Stepper(widgets.VBox):
         if self._origin is None and first < self._origin_ops:
             self._origin = _operations(allocator, 0, self._origin_ops)
         return _Branch(first_op=first, operations=_operations(allocator, first),
-                       position=position, answers=dict(self._answers),
-                       asked_from=self._asked_from, events=allocator.event_count())
+                       position=position, events=allocator.event_count())
 
     def _after_live(self, before: _Branch) -> None:
         """After an operation was appended: keep what it discarded for undo_live, drop stale
@@ -454,17 +398,13 @@ class Stepper(widgets.VBox):
         allocator = self._allocator
         new_op = allocator.operation_count() - 1
         lost = before.events - allocator.operation_span(new_op).start
+        kept = self._predictions.replaced_from(new_op)
         self._branch = None if lost <= 0 else _Branch(
             first_op=new_op, operations=before.operations[new_op - before.first_op:],
-            position=before.position,
-            answers={op: a for op, a in before.answers.items() if op >= new_op},
-            asked_from=before.asked_from, events=lost)
+            position=before.position, events=lost, kept=kept)
         self._live.show_offer(self.discarded)
-        self._asked_from = min(self._asked_from, new_op)
-        for op in [k for k in self._answers if k >= new_op]:
-            del self._answers[op]
         self._timeline_changed()
-        self._show_at(min(self._allocator.event_count(), self._gate()))
+        self._show_at(min(self._allocator.event_count(), self._predictions.gate()))
 
     def _show_at(self, target: int) -> None:
         """Move to ``target`` and show it once: the position observer draws a move, and a
@@ -484,8 +424,8 @@ class Stepper(widgets.VBox):
         nav.previous_operation.on_click(lambda _: self.previous_operation())
         nav.next_operation.on_click(lambda _: self.next_operation())
         nav.play.on_click(self._toggle_play)
-        nav.slider.observe(self._slider_moved, "value")
-        nav.timer.observe(self._tick, "value")
+        nav.slider.observe(self._follow, "value")
+        nav.timer.observe(self._follow, "value")
         nav.timer.observe(lambda change: show_playing(nav.play, change["new"]), "playing")
         nav.speed.observe(self._speed_changed, "value")
         live.allocate.on_click(self._allocate_clicked)
@@ -496,33 +436,24 @@ class Stepper(widgets.VBox):
         if self._panel is not None:
             self._panel.check.on_click(self._check_clicked)
 
-    def _slider_moved(self, change) -> None:
-        if self._syncing:
-            return
-        target = min(change["new"], self._gate())
-        if target != change["new"]:
+    def _follow(self, change) -> None:
+        """The slider was moved, or the browser's Play timer ticked: go there, never past
+        the gate (a control pushed past it is put back, and the slider says why)."""
+        control, wanted = change["owner"], change["new"]
+        target = min(wanted, self._predictions.gate())
+        if target != wanted and control is self._nav.slider:
             self._blocked()
-        if target == self.position:
-            self._show()  # put the slider back where the position is
-        else:
-            self.position = target
-
-    def _tick(self, change) -> None:
-        """The browser's Play timer moved its value: follow it (never past the gate)."""
-        if self._syncing:
-            return
-        target = min(change["new"], self._gate())
-        if target == self.position:
-            self._show()
-        else:
-            self.position = target
+        if target != self.position:
+            self.position = target  # shown by the position observer
+        elif control.value != target:
+            control.value = target
 
     def _toggle_play(self, _button=None) -> None:
         timer = self._nav.timer
         if timer.playing:
             timer.playing = False
             return
-        gate = self._gate()
+        gate = self._predictions.gate()
         if self.position >= gate:
             if gate < self._allocator.event_count():
                 self._blocked()
@@ -585,14 +516,13 @@ class Stepper(widgets.VBox):
 @dataclass(frozen=True)
 class _Branch:
     """Operations a live operation replaced (from ``first_op`` on), with where the Stepper
-    was, its predict-mode answers about them, and how many events they made."""
+    was, how many events they made and the predict-mode answers about them."""
 
     first_op: int
     operations: list[tuple[str, int, str]]
     position: int
-    answers: dict
-    asked_from: int
     events: int
+    kept: Kept | None = None
 
 
 def _operations(allocator: BuddyAllocator, start: int = 0,
