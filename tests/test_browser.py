@@ -439,11 +439,13 @@ def test_lesson_03_text_contrast_in_light_and_dark(lesson03, screens):
                 "light => (getComputedStyle(document.body).getPropertyValue("
                 "'--jp-layout-color0').trim() === '#111') === (light === 'false')", arg=light)
             name = theme.split()[-1].lower()
-            texts = lesson03.evaluate(_CONTRAST, ".buddy-stepper, .buddy-quickcheck")
+            texts = lesson03.evaluate(  # the kit's widgets and the lesson's own chart
+                _CONTRAST, '.buddy-stepper, .buddy-quickcheck, svg[aria-label^="Fragmentation"]')
             worst = min(texts, key=lambda t: t["ratio"])
             print(f"{theme}: {len(texts)} texts, lowest contrast {worst}")
             assert len(texts) > 100
             assert any(t["text"].startswith("Type an answer first") for t in texts)
+            assert any(t["text"].startswith("Fragmentation over 300") for t in texts)
             low = [t for t in texts if t["ratio"] < MIN_CONTRAST]
             assert low == [], f"{theme}: text below {MIN_CONTRAST}:1: {low[:8]}"
             board.locator(".buddy-strip").scroll_into_view_if_needed()  # tree, strip, tables
