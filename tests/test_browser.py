@@ -231,6 +231,52 @@ def test_keyboard_shortcuts_when_the_stepper_has_focus(page):
     assert narration(stepper).startswith(f"Step {end} of {end}")
 
 
+def test_live_operation_mid_timeline_offers_undo_and_reset_restores_the_scenario(page, screens):
+    """Buttons are disabled where they do nothing; a live operation mid-timeline says how
+    many events it discards, Undo puts them back exactly, Reset returns to the scenario."""
+    stepper = page.locator(".buddy-stepper").first
+    button = lambda name: stepper.get_by_role("button", name=name)  # noqa: E731
+    button("Reset").click()
+    wait_narration(stepper, r"^Start: 1M free\.$")
+    backwards, forwards = ("First", "Back", "Previous operation"), ("Forward", "Last",
+                                                                    "Next operation")
+    assert all(button(name).is_disabled() for name in backwards)
+    assert all(button(name).is_enabled() for name in forwards)
+
+    button("Next operation").click()
+    wait_narration(stepper, r"^Step 5 of 18")
+    stepper.get_by_role("textbox", name="Allocate size").fill("100K")
+    stepper.get_by_role("textbox", name="name").fill("E")
+    button("Allocate").click()
+    offer = stepper.get_by_text("This discarded 13 later events; Undo puts them back.")
+    offer.wait_for()
+    branch = run_script(WIKIPEDIA)
+    branch.seek(5)
+    branch.allocate(100 * K, "E")
+    end = branch.event_count()
+    wait_narration(stepper, rf"^Step {end} of {end}: Allocate the 128K block")
+    assert all(button(name).is_disabled() for name in forwards)  # at the (new) end
+    save_screen(stepper, screens, "live-operation-offers-undo.png")
+
+    button("Undo").click()
+    wait_narration(stepper, r"^Step 5 of 18")
+    offer.wait_for(state="detached")
+    assert tree_titles(stepper) == expected_titles(5)
+    button("Last").click()
+    wait_narration(stepper, r"^Step 18 of 18: Merge the buddies at 0 and 512K")
+    save_screen(stepper, screens, "undo-restored-the-branch.png")
+
+    stepper.get_by_role("textbox", name="Allocate size").fill("1K")
+    button("Allocate").click()
+    wait_narration(stepper, r"^Step 2[0-9] of 2[0-9]")
+    button("Reset").click()
+    wait_narration(stepper, r"^Start: 1M free\.$")
+    button("Last").click()
+    wait_narration(stepper, r"^Step 18 of 18: Merge")
+    assert tree_titles(stepper) == expected_titles(18)
+    save_screen(stepper, screens, "reset-back-to-the-scenario.png")
+
+
 def test_play_advances_on_its_own_and_pause_stops_it(page):
     from playwright.sync_api import expect
 
