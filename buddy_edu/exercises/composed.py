@@ -6,7 +6,7 @@ seeded traces go through the core's ``BuddyAllocator`` and through an
 allocator composed of the student's functions, the states are compared after
 every operation, and the first trace where they differ is kept with both
 runs, so the lesson can show them side by side (``Comparison`` displays
-itself as a :class:`buddy_edu.widget.side_by_side.SideBySide`).
+itself as a :class:`buddy_edu.exercises.side_by_side.SideBySide`).
 
 The composition is only glue (round, find, split, remember; look up, free):
 every rule is the student's, and every expected state is the core's.  This
@@ -108,7 +108,7 @@ class Comparison:
         time (None when nothing differs)."""
         if self.divergence is None:
             return None
-        from ..widget.side_by_side import SideBySide
+        from .side_by_side import SideBySide
 
         return SideBySide(self.divergence)
 

@@ -1,6 +1,7 @@
 """Two runs of one trace side by side: the student's functions and the core's allocator.
 
-Built for the build-your-own lesson: :func:`buddy_edu.exercises.composed.compare`
+Built for the build-your-own lesson (so it lives with the exercises, the layer that
+knows about student functions, above the widgets): :func:`buddy_edu.exercises.composed.compare`
 finds the first operation where a student's allocator differs from the core,
 and this widget steps both runs together, one operation at a time, starting
 at that operation.  Each side shows its narration, tree, memory map and free
@@ -18,7 +19,7 @@ import traitlets
 
 from .. import render
 from ..core.tree import format_tree
-from ..exercises.composed import Divergence, RecordedRun
+from .composed import Divergence, RecordedRun
 
 _STYLE = """<style>
 .buddy-side h4 {margin: 4px 0}
