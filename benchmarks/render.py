@@ -44,7 +44,7 @@ GOAL_CLICK_MS = 60.0
 # In the page: click Forward, resolve with the milliseconds until the tree pane shows a
 # different picture (the kernel's answer has arrived and been drawn).
 CLICK_TO_PICTURE = """async (stepper) => {
-  const pane = stepper.querySelector('.buddy-tree-pane');
+  const pane = stepper.querySelector('.buddy-stepper-tree').closest('.widget-html');
   const before = pane.innerHTML;
   const forward = [...stepper.querySelectorAll('button')].find(
     b => b.textContent.trim() === 'Forward');
@@ -134,7 +134,7 @@ def report_browser_clicks(allocator: BuddyAllocator, clicks: int) -> None:
                 tab.set_default_timeout(120_000)
                 open_and_run(tab, server, "clicks.ipynb")
                 stepper = tab.locator(".buddy-stepper")
-                stepper.locator(".buddy-tree-pane svg").wait_for()
+                stepper.locator(".buddy-stepper-tree svg").wait_for()
                 handle = stepper.element_handle()
                 for _ in range(3):  # warm up: the first pictures also load fonts
                     tab.evaluate(CLICK_TO_PICTURE, handle)
