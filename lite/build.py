@@ -248,13 +248,19 @@ def write_config(site_src: Path) -> None:
 
 
 def open_first_lesson(out: Path) -> None:
-    """The site's front page opens JupyterLab on the first lesson, not an empty launcher."""
-    target = f"lab/index.html?path={FIRST}"
-    (out / "index.html").write_text(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
-        f"<meta http-equiv=\"refresh\" content=\"0; url={target}\">"
-        "<title>buddy-edu lessons</title></head>"
-        f"<body><a href=\"{target}\">Open the lessons</a></body></html>\n")
+    """The site's front page opens JupyterLab on the first lesson, not an empty launcher.
+
+    JupyterLite's root index.html only hands over to the app; the app's own pages
+    read their configuration out of it, so it stays, and just the hand-over changes.
+    """
+    index = out / "index.html"
+    hand_over = "await import('./config-utils.js');"
+    text = index.read_text()
+    if hand_over not in text:
+        raise BuildError(f"{index} no longer loads config-utils.js as JupyterLite 0.8 did: "
+                         "update open_first_lesson() in lite/build.py for this version")
+    index.write_text(text.replace(
+        hand_over, f"location.replace('./lab/index.html?path={FIRST}');"))
 
 
 def check_site(out: Path) -> None:
