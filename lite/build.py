@@ -45,6 +45,7 @@ TOOLS = ROOT / "build" / "lite-tools"
 STAMP = "requirements.sha256"
 FIRST = "notebooks/00-start-here.ipynb"
 CONTENT = ("notebooks", "exercises")
+OWN_SOURCES = ("pyproject.toml", "README.md", "buddy_edu", "notebooks")  # what the wheel needs
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 VIZJS = "@viz-js/viz/dist/viz.js"  # one ES module, the wasm inlined: a single file to serve
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
@@ -168,10 +169,24 @@ def download_wheels(folder: Path) -> list[Path]:
 
 
 def build_own_wheel(folder: Path) -> Path:
-    """buddy-edu's wheel from this checkout, built with the pinned setuptools."""
+    """buddy-edu's wheel from this checkout, built with the pinned setuptools.
+
+    Built from a copy of the sources: setuptools keeps a build/lib of its own
+    beside pyproject.toml and never removes files from it, so a module deleted
+    from the checkout would live on in wheels built in place.
+    """
     log("building buddy-edu's wheel")
+    source = folder / "source"
+    for name in OWN_SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
+                                                          ".ipynb_checkpoints"))
+        else:
+            source.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--no-build-isolation", "-w", str(folder), str(ROOT)])
+         "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)])
     (wheel,) = folder.glob("buddy_edu-*.whl")
     return wheel
 
