@@ -238,6 +238,28 @@ def run_all(page, path: str, timeout_ms: int = 180_000) -> list[dict]:
     return page.evaluate(CELLS, path)["cells"]
 
 
+_EXECUTE = """async ([path, code]) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const future = panel.sessionContext.session.kernel.requestExecute(
+    {code: code, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => {
+    const type = msg.header.msg_type;
+    if (type === 'stream') out += msg.content.text;
+    if (type === 'error') out += msg.content.ename + ': ' + msg.content.evalue + '\\n';
+  };
+  await future.done;
+  return out;
+}"""
+
+
+def kernel_says(page, path: str, code: str) -> str:
+    """What ``code`` prints (and any error) when run in the notebook's kernel, off the
+    notebook: nothing is added to the lesson."""
+    return page.evaluate(_EXECUTE, [path, code])
+
+
 def errors(cells: list[dict]) -> list[str]:
     """Each error output as 'cell N: Name: message'."""
     return [f"cell {cell['index']}: {out.get('ename')}: {out.get('evalue')}"

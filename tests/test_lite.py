@@ -41,6 +41,7 @@ from _lite import (
     SiteServer,
     build_site,
     errors,
+    kernel_says,
     new_offline_page,
     offline_chromium,
     run_all,
@@ -202,9 +203,21 @@ def test_each_lesson_runs_and_its_stepper_draws_and_moves(tab, name):
     assert stepper.evaluate(CLICK_TO_PICTURE) > 0  # it throws if the picture stays the same
     if name.startswith("00"):
         live_row_and_quickcheck(page)
+        browser_backend_in_the_kernel(page, path)
     if name.startswith("05"):  # no /proc/buddyinfo in the browser: the recorded sample
         assert "/proc/buddyinfo from a recorded sample" in texts(cells)
     nothing_left_the_machine(tab)
+
+
+def browser_backend_in_the_kernel(page, path: str) -> None:
+    """In Pyodide the kit picked viz.js by itself, and a Graphviz error there is a
+    RenderError that says which renderer failed."""
+    said = kernel_says(page, path, "from buddy_edu import render\n"
+                                   "from buddy_edu.render import backends\n"
+                                   "print('BACKEND', render.backend())\n"
+                                   "backends.render_svg('digraph { a -> }')\n")
+    assert "BACKEND browser" in said, said
+    assert "RenderError" in said and "Graphviz (viz.js) could not draw the tree" in said, said
 
 
 def live_row_and_quickcheck(page) -> None:
