@@ -88,7 +88,11 @@ def tools_python() -> Path:
         return python
     log(f"installing the pinned build tools into {TOOLS.relative_to(ROOT)}")
     shutil.rmtree(TOOLS, ignore_errors=True)
-    venv.EnvBuilder(with_pip=True).create(TOOLS)
+    try:
+        venv.EnvBuilder(with_pip=True).create(TOOLS)
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise BuildError(f"cannot make a venv in {TOOLS} ({error}): on Debian/Ubuntu "
+                         "install python3-venv") from None
     run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "-r", str(HERE / "requirements.txt")])
     stamp.write_text(wanted + "\n")

@@ -10,7 +10,6 @@ service worker that a route may not see.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -310,7 +309,3 @@ CLICK_TO_PICTURE = """async (stepper) => {
 def environment_note() -> str:
     """The machine the figures were taken on, for the benchmark's output."""
     return f"{os.cpu_count()} cores, Chromium at {CHROMIUM}"
-
-
-def dump(value) -> str:
-    return json.dumps(value, indent=1)[:3000]
