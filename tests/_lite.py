@@ -142,13 +142,16 @@ def offline_chromium(proxy: RefusingProxy):
             browser.close()
 
 
-def new_offline_page(browser, leaks: list[str], viewport: dict | None = None):
+def new_offline_page(browser, leaks: list[str], viewport: dict | None = None,
+                     route: bool = True):
     """A tab in a fresh browser profile (no cached site, no stored notebooks) whose
     requests may go only to 127.0.0.1; anything else is aborted and appended to
     ``leaks``.  Close it with ``page.context.close()``.
 
     The route is the page's: a context-wide route made the JupyterLite page hang
     while it registered its service worker (Chromium 156, Playwright 1.5x).
+    ``route=False`` leaves only the proxy on guard, for timings: every routed
+    request makes a round trip through this Python process.
     """
     context = browser.new_context(viewport=viewport or {"width": 1366, "height": 900})
     page = context.new_page()
@@ -160,7 +163,8 @@ def new_offline_page(browser, leaks: list[str], viewport: dict | None = None):
             leaks.append(route.request.url)
             route.abort()
 
-    page.route("**/*", guard)
+    if route:
+        page.route("**/*", guard)
     return page
 
 
