@@ -390,3 +390,35 @@ def test_inside_pyodide_only_the_browser_backend_is_tried(monkeypatch):
     message = str(caught.value)
     assert "pyodide.ffi" in message and "make lite" in message
     assert "apt-get install graphviz" not in message  # no advice that cannot work there
+
+
+class _URL:
+    """Enough of the browser's URL for vizjs_url(): ``new URL(url, base).href``."""
+
+    def __init__(self, href: str) -> None:
+        self.href = href
+
+    @classmethod
+    def new(cls, url: str, base: str = "") -> _URL:
+        from urllib.parse import urljoin
+
+        return cls(urljoin(base, url))
+
+
+@pytest.mark.parametrize(("setting", "expected"), [
+    ("", "http://host/course/static/pyodide/viz.js"),
+    ("mine/viz.js", "http://host/course/static/pyodide/mine/viz.js"),
+    ("/shared/viz.js", "http://host/shared/viz.js"),
+    ("https://example.org/viz.js", "https://example.org/viz.js"),
+])
+def test_vizjs_is_found_beside_pyodides_lock_unless_told_otherwise(monkeypatch, setting,
+                                                                   expected):
+    from types import SimpleNamespace
+
+    worker = "http://host/course/extensions/kernel/static/worker.js"
+    monkeypatch.setitem(sys.modules, "js", SimpleNamespace(
+        URL=_URL, location=SimpleNamespace(href=worker)))
+    monkeypatch.setitem(sys.modules, "pyodide_js", SimpleNamespace(
+        lockfileBaseUrl="../../../static/pyodide/"))
+    monkeypatch.setenv(browser.URL_VAR, setting)
+    assert browser.vizjs_url() == expected
