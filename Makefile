@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab slides test lint bench clean
+.PHONY: lab slides test lint bench clean lite lite-serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ test: $(BIN)/python
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .
+
+# The zero-install course: a static JupyterLite site in build/lite, built from a clean
+# folder with the tools, wheels and npm packages pinned in lite/ (needs Node.js and npm).
+lite:
+	$(PYTHON) lite/build.py build
+
+# Builds the site afresh and serves it on http://127.0.0.1:$(LITE_PORT)/ for a try-out.
+LITE_PORT ?= 8000
+lite-serve: lite
+	$(PYTHON) lite/build.py serve --port $(LITE_PORT)
 
 bench: $(BIN)/python
 	$(BIN)/python benchmarks/core.py

