@@ -48,6 +48,7 @@ CONTENT = ("notebooks", "exercises")
 OWN_SOURCES = ("pyproject.toml", "README.md", "buddy_edu", "notebooks")  # what the wheel needs
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 VIZJS = "@viz-js/viz/dist/viz.js"  # one ES module, the wasm inlined: a single file to serve
+EXTENSION_WHEELS = ("anywidget-",)  # browser wheels that carry a JupyterLab extension
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 # What `packaging` needs to read wheel metadata markers as Pyodide would.
 BROWSER_MARKERS = {
@@ -130,7 +131,7 @@ def build(out: Path) -> dict:
     for folder in CONTENT:
         shutil.copytree(ROOT / folder, site_src / "files" / folder,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    write_config(site_src)
+    write_config(site_src, [w for w in wheels if w.name.startswith(EXTENSION_WHEELS)])
     log("running jupyter lite build")
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     env.update(JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
@@ -250,8 +251,13 @@ def wheel_contents(wheel: Path) -> tuple[list[str], list[str]]:
     return sorted(imports), requires
 
 
-def write_config(site_src: Path) -> None:
-    """jupyter-lite.json for the page and jupyter_lite_config.json for the build."""
+def write_config(site_src: Path, extensions: list[Path]) -> None:
+    """jupyter-lite.json for the page and jupyter_lite_config.json for the build.
+
+    ``extensions`` are browser wheels that also carry a JupyterLab extension the page
+    needs: the build takes it out of the same hash-checked file the kernel installs,
+    so the two halves always match and the build tools need not install them.
+    """
     page = {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
@@ -261,8 +267,9 @@ def write_config(site_src: Path) -> None:
         },
     }
     (site_src / "jupyter-lite.json").write_text(json.dumps(page, indent=2))
-    build_config = {"LiteBuildConfig": {"contents": [str(site_src / "files")],
-                                        "no_sourcemaps": True}}
+    build_config = {"LiteBuildConfig": {
+        "contents": [str(site_src / "files")], "no_sourcemaps": True,
+        "federated_extensions": [str(wheel) for wheel in extensions]}}
     (site_src / "jupyter_lite_config.json").write_text(json.dumps(build_config, indent=2))
 
 

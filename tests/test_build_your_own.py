@@ -423,3 +423,16 @@ def test_the_batch_grades_correct_buggy_looping_and_raising_submissions(tmp_path
     assert (tmp_path / "feedback" / "eve.html").is_file()
     assert took < 120, took
     assert all(result.sandboxed for result in results)
+
+
+def test_a_call_runs_where_the_platform_has_no_alarm(monkeypatch):
+    """JupyterLite's Pyodide has SIGALRM but no setitimer: ex.check must still call the
+    student's function there (unlimited) instead of failing on the missing timer."""
+    import signal
+
+    from buddy_edu.exercises.calls import call_limited
+
+    monkeypatch.delattr(signal, "setitimer")
+    handler = signal.getsignal(signal.SIGALRM)
+    assert call_limited(lambda a, s: a ^ s, (64, 64), 1.0) == ("ok", 0)
+    assert signal.getsignal(signal.SIGALRM) is handler

@@ -47,6 +47,7 @@ from _lite import (
     run_all,
     texts,
 )
+from byo_solutions import CORRECT
 from examples import WIKIPEDIA
 
 from buddy_edu import render, run_script
@@ -242,7 +243,7 @@ def browser_backend_in_the_kernel(page, path: str) -> None:
 
 
 def live_row_and_quickcheck(page) -> None:
-    """Lesson 00's first Stepper takes a live allocation; its QuickCheck marks an answer
+    """Lesson 00's first Stepper takes a live allocation and a key; its QuickCheck marks an answer
     (done inside the lesson's test: each notebook opened costs a Pyodide kernel start)."""
     stepper = page.locator(".buddy-stepper").first
     stepper.scroll_into_view_if_needed()
@@ -250,6 +251,10 @@ def live_row_and_quickcheck(page) -> None:
     stepper.get_by_role("button", name="Allocate").click()
     stepper.locator(".buddy-stepper-narration").filter(
         has_text="Allocate the 128K block").wait_for(timeout=WAIT_MS)
+    stepper.get_by_role("button", name="Back").focus()  # the keyboard module loaded too
+    page.keyboard.press("Home")
+    stepper.locator(".buddy-stepper-narration").filter(
+        has_text="Start").wait_for(timeout=WAIT_MS)
     check = page.locator(".jp-CodeCell", has_text="Quick check.").last
     check.scroll_into_view_if_needed()
     check.get_by_role("textbox", name="Answer:").fill("64K")
@@ -268,16 +273,21 @@ def test_each_exercise_starts_and_checks_answers_in_the_browser(tab, name):
     open_in_tab(tab, path)
     code = page.evaluate(CELLS, path)["cells"]
     start = next(c for c in code if "exercises.start(" in c["source"])
-    q1 = next(c for c in code if c["source"].startswith("q1 = "))
-    right = answer_key(assignment, STUDENT)["q1"]
     page.evaluate(SET_SOURCE, [path, start["index"],
                                start["source"].replace('"your-id"', f'"{STUDENT}"')])
-    page.evaluate(SET_SOURCE, [path, q1["index"], f'q1 = {right!r}\nex.check("q1", q1)'])
+    if assignment == "build-your-own":  # answered with a function, run by the check itself
+        q1 = next(c for c in code if c["source"].startswith("def block_size("))
+        answer = f'{CORRECT["block_size"]}\n\nex.check("q1", block_size)'
+    else:
+        q1 = next(c for c in code if c["source"].startswith("q1 = "))
+        answer = f'q1 = {answer_key(assignment, STUDENT)["q1"]!r}\nex.check("q1", q1)'
+    page.evaluate(SET_SOURCE, [path, q1["index"], answer])
     ran = run_all(page, path)
     assert errors(ran) == []
     checks = [texts([c]).strip() for c in ran if "ex.check(" in c["source"]]
     assert "Feedback(score=1.0" in checks[0], checks[0]  # q1, answered right
-    assert all("No answer yet" in text for text in checks[1:]), checks[1:]
+    unanswered = "raised NotImplementedError" if assignment == "build-your-own" else "No answer yet"
+    assert all(unanswered in text for text in checks[1:]), checks[1:]
     nothing_left_the_machine(tab)
 
 
