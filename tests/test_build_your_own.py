@@ -32,7 +32,8 @@ from buddy_edu.exercises.build_your_own import (
     function_question,
     random_traces,
 )
-from buddy_edu.exercises.composed import RecordedRun, compare
+from buddy_edu.exercises.composed import compare
+from buddy_edu.exercises.runs import RecordedRun
 from buddy_edu.exercises.student_notebooks import build
 from buddy_edu.grading.probe import call_extraction
 
