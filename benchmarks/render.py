@@ -41,21 +41,24 @@ GOAL_COLD_MS, GOAL_CACHED_MS = 25.0, 1.0
 GOAL_FIRST_WARM_S = 0.3
 GOAL_CLICK_MS = 60.0
 
-# In the page: click Forward, resolve with the milliseconds until the tree pane shows a
-# different picture (the kernel's answer has arrived and been drawn).
+# In the page: click Forward, resolve with [ms until the tree pane holds the new picture
+# (the kernel's answer has arrived and is in the page), ms until the next frame is drawn].
 CLICK_TO_PICTURE = """async (stepper) => {
   const pane = stepper.querySelector('.buddy-stepper-tree').closest('.widget-html');
-  const before = pane.innerHTML;
   const forward = [...stepper.querySelectorAll('button')].find(
     b => b.textContent.trim() === 'Forward');
+  let arrived = null;
   const start = performance.now();
+  const seen = new Promise(done => {
+    const watch = new MutationObserver(() => {
+      arrived = performance.now() - start; watch.disconnect(); done(); });
+    watch.observe(pane, {childList: true, subtree: true, characterData: true});
+  });
   forward.click();
-  while (pane.innerHTML === before) {
-    await new Promise(done => requestAnimationFrame(done));
-    if (performance.now() - start > 10000) throw new Error('no new picture in 10 s');
-  }
-  await new Promise(done => requestAnimationFrame(done));  // drawn, not only in the DOM
-  return performance.now() - start;
+  const late = new Promise((_, fail) => setTimeout(() => fail(new Error('no picture')), 10000));
+  await Promise.race([seen, late]);
+  await new Promise(done => requestAnimationFrame(done));
+  return [arrived, performance.now() - start];
 }"""
 
 FIRST_PICTURE = """
@@ -138,16 +141,18 @@ def report_browser_clicks(allocator: BuddyAllocator, clicks: int) -> None:
                 handle = stepper.element_handle()
                 for _ in range(3):  # warm up: the first pictures also load fonts
                     tab.evaluate(CLICK_TO_PICTURE, handle)
-                times = [tab.evaluate(CLICK_TO_PICTURE, handle) / 1000 for _ in range(clicks)]
+                timings = [tab.evaluate(CLICK_TO_PICTURE, handle) for _ in range(clicks)]
                 browser.close()
         finally:
             server.stop()
-    median, p95 = summary(times)
     print(f"browser, JupyterLab in Chromium at 1366x768: {clicks} Forward clicks on a "
           f"{allocator.event_count()}-event Stepper")
-    print(f"  click to picture median {median:6.1f} ms  p95 {p95:6.1f} ms  "
-          f"worst {max(times) * 1000:6.1f} ms  median/goal {median / GOAL_CLICK_MS:5.2f} "
-          f"(goal <= {GOAL_CLICK_MS:g} ms)")
+    for index, what in ((0, "click to picture in the page"), (1, "click to picture drawn")):
+        times = [timing[index] / 1000 for timing in timings]
+        median, p95 = summary(times)
+        print(f"  {what:28} median {median:6.1f} ms  p95 {p95:6.1f} ms  "
+              f"worst {max(times) * 1000:6.1f} ms  median/goal {median / GOAL_CLICK_MS:5.2f} "
+              f"(goal <= {GOAL_CLICK_MS:g} ms)")
 
 
 def trace(seed: int, operations: int, max_kib: int = 64) -> BuddyAllocator:
