@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from _lite import (  # noqa: E402 - the shared helpers live beside the tests
-    CLICK_TO_PICTURE,
+from _jupyter import CLICK_TO_PICTURE  # noqa: E402 - the shared helpers live beside the tests
+from _lite import (  # noqa: E402
     RefusingProxy,
     SiteServer,
     build_site,
@@ -88,7 +88,7 @@ def clicks(page, site_url: str, count: int) -> list[float]:
     stepper = next(steppers.nth(i) for i in range(steppers.count())
                    if steppers.nth(i).get_by_role("button", name="Check").count() == 0)
     stepper.scroll_into_view_if_needed()
-    return [stepper.evaluate(CLICK_TO_PICTURE) for _ in range(count)]
+    return [stepper.evaluate(CLICK_TO_PICTURE)[0] for _ in range(count)]
 
 
 def main() -> None:

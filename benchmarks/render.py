@@ -41,26 +41,6 @@ GOAL_COLD_MS, GOAL_CACHED_MS = 25.0, 1.0
 GOAL_FIRST_WARM_S = 0.3
 GOAL_CLICK_MS = 60.0
 
-# In the page: click Forward, resolve with [ms until the tree pane holds the new picture
-# (the kernel's answer has arrived and is in the page), ms until the next frame is drawn].
-CLICK_TO_PICTURE = """async (stepper) => {
-  const pane = stepper.querySelector('.buddy-stepper-tree').closest('.widget-html');
-  const forward = [...stepper.querySelectorAll('button')].find(
-    b => b.textContent.trim() === 'Forward');
-  let arrived = null;
-  const start = performance.now();
-  const seen = new Promise(done => {
-    const watch = new MutationObserver(() => {
-      arrived = performance.now() - start; watch.disconnect(); done(); });
-    watch.observe(pane, {childList: true, subtree: true, characterData: true});
-  });
-  forward.click();
-  const late = new Promise((_, fail) => setTimeout(() => fail(new Error('no picture')), 10000));
-  await Promise.race([seen, late]);
-  await new Promise(done => requestAnimationFrame(done));
-  return [arrived, performance.now() - start];
-}"""
-
 FIRST_PICTURE = """
 import time
 start = time.perf_counter()
@@ -106,6 +86,7 @@ def report_browser_clicks(allocator: BuddyAllocator, clicks: int) -> None:
     from _jupyter import (
         CHROMIUM,
         CHROMIUM_ARGS,
+        CLICK_TO_PICTURE,
         LabServer,
         browser_problem,
         open_and_run,

@@ -239,3 +239,31 @@ def wait_for_settled_kernel(page, server: LabServer, name: str, timeout: float) 
             steady = 0
         time.sleep(0.5)
     raise TimeoutError(f"the notebook's kernel did not settle within {timeout:.0f} s")
+
+
+# In the page (JupyterLab or JupyterLite): click a Stepper's Forward and resolve with
+# [ms until its tree pane holds a different tree, ms until the next frame is drawn];
+# throws if the tree does not change.  Shared by the browser tests and the benchmarks.
+CLICK_TO_PICTURE = """async (stepper) => {
+  const pane = stepper.querySelector('.buddy-stepper-tree').closest('.widget-html');
+  const before = pane.innerHTML;
+  const forward = [...stepper.querySelectorAll('button')].find(
+    b => b.textContent.trim() === 'Forward');
+  let arrived = null;
+  const start = performance.now();
+  const seen = new Promise(done => {
+    const watch = new MutationObserver(() => {
+      if (pane.innerHTML === before || !pane.querySelector('svg g.node')) return;
+      arrived = performance.now() - start;
+      watch.disconnect();
+      done();
+    });
+    watch.observe(pane, {childList: true, subtree: true, characterData: true});
+  });
+  forward.click();
+  const late = new Promise((_, fail) =>
+    setTimeout(() => fail(new Error('the picture did not change')), 30000));
+  await Promise.race([seen, late]);
+  await new Promise(done => requestAnimationFrame(done));
+  return [arrived, performance.now() - start];
+}"""

@@ -287,29 +287,6 @@ def texts(cells: list[dict]) -> str:
 TREE_TITLES = """(stepper) => Array.from(stepper.querySelectorAll(
   '.buddy-stepper-tree svg g.node > title')).map(t => t.textContent).sort().join('|')"""
 
-# Press Forward and resolve with the milliseconds until the tree picture changed.
-CLICK_TO_PICTURE = """async (stepper) => {
-  const tree = () => stepper.querySelector('.buddy-stepper-tree');
-  const before = tree().innerHTML;
-  const button = Array.from(stepper.querySelectorAll('button'))
-    .find(b => b.textContent.trim() === 'Forward');
-  const start = performance.now();
-  button.click();
-  return await new Promise((resolve, reject) => {
-    const give_up = setTimeout(() => reject(new Error('the picture did not change')), 30000);
-    const check = () => {
-      if (tree().innerHTML !== before && tree().querySelector('svg g.node')) {
-        clearTimeout(give_up);
-        resolve(performance.now() - start);
-      } else {
-        requestAnimationFrame(check);
-      }
-    };
-    check();
-  });
-}"""
-
-
 def environment_note() -> str:
     """The machine the figures were taken on, for the benchmark's output."""
     return f"{os.cpu_count()} cores, Chromium at {CHROMIUM}"
