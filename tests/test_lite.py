@@ -370,17 +370,22 @@ def test_dot_wasm_and_vizjs_draw_the_same_trees(lite_site, monkeypatch):
 
 
 # ------------------------------------------------------- the backend, outside Pyodide
-def test_the_browser_backend_outside_a_browser_says_where_it_runs(monkeypatch):
-    assert "browser" in backends.BACKENDS
-    assert browser.in_browser() is (sys.platform == "emscripten")
-    monkeypatch.setenv(render.ENV_VAR, "browser")
+def backend_refusal() -> str:
+    """The RenderError render.backend() raises now, chosen afresh (the choice is cached)."""
     backends.backend.cache_clear()
     try:
         with pytest.raises(render.RenderError) as caught:
             render.backend()
     finally:
         backends.backend.cache_clear()
-    message = str(caught.value)
+    return str(caught.value)
+
+
+def test_the_browser_backend_outside_a_browser_says_where_it_runs(monkeypatch):
+    assert "browser" in backends.BACKENDS
+    assert browser.in_browser() is (sys.platform == "emscripten")
+    monkeypatch.setenv(render.ENV_VAR, "browser")
+    message = backend_refusal()
     assert "runs only inside Pyodide" in message
     assert "make lite" in message
 
@@ -390,13 +395,7 @@ def test_inside_pyodide_only_the_browser_backend_is_tried(monkeypatch):
     monkeypatch.delenv(render.ENV_VAR, raising=False)
     monkeypatch.setitem(sys.modules, "pyodide", None)  # as if pyodide.ffi were missing
     monkeypatch.setitem(sys.modules, "pyodide.ffi", None)
-    backends.backend.cache_clear()
-    try:
-        with pytest.raises(render.RenderError) as caught:
-            render.backend()
-    finally:
-        backends.backend.cache_clear()
-    message = str(caught.value)
+    message = backend_refusal()
     assert "pyodide.ffi" in message and "make lite" in message
     assert "apt-get install graphviz" not in message  # no advice that cannot work there
 

@@ -23,6 +23,7 @@ the same methods the buttons call, so predict mode's gate applies to keys too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import anywidget
@@ -118,7 +119,7 @@ class Keys(anywidget.AnyWidget):
     """Invisible: reports the Stepper's shortcut keys to the kernel and keeps the change in
     view.  ``on_key(callback)`` gets the key's name (one of :data:`SHORTCUTS`)."""
 
-    _esm = _ESM % repr(sorted(SHORTCUTS)).replace("'", '"')
+    _esm = _ESM % json.dumps(sorted(SHORTCUTS))
 
     def __init__(self) -> None:
         super().__init__(layout={"display": "none"})

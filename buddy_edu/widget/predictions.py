@@ -117,7 +117,7 @@ class Predictions:
             if op >= ops or self.answers[op].events != self._events(op):
                 self._drop_from(op)
                 break
-        self.asked_from = min(self.asked_from, ops, self.due())
+        self.asked_from = min(self.asked_from, ops)
 
     def replaced_from(self, op: int) -> Kept:
         """A new operation took the place of operations ``op`` on: forget their answers,
