@@ -24,17 +24,12 @@ from byo_solutions import BUGGY, CORRECT, functions
 from nbclient import NotebookClient
 
 from buddy_edu import BuddyAllocator, InvalidRequest
-from buddy_edu.exercises import ASSIGNMENTS, start, variant
-from buddy_edu.exercises.build_your_own import (
-    FUNCTIONS,
-    check_function,
-    expected_calls,
-    function_question,
-    random_traces,
-)
-from buddy_edu.exercises.composed import compare
-from buddy_edu.exercises.runs import RecordedRun
-from buddy_edu.exercises.student_notebooks import build
+from buddy_edu.core.recorded import RecordedRun
+from buddy_edu.exercises import ASSIGNMENTS, check_function, start, variant
+from buddy_edu.exercises.build_your_own.comparison import compare
+from buddy_edu.exercises.build_your_own.contract import FUNCTIONS, expected_calls, random_traces
+from buddy_edu.exercises.build_your_own.judge import function_question
+from buddy_edu.exercises.course.student_notebooks import build
 from buddy_edu.grading.probe import call_extraction
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,12 +299,12 @@ def run_probe(namespace: dict, question) -> dict:
 
 @pytest.mark.parametrize("bug", [None, "one-level-merge", "address-plus-size", "raises"])
 def test_the_kernel_snippet_scores_exactly_as_the_notebook(bug, interactive):
-    from buddy_edu.exercises import wire
+    from buddy_edu.exercises.answers import transport
 
     for question in variant(NAME, STUDENT):
         namespace = functions(bug)
         reported = run_probe(namespace, question)
-        in_kernel = question.score(*wire.read_entry(reported))
+        in_kernel = question.score(*transport.read_entry(reported))
         in_notebook = question.check(functions(bug)[question.function])
         assert in_kernel == in_notebook, question.function
 
@@ -320,9 +315,9 @@ def test_the_kernel_snippet_survives_a_shadowed_json_and_builtins(interactive):
     exec("import sys, types\nsys.modules['json'] = types.ModuleType('json')\n"
          "list = dict = repr = print = None", namespace)
     try:
-        from buddy_edu.exercises import wire
+        from buddy_edu.exercises.answers import transport
 
-        assert question.score(*wire.read_entry(run_probe(namespace, question))).score == 1
+        assert question.score(*transport.read_entry(run_probe(namespace, question))).score == 1
     finally:
         import sys
 
@@ -431,7 +426,7 @@ def test_a_call_runs_where_the_platform_has_no_alarm(monkeypatch):
     student's function there (unlimited) instead of failing on the missing timer."""
     import signal
 
-    from buddy_edu.exercises.calls import call_limited
+    from buddy_edu.exercises.build_your_own.harness import call_limited
 
     monkeypatch.delattr(signal, "setitimer")
     handler = signal.getsignal(signal.SIGALRM)

@@ -16,8 +16,8 @@ from nbclient import NotebookClient
 
 from buddy_edu import InvalidRequest, run_script
 from buddy_edu.exercises import ASSIGNMENTS, Feedback, answer_key, start, variant
-from buddy_edu.exercises.session import GRADING_ENV, Summary, _picture
-from buddy_edu.exercises.student_notebooks import build
+from buddy_edu.exercises.course.notebook_api import GRADING_ENV, Summary, _picture
+from buddy_edu.exercises.course.student_notebooks import build
 
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 ANSWER_LINE = re.compile(r"^(q\d+) = None\b.*$", re.MULTILINE)
@@ -174,7 +174,7 @@ def test_stored_notebooks_are_generated_and_clean(name):
     built = build(name)
     assert [(c.cell_type, c.source, c.id) for c in stored.cells] == \
         [(c.cell_type, c.source, c.id) for c in built.cells], \
-        "regenerate: python -m buddy_edu.exercises.student_notebooks exercises"
+        "regenerate: python -m buddy_edu.exercises.course.student_notebooks exercises"
     code = [cell for cell in stored.cells if cell.cell_type == "code"]
     assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
     text = "\n".join(cell.source for cell in code)

@@ -33,7 +33,7 @@ from buddy_edu.exercises import (
     variant,
     will_succeed,
 )
-from buddy_edu.exercises.scoring import score_counts
+from buddy_edu.exercises.questions.scoring import score_counts
 
 K = 1024
 SEEDS = range(8)

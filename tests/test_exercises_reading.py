@@ -1,4 +1,4 @@
-"""Reading answers: the wire every answer travels, forms that mean what they say, a
+"""Reading answers: the transport every answer travels, forms that mean what they say, a
 parser that cannot be made slow, feedback levels, and guessing that does not pay."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import buddy_edu.exercises as exercises
+from benchmarks.guessing import guessing, neighbour_share
 from buddy_edu import InvalidRequest
 from buddy_edu.exercises import (
     ASSIGNMENTS,
@@ -24,22 +25,21 @@ from buddy_edu.exercises import (
     largest_request,
     waste_bound,
     will_succeed,
-    wire,
 )
-from buddy_edu.exercises.feedback import LEVELS, MISCONCEPTIONS, TAUGHT, Recorded, limited
-from buddy_edu.exercises.guessing import guessing, neighbour_share
+from buddy_edu.exercises.answers import transport
+from buddy_edu.exercises.questions.feedback import LEVELS, MISCONCEPTIONS, TAUGHT, Recorded, limited
 
 K = 1024
 PACKAGE = Path(exercises.__file__).parent
 
-# ------------------------------------------------------------------ the wire
+# ------------------------------------------------------------------ the transport
 
 
 def kernel_entry(value: object) -> dict:
-    """What the grader's probe reports for ``value``: wire's own source, run from text in
+    """What the grader's probe reports for ``value``: transport's own source, run from text in
     fresh globals as inside a student's kernel, then decoded as JSON by the grader."""
     namespace: dict = {}
-    exec(compile(Path(wire.__file__).read_text(), "<kernel>", "exec"), namespace)
+    exec(compile(Path(transport.__file__).read_text(), "<kernel>", "exec"), namespace)
     return json.loads(namespace["entry"](value))
 
 
@@ -49,14 +49,14 @@ def kernel_entry(value: object) -> dict:
     "fails: external fragmentation", {"address": 0, "size": "64K"}, [],
 ])
 def test_values_students_write_travel_as_they_are(value):
-    status, plain = wire.read_entry(kernel_entry(value))
-    assert (status, plain) == wire.read(value)
+    status, plain = transport.read_entry(kernel_entry(value))
+    assert (status, plain) == transport.read(value)
     assert status == "value"
     if isinstance(value, dict):
         assert plain == {key: (list(v) if isinstance(v, tuple) else v)
                          for key, v in value.items()}  # int keys stay ints
     if isinstance(value, (set, frozenset)):
-        assert type(plain) is wire.Unordered
+        assert type(plain) is transport.Unordered
         def norm(item):
             return tuple(item) if isinstance(item, (list, tuple)) else item
         assert sorted(map(norm, plain)) == sorted(map(norm, value))
@@ -78,25 +78,27 @@ class Odd(metaclass=Meta):
     list(range(6000)), float("nan"), b"64K", 2 ** 5000, ["x" * 3999] * 60,
 ])
 def test_refusals_are_the_same_in_the_notebook_and_the_kernel(value):
-    status, problem = wire.read(value)
+    status, problem = transport.read(value)
     assert status == "problem" and problem
-    assert wire.read_entry(kernel_entry(value)) == (status, problem)
+    assert transport.read_entry(kernel_entry(value)) == (status, problem)
     question = block_size("100K", "1M", "64K")
     feedback = question.check(value)
     assert feedback.score == 0 and problem in feedback.message
-    assert feedback == question.score(*wire.read_entry(kernel_entry(value)))
+    assert feedback == question.score(*transport.read_entry(kernel_entry(value)))
 
 
 def test_the_wire_source_needs_no_imports_to_run_in_a_kernel():
-    tree = ast.parse(Path(wire.__file__).read_text())
+    tree = ast.parse(Path(transport.__file__).read_text())
     imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
     assert imports == []
 
 
 def test_reading_uses_no_regular_expressions():
     # Linear by construction: no backtracking engine ever sees student text.
-    for module in ("answers.py", "wire.py"):
-        tree = ast.parse((PACKAGE / module).read_text())
+    modules = sorted((PACKAGE / "answers").glob("*.py"))
+    assert len(modules) >= 5
+    for module in modules:
+        tree = ast.parse(module.read_text())
         names = {alias.name for node in ast.walk(tree)
                  if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names}
         modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
@@ -208,10 +210,10 @@ ADVERSARIAL = [
 def test_adversarial_texts_get_an_answer_for_every_question_type(kind):  # values, not functions
     question = QUESTION_TYPES[kind](5)
     for text in ADVERSARIAL:
-        assert len(text) <= wire.MAX_TEXT
+        assert len(text) <= transport.MAX_TEXT
         feedback = question.check(text)
         assert 0 <= feedback.score <= 1 and feedback.message
-    assert "too long" in question.check("1" * (wire.MAX_TEXT + 1)).message
+    assert "too long" in question.check("1" * (transport.MAX_TEXT + 1)).message
 
 
 # ------------------------------------------------------------- feedback levels
@@ -250,7 +252,7 @@ def test_the_notebook_applies_the_assignments_level_and_grades_the_same(level):
 
 
 def test_generated_notebooks_say_which_feedback_level_they_use():
-    from buddy_edu.exercises.student_notebooks import build
+    from buddy_edu.exercises.course.student_notebooks import build
 
     for name, assignment in ASSIGNMENTS.items():
         intro = build(name).cells[0].source
@@ -351,8 +353,12 @@ def test_buddy_questions_ask_about_lower_and_upper_halves_alike():
 
 
 # ------------------------------------------------------------- one registry
-def _imports(module: Path) -> set[str]:
-    """The sibling modules of buddy_edu.exercises that ``module`` imports (at any depth)."""
+TOPICS = {"sizes", "buddies", "placement", "policies", "final_state", "waste"}
+
+
+def _question_imports(module: Path) -> set[str]:
+    """The modules of buddy_edu.exercises.questions, and the registry, that ``module``
+    imports (at any depth).  No circle anywhere is held by tests/test_layers.py."""
     found = set()
     for node in ast.walk(ast.parse(module.read_text())):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
@@ -360,27 +366,17 @@ def _imports(module: Path) -> set[str]:
                 found.add(node.module.split(".")[0])
             else:
                 found.update(alias.name for alias in node.names)
-    return found & {path.stem for path in PACKAGE.glob("*.py")}
+        elif isinstance(node, ast.ImportFrom) and node.level == 2 and node.module == "registry":
+            found.add("registry")
+    return found & ({path.stem for path in (PACKAGE / "questions").glob("*.py")} | {"registry"})
 
 
-def test_the_exercises_modules_import_each_other_without_a_circle():
-    graph = {path.stem: _imports(path) for path in PACKAGE.glob("*.py")
+def test_topics_never_borrow_from_each_other_or_the_registry():
+    graph = {path.stem: _question_imports(path) for path in (PACKAGE / "questions").glob("*.py")
              if path.stem != "__init__"}
-    done: set[str] = set()
-
-    def visit(name: str, path: tuple[str, ...]) -> None:
-        assert name not in path, " -> ".join(path + (name,))
-        if name in done:
-            return
-        for other in graph.get(name, ()):
-            visit(other, path + (name,))
-        done.add(name)
-
-    for name in graph:
-        visit(name, ())
-    topics = {"sizes", "buddies", "placement", "state", "waste"}
-    for topic in topics:
-        assert not graph[topic] & (topics | {"catalog"}), topic  # topics never borrow
+    assert TOPICS <= set(graph)
+    for topic in TOPICS:
+        assert not graph[topic] & (TOPICS | {"registry"}), topic
 
 
 def test_every_table_of_question_types_comes_from_the_one_registry():

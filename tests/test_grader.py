@@ -26,7 +26,8 @@ import nbformat
 import pytest
 
 from buddy_edu import InvalidRequest, format_size
-from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant, wire
+from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant
+from buddy_edu.exercises.answers import transport
 from buddy_edu.grading.batch import grade, score_outcome
 from buddy_edu.grading.gradebook import Gradebook
 from buddy_edu.grading.probe import extraction, setup_code
@@ -88,9 +89,9 @@ def points(assignment: str, student: str, ids) -> int:
 
 PATCH_EVERYTHING = """\
 import buddy_edu, buddy_edu.exercises as E
-import buddy_edu.exercises.assignments as A
-from buddy_edu.exercises.feedback import Feedback
-from buddy_edu.exercises.question import Question
+import buddy_edu.exercises.course.assignments as A
+from buddy_edu.exercises.questions.feedback import Feedback
+from buddy_edu.exercises.questions.question import Question
 Question.check = lambda self, value: Feedback(1.0, "Correct.")
 E.variant = A.variant = lambda *args, **kw: []
 E.answer_key = lambda *args, **kw: {}
@@ -604,14 +605,14 @@ def test_snapshot_reads_plain_values_exactly():
     values = {"q1": 65536, "q2": "64K \"quoted\"\n\té ✓ 😀", "q3": (0, "64K"),
               "q4": [{"a": 1.5, "b": None, "c": True, "d": [-3, 0.1]}], "q5": None}
     answers = extract(dict(values), [*values, "q6"])
-    assert wire.read_entry(answers["q3"]) == ("value", [0, "64K"])
-    assert all(wire.read_entry(answers[q]) == ("value", v) for q, v in values.items()
+    assert transport.read_entry(answers["q3"]) == ("value", [0, "64K"])
+    assert all(transport.read_entry(answers[q]) == ("value", v) for q, v in values.items()
                if q != "q3")
     assert answers["q6"] == {"missing": True}
     # What students naturally write keeps its shape: int keys, sets.
     more = extract({"q1": {0: 1, 3: 1}, "q2": {(0, 65536)}}, ["q1", "q2"])
-    assert wire.read_entry(more["q1"]) == ("value", {0: 1, 3: 1})
-    assert wire.read_entry(more["q2"]) == ("value", wire.Unordered([[0, 65536]]))
+    assert transport.read_entry(more["q1"]) == ("value", {0: 1, 3: 1})
+    assert transport.read_entry(more["q2"]) == ("value", transport.Unordered([[0, 65536]]))
 
 
 def test_snapshot_refuses_anything_but_exact_plain_types():
@@ -629,7 +630,7 @@ def test_snapshot_refuses_anything_but_exact_plain_types():
     assert "too long" in answers["q7"]["problem"]
     assert "is not an answer" in answers["q8"]["problem"]
     for name in names:  # the notebook refuses them in the same words
-        assert wire.read(namespace[name]) == wire.read_entry(answers[name])
+        assert transport.read(namespace[name]) == transport.read_entry(answers[name])
 
 
 def test_snapshot_ignores_shadowed_builtins_and_a_replaced_json_module(monkeypatch):
@@ -638,7 +639,7 @@ def test_snapshot_ignores_shadowed_builtins_and_a_replaced_json_module(monkeypat
     monkeypatch.setitem(sys.modules, "json", fake)
     namespace = {"q1": [1, "2"], "json": fake, "list": None, "str": None, "type": None,
                  "print": None, "isinstance": None, "len": None}
-    assert wire.read_entry(extract(namespace, ["q1"])["q1"]) == ("value", [1, "2"])
+    assert transport.read_entry(extract(namespace, ["q1"])["q1"]) == ("value", [1, "2"])
 
 
 def test_only_a_single_report_with_this_requests_nonce_is_accepted():

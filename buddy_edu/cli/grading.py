@@ -135,7 +135,7 @@ def _list(args) -> int:
 
 def _key(args) -> int:
     from ..exercises import answer_key
-    from ..exercises.keys import write_class_key
+    from ..exercises.course.class_key import write_class_key
 
     if args.student is not None:
         if args.out:
@@ -157,7 +157,7 @@ def _key(args) -> int:
 
 
 def _notebooks(args) -> int:
-    from ..exercises.student_notebooks import write_all
+    from ..exercises.course.student_notebooks import write_all
 
     for path in write_all(args.folder, args.feedback):
         print(path)

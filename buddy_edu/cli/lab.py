@@ -85,7 +85,7 @@ def exercise_notebooks() -> dict[str, Callable[[Path], None]]:
     import nbformat
 
     from ..exercises import ASSIGNMENTS
-    from ..exercises.student_notebooks import build
+    from ..exercises.course.student_notebooks import build
 
     def writer(name: str) -> Callable[[Path], None]:
         return lambda path: nbformat.write(build(name), path)

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core import InvalidRequest
-from ..exercises import wire
-from ..exercises.assignments import PLACEHOLDER_ID, get_assignment, variant
-from ..exercises.question import Question
+from ..exercises.answers import transport
+from ..exercises.course.assignments import PLACEHOLDER_ID, get_assignment, variant
+from ..exercises.questions.question import Question
 from .gradebook import Gradebook, default_path
 from .options import (
     DEFAULT_CELL_TIMEOUT,
@@ -175,9 +175,9 @@ def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) 
 
 
 def _score_question(question: Question, outcome: RunOutcome) -> QuestionResult:
-    # The same reading and scoring as ex.check in the notebook: wire's entry, then
+    # The same reading and scoring as ex.check in the notebook: the transport's entry, then
     # Question.score (which never raises), so a ✓ there is the points here.
-    status, answer = wire.read_entry(outcome.answers.get(question.id, {"missing": True}))
+    status, answer = transport.read_entry(outcome.answers.get(question.id, {"missing": True}))
     feedback = question.score(status, answer)
     if status != "value":
         answer = None

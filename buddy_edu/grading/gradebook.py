@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core import InvalidRequest
-from ..exercises.keys import csv_cell
+from ..exercises.course.class_key import csv_cell
 from .results import QuestionResult, Result, format_points
 
 SCHEMA_VERSION = 2

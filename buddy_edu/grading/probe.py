@@ -23,8 +23,8 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from ..exercises import calls as calling
-from ..exercises import wire
+from ..exercises.answers import transport
+from ..exercises.build_your_own import harness
 
 #: Name of the module object the setup snippet leaves in the kernel's ``sys.modules``.
 STATE_MODULE = "_buddy_edu_grading"
@@ -91,10 +91,11 @@ _buddy_edu_setup(LIMIT, STATE)
 del _buddy_edu_setup
 '''
 
-# Runs after every student cell, after the source of ``buddy_edu.exercises.wire``
-# (the encoder the notebook's own checks use, so both read answers alike).  It is
-# executed with its own globals (the student's namespace is only read), so a
-# student who named a variable `json`, `list` or `print` does not break it.
+# Runs after every student cell, after the source of the transport
+# (``buddy_edu.exercises.answers.transport``, the encoder the notebook's own checks
+# use, so both read answers alike).  It is executed with its own globals (the
+# student's namespace is only read), so a student who named a variable `json`,
+# `list` or `print` does not break it.
 _ANSWERS_SOURCE = r'''
 def _report(user, names, limit):
     entries = []
@@ -135,11 +136,11 @@ _out.flush()
 REPORT_SOURCE = _ANSWERS_SOURCE + _SEND_SOURCE
 
 # Runs after the last student cell, once per question answered with a function (the
-# build-your-own assignment), after the sources of wire and of
-# ``buddy_edu.exercises.calls``: it calls the student's function on the grader's inputs
-# with calls' time limits and reports each call's outcome as plain data.  The inputs
-# arrive as Python literals in this code, so the student's function gets fresh copies
-# and the grader's own copies never enter the kernel.
+# build-your-own assignment), after the sources of the transport and of the harness
+# (``buddy_edu.exercises.build_your_own.harness``): it calls the student's function on
+# the grader's inputs with the harness's time limits and reports each call's outcome
+# as plain data.  The inputs arrive as Python literals in this code, so the student's
+# function gets fresh copies and the grader's own copies never enter the kernel.
 _CALLS_SOURCE = r'''
 def _report(user, names, limit):
     qid = names[0]
@@ -155,16 +156,16 @@ def _report(user, names, limit):
 
 
 @functools.cache
-def _wire_source() -> str:
+def _transport_source() -> str:
     """The answer encoder's source text, to run inside the kernel (read once: every cell of
     every submission asks for it)."""
-    return inspect.getsource(wire)
+    return inspect.getsource(transport)
 
 
 @functools.cache
 def _calls_source() -> str:
     """The call harness's source text, to run inside the kernel."""
-    return inspect.getsource(calling)
+    return inspect.getsource(harness)
 
 
 def setup_code(output_limit: int) -> str:
@@ -219,7 +220,7 @@ def extraction(names: list[str], limit: int = ANSWER_LIMIT) -> Extraction:
     begin, end = f"<<buddy-edu answers {nonce}>>", f"<<end of buddy-edu answers {nonce}>>"
     inputs = {"_state_name": STATE_MODULE, "_names": list(names), "_limit": int(limit),
               "_begin": begin, "_end": end}
-    return _marked(inputs, _wire_source() + REPORT_SOURCE, begin, end)
+    return _marked(inputs, _transport_source() + REPORT_SOURCE, begin, end)
 
 
 def call_extraction(qid: str, function: str, calls: list, limit: int = ANSWER_LIMIT
@@ -235,13 +236,13 @@ def call_extraction(qid: str, function: str, calls: list, limit: int = ANSWER_LI
     begin, end = f"<<buddy-edu answers {nonce}>>", f"<<end of buddy-edu answers {nonce}>>"
     inputs = {"_state_name": STATE_MODULE, "_names": [qid], "_limit": int(limit),
               "_begin": begin, "_end": end, "_function": str(function), "_calls": calls,
-              "_seconds": float(calling.CALL_SECONDS), "_budget": float(calling.FUNCTION_BUDGET)}
-    return _marked(inputs, _wire_source() + _calls_source() + _CALLS_SOURCE + _SEND_SOURCE,
+              "_seconds": float(harness.CALL_SECONDS), "_budget": float(harness.FUNCTION_BUDGET)}
+    return _marked(inputs, _transport_source() + _calls_source() + _CALLS_SOURCE + _SEND_SOURCE,
                    begin, end)
 
 
 #: Seconds the runner gives one function's calls snippet before interrupting it.
-CALLS_TIMEOUT = calling.FUNCTION_BUDGET + calling.CALL_SECONDS + 5
+CALLS_TIMEOUT = harness.FUNCTION_BUDGET + harness.CALL_SECONDS + 5
 
 
 def _marked(inputs: dict, source: str, begin: str, end: str) -> Extraction:

@@ -247,10 +247,8 @@ def readonly_binds() -> list[tuple[str, str]]:
     Symlinked prefixes are bound at both their real path and the path Python
     knows them by.  Anything already inside ``/usr`` is covered by that bind.
     """
-    import buddy_edu
-
-    wanted = [sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix,
-              str(Path(buddy_edu.__file__).parent)]
+    package = Path(__file__).parents[1]  # buddy_edu/, by the path Python knows it by
+    wanted = [sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix, str(package)]
     binds: list[tuple[str, str]] = []
     for path in wanted:
         real = os.path.realpath(path)

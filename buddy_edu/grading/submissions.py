@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import InvalidRequest
-from ..exercises.assignments import check_student
+from ..exercises.course.assignments import check_student
 
 #: Largest notebook (bytes) the grader reads; a bigger file is graded as unreadable.
 MAX_NOTEBOOK_BYTES = 32 << 20

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import random
 
-from ..core import BuddyAllocator, InvalidRequest, format_size
-from . import answers, scenarios
+from ...core import BuddyAllocator, InvalidRequest, format_size
+from .. import answers
+from . import scenarios
 from .feedback import Feedback, right, wrong
 from .question import Question, QuestionType
 

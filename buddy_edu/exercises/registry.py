@@ -1,24 +1,26 @@
 """The one registry of question types; every other table is derived from it.
 
-Topic modules (:mod:`.sizes`, :mod:`.buddies`, :mod:`.placement`, :mod:`.state`,
-:mod:`.waste`, :mod:`.build_your_own`) each define their types as plain values; this
-module lists them explicitly, so nothing is registered by the side effect of an import and no
-module below this one needs to know the others.
+The topic modules of :mod:`.questions` and the build-your-own judge
+(:mod:`.build_your_own.judge`) each define their types as plain values; this
+module lists them explicitly, so nothing is registered by the side effect of an
+import and no topic module needs to know the others.  A new question type is a
+module in ``questions/`` and one line here.
 """
 
 from __future__ import annotations
 
 from ..core import InvalidRequest
-from . import buddies, build_your_own, placement, sizes, state, waste
-from .question import Question, QuestionType
+from .build_your_own import judge
+from .questions import buddies, final_state, placement, policies, sizes, waste
+from .questions.question import Question, QuestionType
 
 TYPES: dict[str, QuestionType] = {
     spec.kind: spec for spec in (
         sizes.BLOCK_SIZE, sizes.BLOCK_ORDER, buddies.BUDDY_ADDRESS,
-        placement.LANDING_ADDRESS, state.FREE_BLOCKS, placement.SPLIT_COUNT,
-        buddies.MERGE_COUNT, state.INTERNAL_FRAGMENTATION, placement.WILL_SUCCEED,
-        buddies.MERGING_BLOCKS, state.BUDDYINFO, placement.POLICY_LANDING,
-        waste.LARGEST_REQUEST, waste.WASTE_BOUND, build_your_own.FUNCTION,
+        placement.LANDING_ADDRESS, final_state.FREE_BLOCKS, placement.SPLIT_COUNT,
+        buddies.MERGE_COUNT, final_state.INTERNAL_FRAGMENTATION, placement.WILL_SUCCEED,
+        buddies.MERGING_BLOCKS, final_state.BUDDYINFO, policies.POLICY_LANDING,
+        waste.LARGEST_REQUEST, waste.WASTE_BOUND, judge.FUNCTION,
     )
 }
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..core import format_size
-
 
 def score_blocks(given: list[tuple[int, int]], expected: list[tuple[int, int]]
                  ) -> tuple[float, str]:
@@ -54,11 +52,6 @@ def score_counts(given: list[int], expected: list[int]) -> tuple[float, int]:
     if not wrong:
         return 1.0, wrong
     return max(0.0, 0.5 * (right - wrong) / len(relevant)), wrong
-
-
-def block_text(block: tuple[int, int] | list[int]) -> str:
-    """``(0, 64K)`` for a block."""
-    return f"({format_size(block[0])}, {format_size(block[1])})"
 
 
 def _blocks(number: int) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..core import Block, Event, InvalidRequest, format_size
+from .errors import InvalidRequest
+from .model import Block, Event
+from .units import format_size
 
 
 @dataclass(frozen=True)

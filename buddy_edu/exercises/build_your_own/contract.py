@@ -1,4 +1,5 @@
-"""Build your own allocator: the five functions students write, and how each is checked.
+"""Build your own allocator: the contract of the five functions students write, and the
+traces they are checked on.
 
 The contract is five plain functions over plain data.  Free memory is a dict
 ``free`` from block size to a list of the addresses of the free blocks of that
@@ -18,12 +19,12 @@ key).  The policy is the kit's default, ``lowest``.
   block back into ``free``, merging it with its buddy for as long as the buddy
   is a whole free block of the same size; returns the block that ends up free.
 
-Each function is checked on its own, by differential testing: seeded random
-traces of allocations and frees run through the core's ``BuddyAllocator``,
-and every call the function would see on the way (with the core's state as
-the input) must give what the core did.  The answers are read from the core's
-events and free lists, never computed by a second copy of the rules.  The
-calls go through :mod:`.calls`, in the notebook and in the grader alike.
+Each function is checked by differential testing: seeded random traces of
+allocations and frees run through the core's ``BuddyAllocator``, and every
+call the function would see on the way (with the core's state as the input)
+must give what the core did.  The expected values are read from the core's
+events and free lists, never computed by a second copy of the rules
+(:mod:`.judge` asks and marks the question; :mod:`.harness` makes the calls).
 """
 
 from __future__ import annotations
@@ -32,17 +33,12 @@ import json
 import random
 from dataclasses import dataclass
 
-from ..core import BuddyAllocator, Event, InvalidRequest, OutOfMemory
-from . import calls as calling
-from . import scenarios, wire
-from .answers import Form, FormError
-from .feedback import Feedback, right, wrong
-from .question import Question, QuestionType
+from ...core import BuddyAllocator, Event, InvalidRequest, OutOfMemory
 
 #: Memories of the traces: (total, min_block) in plain units, small enough to read.
 MEMORIES = ((1024, 64), (512, 32), (2048, 128), (1024, 32), (256, 16))
-TRACES = 4
-OPERATIONS = 16
+QUESTION_TRACES = 4  # traces a graded function is checked on
+TRACE_OPERATIONS = 16
 
 
 @dataclass(frozen=True)
@@ -103,8 +99,8 @@ def check_function_name(name: object) -> Spec:
 
 
 # ----------------------------------------------------------------- traces
-def random_traces(rng: random.Random, count: int = TRACES, operations: int = OPERATIONS
-                  ) -> tuple[int, int, list[list[list]]]:
+def random_traces(rng: random.Random, count: int = QUESTION_TRACES,
+                  operations: int = TRACE_OPERATIONS) -> tuple[int, int, list[list[list]]]:
     """``(total, min_block, traces)``: ``count`` random traces over one memory.
 
     A trace is a list of ``["alloc", name, request]`` and ``["free", name]``
@@ -240,126 +236,6 @@ def expected_calls(function: str, total: int, min_block: int, traces: list[list[
     return calls, expected
 
 
-# ----------------------------------------------------------------- questions
-def function_question(function: str, total: int, min_block: int, traces: list[list[list]]
-                      ) -> Question:
-    """The question "write ``function``", checked on the calls these traces lead to."""
-    spec = check_function_name(function)
-    calls, expected = expected_calls(function, total, min_block, traces)
-    prompt = (f"Write `{spec.signature}` → {spec.returns}. {spec.does}\n\n"
-              f"It is checked on {len(calls)} calls taken from {len(traces)} random traces "
-              f"of allocations and frees in a memory of {total} units with blocks of at "
-              f"least {min_block}: every call must give what the kit's allocator did.")
-    params = {"function": function, "total": total, "min_block": min_block,
-              "traces": traces, "calls": calls}
-    return Question(FUNCTION, prompt, params, expected)
-
-
-def generate_function_question(seed: random.Random | int | str, function: str = "split"
-                               ) -> Question:
-    """A "write ``function``" question on seeded random traces."""
-    rng = scenarios.rng_of(seed)
-    check_function_name(function)
-    for _ in range(scenarios.TRIES):
-        total, min_block, traces = random_traces(rng)
-        if _telling(function, total, min_block, traces):
-            break
-    return function_question(function, total, min_block, traces)
-
-
-def _telling(function: str, total: int, min_block: int, traces: list[list[list]]) -> bool:
-    """Whether the traces hold the cases where the common mistakes show (the core decides).
-
-    A split must go down two levels or more; a free must merge twice in a row (a
-    one-level merge passes otherwise), and an upper half must merge with its buddy (an
-    ``address + size`` buddy is right for every lower half); a request must fail.
-    """
-    deep_split = double_merge = upper_merge = failed = False
-    for trace in traces:
-        for step in reference(total, min_block, trace):
-            kinds = [event.kind for event in step.events]
-            deep_split |= kinds.count("split") >= 2
-            failed |= "fail" in kinds
-            if kinds and kinds[0] == "free":
-                freed = step.events[0]
-                merges = kinds.count("merge")
-                double_merge |= merges >= 2
-                upper_merge |= merges >= 1 and freed.address % (2 * freed.size) == freed.size
-    return {"block_size": True, "find_block": failed, "split": deep_split,
-            "buddy": upper_merge, "free_block": double_merge and upper_merge}[function]
-
-
-def check_function(name: str, function: object, seed: int | str = 0) -> Feedback:
-    """Check one of your functions the way the assignment does, on practice traces.
-
-    ``name`` is which of the five it is (``"split"``); the feedback names the first
-    call where it differs from the allocator.  The graded assignment uses other
-    traces, made for your student id.
-    """
-    check_function_name(name)
-    if isinstance(seed, bool) or not isinstance(seed, int | str):
-        raise InvalidRequest(f"seed must be a whole number or a text, got {seed!r}")
-    question = generate_function_question(random.Random(f"buddy-edu/practice/{name}/{seed}"),
-                                          name)
-    return question.check(function)
-
-
-def run_function(question: Question, function: object) -> tuple[str, object]:
-    """Call the student's ``function`` on the question's calls in this process, exactly as the
-    grader's probe does in the kernel: ``("value", outcomes)`` or ``("problem", why)``."""
-    name = question.params["function"]
-    if not callable(function):
-        return "problem", (f"{name} is not a function: define it with `def "
-                           f"{SPECS[name].signature}:` and pass the function itself")
-    text = calling.run_calls(function, question.params["calls"], calling.CALL_SECONDS,
-                             calling.FUNCTION_BUDGET, calling.REPORT_LIMIT, wire.encode,
-                             wire._quote)
-    return wire.read_entry({"value": json.loads(text)})
-
-
-def _parse_outcomes(params: dict, value: object) -> list:
-    if type(value) is not list or len(value) != len(params["calls"]):
-        raise FormError("the calls' report does not have one outcome per call")
-    for outcome in value:
-        if type(outcome) is not list or not outcome or type(outcome[0]) is not str:
-            raise FormError("a call's outcome is malformed")
-    return value
-
-
-def _judge_function(question: Question, outcomes: list) -> Feedback:
-    name = question.params["function"]
-    spec = SPECS[name]
-    calls = question.params["calls"]
-    for number, (args, outcome, (want, want_free)) in enumerate(
-            zip(calls, outcomes, question.answer, strict=True), start=1):
-        call = f"call {number} of {len(calls)}, {_call_text(spec, args)},"
-        status = outcome[0]
-        if status == "raised":
-            return wrong(f"{name} raised {_detail(outcome)} on {call[:-1]}.")
-        if status == "timeout":
-            return wrong(f"{name} did not finish within {calling.CALL_SECONDS:g} s on {call[:-1]} "
-                         "(an endless loop?).")
-        if status == "skipped":
-            return wrong(f"{name} was not called on {call[:-1]}: {_detail(outcome)}.")
-        if status != "ok" or len(outcome) != 3:
-            why = _detail(outcome) if status == "refused" else "the outcome is malformed"
-            return wrong(f"{name} returned something that is not plain data on {call[:-1]} "
-                         f"({why}).")
-        result, after = outcome[1], outcome[2]
-        if "result" in spec.compare and _block(result) != _block(want):
-            return wrong(f"On {call} {name} returned {_short(result)}; the allocator's answer "
-                         "is different.")
-        if "free" in spec.compare:
-            free_after = normalize_free(after[0] if type(after) is list and after else None)
-            if free_after is None:
-                return wrong(f"On {call} {name} left `free` as something that is not a dict "
-                             "from block size to a list of addresses.")
-            if free_after != normalize_free(want_free):
-                return wrong(f"On {call} {name} left `free` as {_short(free_after)}; "
-                             f"{_difference(free_after, normalize_free(want_free))}")
-    return right(f"{name} agrees with the allocator on all {len(calls)} calls.")
-
-
 def normalize_free(free: object) -> dict[int, list[int]] | None:
     """``{size: sorted addresses}`` without empty lists, or None if ``free`` is not free lists.
 
@@ -376,70 +252,3 @@ def normalize_free(free: object) -> dict[int, list[int]] | None:
         if addresses:
             out[size] = sorted(addresses)
     return dict(sorted(out.items()))
-
-
-def _block(value: object) -> object:
-    """A returned pair as a tuple (a list and a tuple are the same answer)."""
-    if type(value) in (list, tuple) and len(value) == 2:
-        return tuple(value)
-    return value
-
-
-def _difference(have: dict, want: dict) -> str:
-    """Counts of wrong and missing free blocks, without naming the missing ones."""
-    mine = {(a, s) for s, addresses in have.items() for a in addresses}
-    theirs = {(a, s) for s, addresses in want.items() for a in addresses}
-    extra, missing = len(mine - theirs), len(theirs - mine)
-    parts = []
-    if extra:
-        parts.append(f"{extra} of its free blocks should not be free")
-    if missing:
-        parts.append(f"{missing} free block{'s are' if missing > 1 else ' is'} missing")
-    if not parts:
-        parts.append("an address is listed twice")
-    return "; ".join(parts) + "."
-
-
-def _detail(outcome: list) -> str:
-    return str(outcome[1]) if len(outcome) > 1 else "no detail"
-
-
-def _call_text(spec: Spec, args: list) -> str:
-    pairs = ", ".join(f"{name}={_short(value)}" for name, value in
-                      zip(spec.parameters, args, strict=False))
-    return f"`{spec.name}({pairs})`"
-
-
-def _short(value: object, limit: int = 160) -> str:
-    text = repr(tuple(value) if type(value) is list and len(value) == 2
-                and all(type(v) is int for v in value) else value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-FUNCTION_FORM = Form(
-    text="the function itself: its name without brackets, as in `ex.check(\"q1\", block_size)`",
-    example="block_size",
-    parse=_parse_outcomes,
-)
-
-
-def _answer_cell(qid: str, options: dict) -> str:
-    """The cell a student notebook gives for writing the function: a signature to fill in."""
-    spec = check_function_name(options.get("function"))
-    doc = "\n".join(f"    {line}" for line in _wrap(spec.does, 88))
-    return (f"def {spec.signature}:\n    \"\"\"\n{doc}\n    \"\"\"\n"
-            f"    raise NotImplementedError(\"write {spec.name}\")\n\n\n"
-            f'ex.check("{qid}", {spec.name})')
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(text, width)
-
-
-FUNCTION = QuestionType(
-    kind="function", title="Write a function", form=FUNCTION_FORM, judge=_judge_function,
-    build=function_question, generate=generate_function_question,
-    run=run_function, answer_cell=_answer_cell,
-)

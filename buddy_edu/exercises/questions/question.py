@@ -2,7 +2,7 @@
 
 A Question can be written to JSON (``to_dict``) and rebuilt in the grader's
 own process (``catalog.question_from_dict``), so no code travels from the
-student's kernel: only the answer values do, through :mod:`.wire`.
+student's kernel: only the answer values do, through :mod:`..answers.transport`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..core import format_size
-from ..core.script import run_script
-from . import wire
-from .answers import Form, FormError
+from ...core import format_size
+from ...core.script import run_script
+from ..answers import Form, FormError, transport
 from .feedback import Feedback
 
 
@@ -21,12 +20,12 @@ from .feedback import Feedback
 class QuestionType:
     """One kind of question: how answers are written and judged, and how questions are made.
 
-    ``form`` (from :mod:`.answers`) reads an answer into its canonical value or
+    ``form`` (from :mod:`..answers`) reads an answer into its canonical value or
     raises ``FormError``; ``judge(question, parsed)`` compares it with
     ``question.answer`` and explains mistakes; ``build(...)`` makes a question
     from explicit parameters (lessons use it) and ``generate(rng_or_seed,
     **options)`` a random one (assignments use it).  The registry of all types
-    is :mod:`.catalog`.
+    is :mod:`..registry`.
 
     Most questions are answered with a value.  A type with ``run`` is answered
     with a *function* the student wrote (the build-your-own assignment):
@@ -73,13 +72,13 @@ class Question:
         """Score ``value`` exactly as the batch grader will: never raises, never calls the
         value's methods.
 
-        The value goes through :mod:`.wire` (the encoder that also runs in the
+        The value goes through :mod:`..answers.transport` (the encoder that also runs in the
         grader's kernels), then :meth:`score`.  For a question answered with a
         function, ``value`` is the function, called as the grader calls it.
         """
         if self.type.run is not None:
             return self.score(*self.type.run(self, value))
-        return self.score(*wire.read(value))
+        return self.score(*transport.read(value))
 
     @property
     def function(self) -> str | None:
@@ -93,8 +92,8 @@ class Question:
 
     def score(self, status: str, value: object) -> Feedback:
         """Score what was read for this question: ``status`` is ``"value"`` (``value`` is
-        plain data from :mod:`.wire`), ``"problem"`` (``value`` says why the answer could
-        not be read) or ``"missing"`` (the variable was never set).
+        plain data from :mod:`..answers.transport`), ``"problem"`` (``value`` says why the
+        answer could not be read) or ``"missing"`` (the variable was never set).
 
         The notebook and the grader both end here, so they give the same points and
         the same words.

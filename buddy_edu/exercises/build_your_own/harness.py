@@ -1,11 +1,11 @@
 """Calling a student's function on the grader's inputs, with a time limit per call.
 
-This is the build-your-own assignment's twin of :mod:`.wire`: ``ex.check`` in
-the notebook imports it, and under the grader its *source text* runs inside
-the student's kernel (``buddy_edu.grading.probe`` sends it, after wire's
-source).  Both sides therefore call the function the same way, with the same
-limits, and write the same report; only plain data leaves, encoded by wire's
-``encode`` (passed in, so this text needs no imports of its own at module
+This is the build-your-own assignment's twin of :mod:`..answers.transport`:
+``ex.check`` in the notebook imports it, and under the grader its *source text*
+runs inside the student's kernel (``buddy_edu.grading.probe`` sends it, after the
+transport's source).  Both sides therefore call the function the same way, with
+the same limits, and write the same report; only plain data leaves, encoded by
+the transport's ``encode`` (passed in, so this text needs no imports of its own at module
 level and runs from fresh globals).
 
 Each call gets fresh copies of its arguments, so a function that changes its
@@ -109,7 +109,7 @@ def run_calls(function, calls, seconds, budget, limit, encode, quote):
     call and ``budget`` all of them together (later calls are skipped once it
     is spent, and after the first timeout, since a function that loops once
     usually loops again); ``limit`` caps the characters of the whole report.
-    ``encode`` and ``quote`` are :mod:`.wire`'s ``encode`` and ``_quote``.
+    ``encode`` and ``quote`` are :mod:`..answers.transport`'s ``encode`` and ``_quote``.
     """
     import time
 

@@ -1,9 +1,9 @@
 """Two runs of one trace side by side: the student's functions and the core's allocator.
 
-Built for the build-your-own lesson (so it lives with the exercises, the layer that
-knows about student functions, above the widgets): :func:`buddy_edu.exercises.composed.compare`
-finds the first operation where a student's allocator differs from the core,
-and this widget steps both runs together, one operation at a time, starting
+Built for the build-your-own lesson: :func:`buddy_edu.exercises.compare` finds the
+first operation where a student's allocator differs from the core, and this
+widget steps both runs (:mod:`buddy_edu.core.recorded`, plain data that needs
+only the core) together, one operation at a time, starting
 at that operation.  Each side shows its narration, tree, memory map and free
 lists, drawn by :mod:`buddy_edu.render` from a recorded state, exactly as the
 Stepper draws the core's.  Like the Stepper it holds one number,
@@ -18,8 +18,8 @@ import ipywidgets as widgets
 import traitlets
 
 from .. import render
+from ..core.recorded import Divergence, RecordedRun
 from ..core.tree import format_tree
-from .runs import Divergence, RecordedRun
 
 _STYLE = """<style>
 .buddy-side h4 {margin: 4px 0}

@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from ..core import BuddyAllocator, InvalidRequest, OutOfMemory, format_size, parse_size
-from ..core.script import run_script
+from ...core import BuddyAllocator, InvalidRequest, OutOfMemory, format_size, parse_size
+from ...core.script import run_script
 
 K = 1024
 # (total, min_block): four or five levels of splitting, as textbook examples use.

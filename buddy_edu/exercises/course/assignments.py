@@ -13,9 +13,9 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from ..core import InvalidRequest
-from .catalog import QUESTION_TYPES
-from .question import Question
+from ...core import InvalidRequest
+from ..questions.question import Question
+from ..registry import QUESTION_TYPES
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9._@-]{1,64}\Z")
 PLACEHOLDER_ID = "your-id"

@@ -1,50 +1,22 @@
 """Questions about one allocation after a setup script: where it lands, how
-many splits it causes, whether it succeeds, and where another policy puts it."""
+many splits it causes, and whether it succeeds."""
 
 from __future__ import annotations
 
 import random
 
-from ..core import BuddyAllocator, InvalidRequest, OutOfMemory, format_size
-from . import answers, scenarios
+from ...core import BuddyAllocator, InvalidRequest, OutOfMemory, format_size
+from .. import answers
+from . import scenarios
 from .feedback import Feedback, partial, right, wrong
 from .question import Question, QuestionType
-
-POLICY_RULES = {
-    "lowest": ("take a free block of the smallest size that fits (splitting a larger one only "
-               "when no such block is free), the one with the lowest address; a split hands "
-               "out its lower half"),
-    "lifo": ("take a free block of the smallest size that fits, the one that became free most "
-             "recently (as Linux and Knuth's algorithm do); a split hands out its lower half"),
-    "leftmost": ("the classic tree walk: take the lowest-address free block that is big "
-                 "enough, of any size, splitting it down; a split hands out its lower half"),
-}
-
-
-def _after(setup: str, request: int, policy: str | None = None
-           ) -> tuple[BuddyAllocator, list, OutOfMemory | None]:
-    """Run the setup and then allocate ``request`` as X: the allocator, the events, any failure."""
-    allocator = scenarios.run(setup, policy=policy)
-    if "X" in scenarios.live_names(allocator):
-        raise InvalidRequest("the setup must not leave a block named X: X is the new request")
-    start = allocator.position
-    try:
-        allocator.allocate(request, "X")
-        failure = None
-    except OutOfMemory as error:
-        failure = error
-    return allocator, allocator.events[start:], failure
+from .setups import POLICY_RULES, after, leftmost_rule, settle_address, state_before
 
 
 def _rounded_down(allocator: BuddyAllocator, request: int) -> int | None:
     """The block below the request's own block, the size a student who rounds down uses."""
     size = allocator.block_size(request)
     return size // 2 if size // 2 >= allocator.min_block and size != request else None
-
-
-def _state_before(allocator: BuddyAllocator) -> BuddyAllocator:
-    allocator.undo()
-    return allocator
 
 
 def _rounded_down_events(allocator: BuddyAllocator, request: int) -> list | None:
@@ -54,7 +26,7 @@ def _rounded_down_events(allocator: BuddyAllocator, request: int) -> list | None
     fit) and leaves the allocator at the state before the asked request.
     """
     down = _rounded_down(allocator, request)
-    _state_before(allocator)
+    state_before(allocator)
     if down is None:
         return None
     start = allocator.position
@@ -68,23 +40,11 @@ def _rounded_down_events(allocator: BuddyAllocator, request: int) -> list | None
     return [allocator.event_at(index) for index in range(start, end)]
 
 
-def _lowest_rule(free: list[tuple[int, int]], need: int) -> int | None:
-    """Where the ``lowest`` rule puts a request of block size ``need`` (for misconceptions)."""
-    fitting = [(size, address) for address, size in free if size >= need]
-    return min(fitting)[1] if fitting else None
-
-
-def _leftmost_rule(free: list[tuple[int, int]], need: int) -> int | None:
-    """Where first fit by address puts it (for misconceptions)."""
-    fitting = [address for address, size in free if size >= need]
-    return min(fitting) if fitting else None
-
-
 # ---------------------------------------------------------------- landing
 def landing_address(setup: str, request: int | str) -> Question:
     """At which address does ``X = alloc request`` land after ``setup`` (policy ``lowest``)?"""
     request = scenarios.size_of(request)
-    allocator, events, failure = _after(setup, request)
+    allocator, events, failure = after(setup, request)
     if failure is not None:
         raise InvalidRequest(f"the request does not fit after the setup: {failure}")
     block = allocator.allocations()
@@ -140,24 +100,9 @@ def generate_landing_address(seed: random.Random | int | str, frees: bool | None
     return landing_address(*found)
 
 
-def _settle_address(
-    question: Question, value: int | tuple[int, int]
-) -> tuple[int, Feedback | None]:
-    """Split an ``(address, size)`` answer and score it outright when the address decides:
-    the right address scores 1, or 0.5 with the wrong block size beside it."""
-    if isinstance(value, tuple):
-        value, size = value
-        if size != question.params["block"] and value == question.answer:
-            return value, partial(
-                0.5, "The address is right but that is not the size of X's block.")
-    if value == question.answer:
-        return value, right()
-    return value, None
-
-
 def _judge_landing(question: Question, value: int | tuple[int, int]) -> Feedback:
     params = question.params
-    value, settled = _settle_address(question, value)
+    value, settled = settle_address(question, value)
     if settled is not None:
         return settled
     free = {address: size for address, size in params["free_before"]}
@@ -173,7 +118,7 @@ def _judge_landing(question: Question, value: int | tuple[int, int]) -> Feedback
         if value in (top_address + top_size - params["block"], top_address + params["block"]):
             return wrong("When a block is split for a request, the request gets the lower half; "
                          "the upper half stays free.", "took-upper-half")
-    if value == _leftmost_rule(params["free_before"], params["block"]):
+    if value == leftmost_rule(params["free_before"], params["block"]):
         return wrong("That is first fit by address. The `lowest` policy prefers the smallest "
                      "free block that fits and splits a bigger block only when it must.",
                      "first-fit")
@@ -192,7 +137,7 @@ LANDING_ADDRESS = QuestionType(
 def split_count(setup: str, request: int | str) -> Question:
     """How many splits does ``X = alloc request`` cause after ``setup``?"""
     request = scenarios.size_of(request)
-    allocator, events, failure = _after(setup, request)
+    allocator, events, failure = after(setup, request)
     if failure is not None:
         raise InvalidRequest(f"the request does not fit after the setup: {failure}")
     answer = sum(1 for event in events if event.kind == "split")
@@ -264,10 +209,10 @@ SPLIT_COUNT = QuestionType(
 def will_succeed(setup: str, request: int | str) -> Question:
     """Does ``X = alloc request`` succeed after ``setup``, and if not, why?"""
     request = scenarios.size_of(request)
-    allocator, _, failure = _after(setup, request)
+    allocator, _, failure = after(setup, request)
     need = allocator.block_size(request)
     if failure is None:
-        _state_before(allocator)
+        state_before(allocator)
     stats = allocator.stats()  # a failure changes no block: this is the state before it
     if failure is None:
         answer = answers.SUCCEEDS
@@ -374,90 +319,5 @@ def _judge_outcome(question: Question, value: str) -> Feedback:
 WILL_SUCCEED = QuestionType(
     kind="will_succeed", title="Will the request succeed?", form=answers.OUTCOME,
     judge=_judge_outcome, build=will_succeed, generate=generate_will_succeed,
-    setup_picture=True,
-)
-
-
-# ------------------------------------------------------------ policy landing
-def policy_landing(setup: str, request: int | str, policy: str) -> Question:
-    """At which address does ``X = alloc request`` land after ``setup`` under ``policy``?"""
-    request = scenarios.size_of(request)
-    if policy not in POLICY_RULES:
-        raise InvalidRequest(f"unknown policy {policy!r}: use {', '.join(POLICY_RULES)}")
-    allocator, events, failure = _after(setup, request, policy=policy)
-    if failure is not None:
-        raise InvalidRequest(f"the request does not fit after the setup: {failure}")
-    address = next(b.address for b in allocator.allocations() if b.name == "X")
-    need = allocator.block_size(request)
-    _state_before(allocator)
-    free = allocator.free_blocks()
-    others = {name: rule(free, need) for name, rule in
-              (("lowest", _lowest_rule), ("leftmost", _leftmost_rule)) if name != policy}
-    prompt = (f"This script has run with the policy **`{policy}`**: {POLICY_RULES[policy]} "
-              f"(the picture shows the state it leaves):\n\n```text\n{setup}```\n\nNow "
-              f"`X = alloc {format_size(request)}` runs under the same policy. At which "
-              "address does X land?")
-    params = {"setup": setup, "request": request, "policy": policy, "block": need,
-              "other_policies": others}
-    return Question(POLICY_LANDING, prompt, params, address)
-
-
-def generate_policy_landing(seed: random.Random | int | str, policy: str | None = None
-                            ) -> Question:
-    """A request whose address under ``policy`` (lifo or leftmost) differs from ``lowest``."""
-    rng = scenarios.rng_of(seed)
-    policy = rng.choice(("lifo", "leftmost")) if policy is None else policy
-
-    def make(rng: random.Random):
-        total, min_block = scenarios.memory(rng)
-        lines = scenarios.random_lines(rng, total, min_block, rng.randint(5, 10), policy=policy,
-                                       free_share=0.45)
-        setup = scenarios.script([scenarios.header(total, min_block, policy)] + lines)
-        allocator = scenarios.run(setup)
-        free = allocator.free_blocks()
-        sizes = [size for _, size in free]
-        if policy == "lifo":  # lifo differs only where one size has several free blocks
-            sizes = [size for size in sizes if sizes.count(size) >= 2]
-        if len(free) < 2 or not sizes:
-            return None
-        block = rng.choice(sizes)
-        request = scenarios.request(rng, min_block, block, rng.random() < 0.15)
-        need = allocator.block_size(request)
-        try:
-            placed = allocator.allocate(request, "X")
-        except OutOfMemory:
-            return None
-        if placed.address == 0 and rng.random() < 0.9:
-            return None  # "address 0" must not be a good constant guess (leftmost likes it)
-        return (setup, request) if placed.address != _lowest_rule(free, need) else None
-
-    fallback = {
-        "lifo": ("memory 1M min 64K policy lifo\nA = alloc 60K\nB = alloc 60K\n"
-                 "C = alloc 60K\nD = alloc 60K\nfree A\nfree C\n", 61440),
-        "leftmost": ("memory 1M min 64K policy leftmost\nA = alloc 200K\nB = alloc 60K\n"
-                     "free A\n", 51200),
-    }
-    if policy not in fallback:
-        raise InvalidRequest(f"policy must be lifo or leftmost, got {policy!r}")
-    setup, request = scenarios.search(rng, make, lambda: fallback[policy])
-    return policy_landing(setup, request, policy)
-
-
-def _judge_policy(question: Question, value: int | tuple[int, int]) -> Feedback:
-    params = question.params
-    value, settled = _settle_address(question, value)
-    if settled is not None:
-        return settled
-    for name, address in params["other_policies"].items():
-        if value == address:
-            return wrong(f"That is where the `{name}` policy would put it; this allocator uses "
-                         f"`{params['policy']}`: {POLICY_RULES[params['policy']]}.",
-                         "wrong-policy")
-    return wrong(f"Not there. Under `{params['policy']}`: {POLICY_RULES[params['policy']]}.")
-
-
-POLICY_LANDING = QuestionType(
-    kind="policy_landing", title="Where a request lands under another policy", form=answers.ADDRESS,
-    judge=_judge_policy, build=policy_landing, generate=generate_policy_landing,
     setup_picture=True,
 )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from ..core import BuddyAllocator, InvalidRequest, format_size
-from . import answers, scenarios
+from ...core import BuddyAllocator, InvalidRequest, format_size
+from .. import answers
+from . import scenarios
 from .feedback import Feedback, partial, right, wrong
 from .question import Question, QuestionType
-from .scoring import block_text, score_blocks
+from .scoring import score_blocks
 
 
 # ------------------------------------------------------------- buddy address
@@ -304,5 +305,5 @@ MERGING_BLOCKS = QuestionType(
     setup_picture=True,
 )
 
-__all__ = ["block_text", "buddy_address", "generate_buddy_address", "generate_merge_count",
+__all__ = ["buddy_address", "generate_buddy_address", "generate_merge_count",
            "generate_merging_blocks", "merge_count", "merging_blocks"]

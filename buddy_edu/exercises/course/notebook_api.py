@@ -14,12 +14,12 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ..core import InvalidRequest
-from ..core.script import run_script
+from ...core import InvalidRequest
+from ...core.script import run_script
+from ..questions.feedback import LEVELS, Feedback, Recorded, limited
+from ..questions.question import Question
+from ..registry import kind_spec
 from .assignments import PLACEHOLDER_ID, check_student, get_assignment, variant
-from .catalog import kind_spec
-from .feedback import LEVELS, Feedback, Recorded, limited
-from .question import Question
 
 GRADING_ENV = "BUDDY_EDU_GRADING"
 
@@ -153,7 +153,7 @@ class Exercise:
         question = self.question(qid)
         if "setup" not in question.params:
             raise InvalidRequest(f"{qid} has no script to step through")
-        from ..widget import Stepper
+        from ...widget import Stepper
 
         allocator = _setup_allocator(question)
         stepper = Stepper(allocator)
@@ -256,12 +256,12 @@ def _picture(question: Question) -> str:
     """The tree and memory strip after the setup, or the text tree if pictures cannot be made."""
     allocator = _setup_allocator(question)
     try:
-        from .. import render
+        from ... import render
 
         return (f"<div class='buddy-edu-question-picture'>{render.to_svg(allocator)}"
                 f"<div>{render.memory_strip_svg(allocator)}</div></div>")
     except Exception as error:  # the picture is a help, never a reason for show() to fail
-        from ..core.tree import format_tree
+        from ...core.tree import format_tree
 
         return (f"<pre>{html.escape(format_tree(allocator))}</pre>"
                 f"<p><small>(text view: pictures unavailable: {html.escape(str(error))})"

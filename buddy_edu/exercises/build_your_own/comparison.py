@@ -20,14 +20,14 @@ import random
 import sys
 from dataclasses import dataclass, field
 
-from ..core import BuddyAllocator, InvalidRequest, OutOfMemory
-from . import calls as calling
-from . import wire
-from .build_your_own import FUNCTIONS, free_lists, normalize_free, random_traces
-from .runs import Divergence, OpState, Run, block_text, op_text
+from ...core import BuddyAllocator, InvalidRequest, OutOfMemory
+from ...core.recorded import Divergence, OpState, Run, block_text, op_text
+from ..answers import transport
+from . import harness
+from .contract import FUNCTIONS, free_lists, normalize_free, random_traces
 
-TRACES = 20
-OPERATIONS = 14
+COMPARED_TRACES = 20  # traces compare() runs through both allocators
+COMPARED_OPERATIONS = 14
 
 
 @dataclass(frozen=True, repr=False)
@@ -69,7 +69,7 @@ class Comparison:
         time (None when nothing differs)."""
         if self.divergence is None:
             return None
-        from .side_by_side import SideBySide
+        from ...widget.side_by_side import SideBySide
 
         return SideBySide(self.divergence)
 
@@ -113,9 +113,9 @@ def student_run(functions: dict, total: int, min_block: int, trace) -> Run:
     states: list[OpState] = []
 
     def call(name: str, *args):
-        status, value = calling.call_limited(functions[name], args, calling.CALL_SECONDS)
+        status, value = harness.call_limited(functions[name], args, harness.CALL_SECONDS)
         if status == "timeout":
-            raise _Stop(f"{name} did not finish within {calling.CALL_SECONDS:g} s")
+            raise _Stop(f"{name} did not finish within {harness.CALL_SECONDS:g} s")
         if status == "raised":
             raise _Stop(f"{name} raised {value}")
         return value
@@ -142,7 +142,7 @@ def student_run(functions: dict, total: int, min_block: int, trace) -> Run:
                                      "free_block"), "free_block")
         except _Stop as stop:
             outcome = str(stop)
-        status, plain = wire.read(free)
+        status, plain = transport.read(free)
         states.append(OpState(tuple(op), normalize_free(plain) if status == "value" else None,
                               dict(live), outcome, block))
         if outcome not in ("ok", "fail"):
@@ -155,7 +155,7 @@ class _Stop(Exception):
 
 
 def _plain(value, name: str):
-    status, plain = wire.read(value)
+    status, plain = transport.read(value)
     if status != "value":
         raise _Stop(f"{name} returned something that is not plain data ({plain})")
     return plain
@@ -189,8 +189,8 @@ def first_difference(theirs: Run, core: Run) -> tuple[int, str] | None:
     return None
 
 
-def compare(functions: dict | None = None, traces: int = TRACES, seed: int = 0,
-            operations: int = OPERATIONS) -> Comparison:
+def compare(functions: dict | None = None, traces: int = COMPARED_TRACES, seed: int = 0,
+            operations: int = COMPARED_OPERATIONS) -> Comparison:
     """Run ``traces`` seeded random traces through your functions and the core's allocator.
 
     ``functions`` is a dict holding the five functions by name (default: the

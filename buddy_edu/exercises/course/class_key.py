@@ -12,7 +12,7 @@ import io
 import json
 from pathlib import Path
 
-from ..core import InvalidRequest, format_size
+from ...core import InvalidRequest, format_size
 from .assignments import check_student, get_assignment, variant
 
 #: Header names taken as the student id column, in order of preference.

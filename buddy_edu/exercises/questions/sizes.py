@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-from ..core import BuddyAllocator, format_size
-from . import answers, scenarios
+from ...core import BuddyAllocator, format_size
+from .. import answers
+from . import scenarios
 from .feedback import Feedback, right, wrong
 from .question import Question, QuestionType
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import random
 
-from ..core import BuddyAllocator, InvalidRequest, format_size
-from . import answers, scenarios
+from ...core import BuddyAllocator, InvalidRequest, format_size
+from .. import answers
+from . import scenarios
 from .feedback import Feedback, partial, right, wrong
 from .question import Question, QuestionType
 from .scoring import score_blocks, score_counts

@@ -5,7 +5,7 @@ questions, points and answer cells can never drift from the assignment
 definitions.  Every answer cell starts with the line ``qK = None`` that the
 student edits, which also lets tests and graders fill answers in mechanically.
 
-    python -m buddy_edu.exercises.student_notebooks exercises/
+    python -m buddy_edu.exercises.course.student_notebooks exercises/
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..core import InvalidRequest
+from ...core import InvalidRequest
+from ..build_your_own.harness import CALL_SECONDS
+from ..questions.feedback import LEVELS
+from ..registry import kind_spec
 from .assignments import ASSIGNMENTS, PLACEHOLDER_ID, get_assignment
-from .calls import CALL_SECONDS
-from .catalog import kind_spec
-from .feedback import LEVELS
 
 HOW_TO = """\
 **How it works**
