@@ -1,11 +1,12 @@
-"""The runs of one trace that the build-your-own lesson compares, and how to draw them.
+"""Runs recorded outside the core (a student's allocator beside the core's), seen the way
+the pictures see a timeline.
 
 Plain data (what each side's state was after every operation) plus
 :class:`RecordedRun`, which lets :mod:`buddy_edu.render` draw a student's run
-as it draws the core's.  No widgets here: :mod:`.composed` makes the runs and
-compares them, :mod:`.side_by_side` shows them, and both import this module,
-so neither has to import the other at import time (and grading, which loads
-the exercises, never loads a widget).
+as it draws the core's.  It needs only the core, so it lives here: the
+exercises make and compare the runs (``buddy_edu.exercises.compare``) and the
+widget layer shows them (``buddy_edu.widget.side_by_side``), and neither has
+to import the other.
 """
 
 from __future__ import annotations
