@@ -33,6 +33,7 @@ from buddy_edu.grading.probe import extraction, setup_code
 from buddy_edu.grading.progress import Progress
 from buddy_edu.grading.results import QuestionResult, Result
 from buddy_edu.grading.runner import CellRun, RunOutcome, run_notebook
+from buddy_edu.grading.sandbox import SandboxUnavailable
 from buddy_edu.grading.submissions import Submission, file_hash, find_submissions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -462,10 +463,13 @@ def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path
     ({"out": "missing-folder/grades.csv"}, "give a file name in an existing folder"),
     ({"submissions": ["nowhere.ipynb"]}, "submission nowhere.ipynb does not exist"),
     ({"feedback_dir": "ann.ipynb"}, "cannot write feedback into ann.ipynb: it is a file"),
+    ({"gradebook": "ann.ipynb"}, "ann.ipynb is not a buddy-edu gradebook"),
+    ({"gradebook": "missing-folder/g.sqlite"}, "the folder missing-folder does not exist"),
 ])
 def test_bad_arguments_are_refused_before_anything_runs_or_is_written(
         tmp_path, monkeypatch, kwargs, message):
     monkeypatch.chdir(tmp_path)
+    refuse_sandbox(monkeypatch)  # argument errors come first, whatever the machine
     write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
     arguments = {"assignment": NAME, "submissions": [tmp_path / "ann.ipynb"],
                  "out": "grades.csv", **kwargs}
@@ -474,13 +478,47 @@ def test_bad_arguments_are_refused_before_anything_runs_or_is_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb"]
 
 
-def test_a_file_that_is_not_a_gradebook_is_refused(tmp_path):
+def test_a_file_that_is_not_a_gradebook_is_refused(tmp_path, monkeypatch):
+    refuse_sandbox(monkeypatch)
     write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
     (tmp_path / "book.sqlite").write_text("not a database at all" * 100)
     with pytest.raises(InvalidRequest, match="not a buddy-edu gradebook"):
         grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv",
               gradebook=tmp_path / "book.sqlite")
     assert not (tmp_path / "g.csv").exists()
+
+
+def test_a_gradebook_of_another_format_is_refused_without_changing_it(tmp_path, monkeypatch):
+    refuse_sandbox(monkeypatch)
+    write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
+    with sqlite3.connect(tmp_path / "book.sqlite") as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema', '99')")
+    db.close()
+    before = (tmp_path / "book.sqlite").read_bytes()
+    with pytest.raises(InvalidRequest, match="has format 99, this buddy-edu reads format 2"):
+        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv",
+              gradebook=tmp_path / "book.sqlite")
+    assert (tmp_path / "book.sqlite").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb", "book.sqlite"]
+
+
+def test_the_sandbox_is_checked_once_the_arguments_are_good(tmp_path, monkeypatch):
+    refuse_sandbox(monkeypatch)
+    write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
+    with pytest.raises(SandboxUnavailable, match="no sandbox on this test machine"):
+        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb"]
+
+
+def refuse_sandbox(monkeypatch) -> None:
+    """Make the sandbox's check fail, as on a machine without bubblewrap."""
+    from buddy_edu.grading import batch
+
+    def refuse(limits):
+        raise SandboxUnavailable("no sandbox on this test machine")
+
+    monkeypatch.setattr(batch, "preflight", refuse)
 
 
 # ------------------------------------------------------------------ finding submissions

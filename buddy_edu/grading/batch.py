@@ -29,7 +29,7 @@ from ..core import InvalidRequest
 from ..exercises import wire
 from ..exercises.assignments import PLACEHOLDER_ID, get_assignment, variant
 from ..exercises.question import Question
-from .gradebook import Gradebook, default_path
+from .gradebook import Gradebook, check_gradebook, default_path
 from .options import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_MEMORY,
@@ -85,10 +85,11 @@ def grade(
     per submission, sorted by student; ``skipped`` marks those taken from the
     gradebook.
 
-    Bad arguments, and a sandbox that cannot run here (SandboxUnavailable,
-    saying what to install), raise InvalidRequest before anything is run or
-    written.  Notebooks that cannot count (links, misplaced or unusable file
-    names, a second notebook of one student) are skipped with a warning.
+    Bad arguments raise InvalidRequest first, whatever the machine; then a
+    sandbox that cannot run here raises SandboxUnavailable (saying what to
+    install); both before anything is run or written.  Notebooks that cannot
+    count (links, misplaced or unusable file names, a second notebook of one
+    student) are skipped with a warning.
     Progress goes to ``progress`` (default: stderr).  On KeyboardInterrupt the
     running notebooks stop after their current cell, everything finished so
     far stays in the gradebook, and the interrupt is raised again.
@@ -107,14 +108,15 @@ def grade(
         raise InvalidRequest(f"cannot write feedback into {feedback_dir}: it is a file, "
                              "not a folder")
     stream = progress
+    book_path = check_gradebook(gradebook if gradebook is not None else default_path(out))
+    found = find_submissions(spec.name, submissions,
+                             warn=lambda text: _say(stream, f"warning: {text}"))
     if sandbox:
         preflight(limits)
     else:
         _say(stream, NO_SANDBOX_WARNING)
     sweep_stale_folders()
-    found = find_submissions(spec.name, submissions,
-                             warn=lambda text: _say(stream, f"warning: {text}"))
-    with Gradebook(gradebook if gradebook is not None else default_path(out)) as book:
+    with Gradebook(book_path) as book:
         done: dict[str, Result] = {}
         todo: list[Submission] = []
         for submission in found:
