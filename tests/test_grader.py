@@ -29,6 +29,7 @@ from buddy_edu import InvalidRequest, format_size
 from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant, wire
 from buddy_edu.grading.batch import grade, score_outcome
 from buddy_edu.grading.gradebook import Gradebook
+from buddy_edu.grading.options import GradingOptions
 from buddy_edu.grading.probe import extraction, setup_code
 from buddy_edu.grading.progress import Progress
 from buddy_edu.grading.results import QuestionResult, Result
@@ -412,7 +413,7 @@ def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
     nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "?"}
     path = write(nb, tmp_path / "ann.ipynb")
     (tmp_path / "secret.txt").write_text("not for the student's code")
-    outcome = run_notebook(path, ["q1", "q2", "q3"], timeout=5, cell_timeout=10)
+    outcome = run_notebook(path, ["q1", "q2", "q3"], GradingOptions(timeout=5, cell_timeout=10))
     assert outcome.answers["q1"] == {"value": ["1", ["ann.ipynb"], sys.executable]}
     assert outcome.answers["q2"] == outcome.answers["q3"] == {"missing": True}
     assert [run.status for run in outcome.cells] == ["ok", "timeout"]
@@ -431,7 +432,7 @@ def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
 def test_files_that_are_not_notebooks_are_reported_without_running(tmp_path, content, reason):
     path = tmp_path / "ann.ipynb"
     path.write_bytes(content)
-    outcome = run_notebook(path, ["q1"], timeout=30, cell_timeout=5)
+    outcome = run_notebook(path, ["q1"], GradingOptions(timeout=30, cell_timeout=5))
     assert reason in outcome.error and outcome.cells == ()
     assert outcome.answers == {"q1": {"missing": True}}
 
@@ -445,7 +446,7 @@ def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path
     path = write(nb, tmp_path / "ann.ipynb")
     tracemalloc.start()
     try:
-        outcome = run_notebook(path, ["q1", "q2"], timeout=60, cell_timeout=10)
+        outcome = run_notebook(path, ["q1", "q2"], GradingOptions(timeout=60, cell_timeout=10))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -476,6 +477,41 @@ def test_bad_arguments_are_refused_before_anything_runs_or_is_written(
     with pytest.raises(InvalidRequest, match=re.escape(message)):
         grade(arguments.pop("assignment"), arguments.pop("submissions"), **arguments)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb"]
+
+
+def test_options_are_checked_once_when_made_and_keep_the_checked_values():
+    options = GradingOptions(timeout=30, cell_timeout=5, jobs=None)
+    assert (options.timeout, options.cell_timeout) == (30.0, 5.0)
+    assert options.jobs == (os.cpu_count() or 1) and options.sandbox is True
+    assert options.limits.memory == options.memory == 1 << 30
+    for bad, message in [({"timeout": 0}, "the timeout must be a number of seconds above 0"),
+                         ({"memory": 1 << 20}, "the memory limit must be at least 256M"),
+                         ({"jobs": 1.5}, "jobs must be a whole number of at least 1"),
+                         ({"sandbox": "no"}, "sandbox must be True or False, got 'no'"),
+                         ({"output_limit": 0}, "the output limit must be a whole number")]:
+        with pytest.raises(InvalidRequest, match=re.escape(message)):
+            GradingOptions(**bad)
+
+
+def test_grade_takes_options_and_keywords_that_replace_their_fields(tmp_path, monkeypatch):
+    from buddy_edu.grading import batch
+
+    seen = []
+
+    def run_all(assignment, todo, options):  # records the options instead of running
+        seen.append(options)
+        yield from ()
+
+    monkeypatch.setattr(batch, "_run_all", run_all)
+    write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
+    base = GradingOptions(timeout=60, sandbox=False, jobs=1)
+    grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv", progress=io.StringIO(),
+          options=base, cell_timeout=7)
+    assert seen == [GradingOptions(timeout=60, cell_timeout=7, sandbox=False, jobs=1)]
+    with pytest.raises(TypeError, match="grade\\(\\) got no option 'tiemout': the options are "
+                                        "timeout, cell_timeout, memory, sandbox, jobs"):
+        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "h.csv", tiemout=3)
+    assert not (tmp_path / "h.csv").exists()
 
 
 def test_a_file_that_is_not_a_gradebook_is_refused(tmp_path, monkeypatch):

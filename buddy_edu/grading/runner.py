@@ -45,17 +45,13 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..core import format_size
+from .options import GradingOptions
 from .probe import ANSWER_LIMIT, CALLS_TIMEOUT, call_extraction, extraction, setup_code
-from .sandbox import Limits, bwrap_argv, launcher_argv
+from .sandbox import bwrap_argv, launcher_argv
 
 #: Start of the name of every temporary folder of the grader; the pid follows, so a later
 #: run can remove the folders of a grader that was killed (see :func:`sweep_stale_folders`).
 TEMP_PREFIX = "buddy-edu-grade-"
-#: The limits of a kernel when none are given (1 GiB of memory).
-DEFAULT_LIMITS = Limits()
-
-#: Characters of stdout a student cell may print before the kernel drops the rest.
-KERNEL_OUTPUT_LIMIT = 64_000
 #: Characters of one cell's stdout the grader keeps (the answer report needs the most).
 _KEEP_LIMIT = ANSWER_LIMIT + 10_000
 #: Largest message (bytes) the grader accepts from a kernel; a kernel sending more is
@@ -111,22 +107,19 @@ class RunOutcome:
 def run_notebook(
     notebook: bytes | str | os.PathLike,
     names: list[str],
+    options: GradingOptions | None = None,
     *,
     file_name: str | None = None,
-    timeout: float = 300,
-    cell_timeout: float = 30,
     stop: threading.Event | None = None,
-    output_limit: int = KERNEL_OUTPUT_LIMIT,
-    sandbox: bool = True,
-    limits: Limits = DEFAULT_LIMITS,
     calls: dict[str, tuple[str, list]] | None = None,
 ) -> RunOutcome:
     """Execute a notebook in a fresh kernel and snapshot ``names`` after each cell.
 
     ``notebook`` is the file's content (what the batch read and hashed) or a
     path to read it from; ``file_name`` is the name its copy gets in the
-    kernel's folder.  With ``sandbox`` the kernel runs confined (see
-    :mod:`.sandbox`); without it, it runs with the grader's rights.  Never
+    kernel's folder.  ``options`` (default: :class:`GradingOptions`'
+    defaults) give the time limits, the memory and whether the kernel runs
+    confined (see :mod:`.sandbox`) or with the grader's rights.  Never
     raises for anything the notebook does; problems are reported in the
     outcome.  ``stop`` (set by the batch on Ctrl-C) ends the run after the
     current cell.  ``calls`` maps a question id to ``(function name, argument
@@ -134,6 +127,8 @@ def run_notebook(
     list and the outcomes become the question's answer (see
     :func:`.probe.call_extraction`).
     """
+    options = options or GradingOptions()
+    sandbox = options.sandbox
     started = time.monotonic()
     missing = {name: {"missing": True} for name in names}
     if not isinstance(notebook, bytes):
@@ -153,9 +148,8 @@ def run_notebook(
     declared = _declared_student(cells)
     folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
     try:
-        spec, copy, cwd = _prepare(folder, notebook, file_name, sandbox, limits)
-        run = _Run(nb, names, spec, folder / "kernel", cwd, copy if sandbox else None,
-                   timeout, cell_timeout, stop, output_limit, limits.memory, calls or {})
+        kernel = _prepare(folder, notebook, file_name, options)
+        run = _Run(nb, names, options, kernel, stop=stop, calls=calls or {})
         try:
             asyncio.run(run.main())
         except (RuntimeError, TimeoutError, OSError, zmq.ZMQError) as error:
@@ -180,32 +174,46 @@ class _Unreadable(Exception):
     """The submission is not a notebook we can run."""
 
 
-def _prepare(folder: Path, notebook: bytes, file_name: str, sandbox: bool,
-             limits: Limits) -> tuple[KernelSpec, Path, Path]:
-    """Write the notebook's copy and make the kernel spec: (spec, copy, kernel's cwd outside).
+@dataclass(frozen=True)
+class _Kernel:
+    """How one notebook's kernel is started: its spec, folders and the notebook's copy.
 
-    The ``kernel`` folder holds the connection file and the sockets.  In a
-    sandbox the copy is bound into the kernel's private work folder and
+    ``kernel_dir`` holds the connection file and the sockets; ``workdir`` is
+    the kernel's working folder as the grader sees it.  ``sandboxed_copy``
+    is the copy bound into the sandbox, removed once the kernel is up (None
+    without a sandbox: the kernel then reads its copy in ``workdir``).
+    """
+
+    spec: KernelSpec
+    kernel_dir: Path
+    workdir: Path
+    sandboxed_copy: Path | None
+
+
+def _prepare(folder: Path, notebook: bytes, file_name: str,
+             options: GradingOptions) -> _Kernel:
+    """Write the notebook's copy into ``folder`` and make the kernel spec.
+
+    In a sandbox the copy is bound into the kernel's private work folder and
     removed from here once the kernel is up; without one, the kernel runs in
-    ``work`` beside it.
+    ``work`` beside the ``kernel`` folder.
     """
     kernel_dir = folder / "kernel"
     kernel_dir.mkdir()
-    command = launcher_argv(limits, count_processes=sandbox)
-    if sandbox:
+    command = launcher_argv(options.limits, count_processes=options.sandbox)
+    if options.sandbox:
         copy = folder / "notebook.ipynb"
         copy.write_bytes(notebook)
         command = bwrap_argv(command, notebook=copy, notebook_name=file_name,
-                             kernel_dir=kernel_dir, limits=limits)
-        cwd = kernel_dir
+                             kernel_dir=kernel_dir, limits=options.limits)
+        workdir, sandboxed_copy = kernel_dir, copy
     else:
-        cwd = folder / "work"
-        cwd.mkdir()
-        copy = cwd / file_name
-        copy.write_bytes(notebook)
+        workdir, sandboxed_copy = folder / "work", None
+        workdir.mkdir()
+        (workdir / file_name).write_bytes(notebook)
     spec = KernelSpec(argv=[*command, "-f", "{connection_file}"], display_name="grading",
                       language="python", interrupt_mode="message", env={})
-    return spec, copy, cwd
+    return _Kernel(spec, kernel_dir, workdir, sandboxed_copy)
 
 
 def sweep_stale_folders() -> list[Path]:
@@ -373,19 +381,18 @@ class _CappedClient(NotebookClient):
 class _Run:
     """The state of one notebook's execution, driven by :meth:`main` in an event loop."""
 
-    def __init__(self, nb, names, spec, kernel_dir, workdir, sandboxed_copy, timeout,
-                 cell_timeout, stop, output_limit, memory, calls):
+    def __init__(self, nb, names: list[str], options: GradingOptions, kernel: _Kernel, *,
+                 stop: threading.Event | None, calls: dict[str, tuple[str, list]]) -> None:
         self.names = list(names)
+        self.options, self.kernel = options, kernel
         self.calls = dict(calls)
         self.student_cells = [(i, c) for i, c in enumerate(nb.cells)
                               if c.get("cell_type") == "code" and c.source.strip()]
         scratch = nbformat.v4.new_code_cell("pass")
         runnable = nbformat.v4.new_notebook(cells=[*nb.cells, scratch])
         self.scratch_index = len(runnable.cells) - 1
-        self.timeout, self.cell_timeout = float(timeout), float(cell_timeout)
         self.stop_event = stop
-        self.output_limit = output_limit
-        self.snippet_timeout = min(_SNIPPET_TIMEOUT, max(5.0, self.cell_timeout))
+        self.snippet_timeout = min(_SNIPPET_TIMEOUT, max(5.0, self.options.cell_timeout))
         self.current_timeout: float = self.snippet_timeout
         self.answers: dict[str, dict] | None = None
         self.cell_runs: list[CellRun] = []
@@ -393,11 +400,9 @@ class _Run:
         self.started_kernel = False
         self.snapshot_problem: str | None = None
         self.reconnects = 0
-        self.workdir = workdir
-        self.sandboxed_copy, self.memory = sandboxed_copy, memory
         self.client = _CappedClient(
-            runnable, spec, kernel_dir,
-            kernel_name="python3",  # never the kernel the notebook asks for (see _ThisPython)
+            runnable, kernel.spec, kernel.kernel_dir,
+            kernel_name="python3",  # whatever the notebook names: see _OneSpec
             timeout_func=lambda cell: self.current_timeout,
             interrupt_on_timeout=True,
             error_on_timeout={"ename": _TIMEOUT_NAME, "evalue": "time limit", "traceback": []},
@@ -409,7 +414,7 @@ class _Run:
             store_widget_state=False,
             shutdown_kernel="immediate",
             extra_arguments=["--IPKernelApp.capture_fd_output=False"],
-            resources={"metadata": {"path": str(workdir)}},
+            resources={"metadata": {"path": str(kernel.workdir)}},
             on_cell_executed=self._on_executed,
         )
 
@@ -421,13 +426,15 @@ class _Run:
         self.client.last_reply = execute_reply
 
     async def main(self) -> None:
-        if self.sandboxed_copy is None:  # no sandbox: the grader's environment, as before
+        if self.kernel.sandboxed_copy is None:  # no sandbox: the grader's environment
             env = {**os.environ, "BUDDY_EDU_GRADING": "1", "MPLBACKEND": "Agg",
-                   "PYTHONUNBUFFERED": "1", "IPYTHONDIR": str(self.workdir.parent / "ipython")}
+                   "PYTHONUNBUFFERED": "1",
+                   "IPYTHONDIR": str(self.kernel.workdir.parent / "ipython")}
         else:  # bwrap clears it anyway (--clearenv); bwrap itself needs nothing
             env = {"PATH": os.defpath}
         # A safety net only: the per-cell limits end every cell long before this.
-        budget = self.timeout + 60 + 4 * self.snippet_timeout + len(self.calls) * CALLS_TIMEOUT
+        budget = (self.options.timeout + 60 + 4 * self.snippet_timeout
+                  + len(self.calls) * CALLS_TIMEOUT)
         pgid = None
         try:
             async with self.client.async_setup_kernel(
@@ -435,22 +442,22 @@ class _Run:
                 stderr=subprocess.DEVNULL,
             ):
                 self.started_kernel = True
-                if self.sandboxed_copy is not None:
+                if self.kernel.sandboxed_copy is not None:
                     # Bound into the sandbox already; not left on disk if the grader is killed.
-                    self.sandboxed_copy.unlink(missing_ok=True)
+                    self.kernel.sandboxed_copy.unlink(missing_ok=True)
                 pgid = getattr(getattr(self.client.km, "provisioner", None), "pgid", None)
                 await asyncio.wait_for(self._cells(), budget)
         except asyncio.TimeoutError:
-            self.stop_because(f"the notebook was stopped after {self.timeout:g} s")
+            self.stop_because(f"the notebook was stopped after {self.options.timeout:g} s")
         finally:
             _kill_group(pgid)
             self.client.close_context()
 
     async def _cells(self) -> None:
-        if await self._snippet(setup_code(self.output_limit)) is None:
+        if await self._snippet(setup_code(self.options.output_limit)) is None:
             self.stop_because("the kernel did not respond to the grader's set-up code")
             return
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + self.options.timeout
         for index, cell in self.student_cells:
             if self.stop_event is not None and self.stop_event.is_set():
                 self.stop_because("grading was interrupted before this notebook finished")
@@ -458,10 +465,10 @@ class _Run:
             remaining = deadline - time.monotonic()
             if remaining < 0.5:
                 self.stop_because(
-                    f"the notebook ran out of time ({self.timeout:g} s in all) before "
+                    f"the notebook ran out of time ({self.options.timeout:g} s in all) before "
                     f"{_describe(index, cell)}; later cells were not run")
                 return
-            run = await self._student_cell(index, cell, min(self.cell_timeout, remaining))
+            run = await self._student_cell(index, cell, min(self.options.cell_timeout, remaining))
             if run is None:
                 return
             self.cell_runs.append(run)
@@ -519,13 +526,13 @@ class _Run:
         if content.get("status") != "error":
             return CellRun(index, "ok", "", _first_line(cell))
         if content.get("ename") == _TIMEOUT_NAME:
-            limit = "per cell" if seconds >= self.cell_timeout else "left for the notebook"
+            limit = "per cell" if seconds >= self.options.cell_timeout else "left for the notebook"
             return CellRun(index, "timeout",
                            f"interrupted after {seconds:g} s (the time limit {limit})",
                            _first_line(cell))
         detail = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}".strip(": ")
         if content.get("ename") == "MemoryError":
-            detail = f"MemoryError (the memory limit is {format_size(self.memory)})"
+            detail = f"MemoryError (the memory limit is {format_size(self.options.memory)})"
         return CellRun(index, "error", detail[:300], _first_line(cell))
 
     async def _snapshot(self) -> bool:
@@ -570,7 +577,7 @@ class _Run:
 
     def _death_hint(self) -> str:
         return ("something ended the Python process (os._exit, a crash, or going over the "
-                f"memory limit of {format_size(self.memory)})")
+                f"memory limit of {format_size(self.options.memory)})")
 
 
 def _first_line(cell) -> str:

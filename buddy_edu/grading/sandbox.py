@@ -33,11 +33,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import InvalidRequest
-from .options import DEFAULT_MEMORY
+from .options import Limits
 
 #: Where the notebook's copy lives inside the sandbox (a private in-memory folder).
 WORK_DIR = "/grading/work"
@@ -55,24 +54,6 @@ _ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localt
 
 class SandboxUnavailable(InvalidRequest):
     """bubblewrap cannot run here; the message says what is missing and how to fix it."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one kernel (bytes, or counts).
-
-    ``processes`` counts threads too (ipykernel itself runs about ten); Linux
-    does not enforce it when the grader runs as root, where the PID namespace
-    still ends every process with the sandbox.  ``scratch`` caps each of the
-    sandbox's in-memory folders (``/tmp`` and the work folder), which the
-    memory limit does not cover.
-    """
-
-    memory: int = DEFAULT_MEMORY
-    processes: int = 128
-    open_files: int = 256
-    file_size: int = 64 << 20
-    scratch: int = 64 << 20
 
 
 @functools.lru_cache(maxsize=1)
