@@ -514,6 +514,22 @@ def test_grade_takes_options_and_keywords_that_replace_their_fields(tmp_path, mo
     assert not (tmp_path / "h.csv").exists()
 
 
+def test_the_kernels_environment_has_the_same_kit_settings_with_or_without_the_sandbox(
+        tmp_path, monkeypatch):
+    from buddy_edu.grading.sandbox import WORK_DIR, kernel_env
+
+    monkeypatch.setenv("GRADERS_SECRET", "s3cret")
+    inside = kernel_env(sandboxed=True)
+    outside = kernel_env(sandboxed=False, scratch=tmp_path)
+    assert "GRADERS_SECRET" not in inside and outside["GRADERS_SECRET"] == "s3cret"
+    assert inside["HOME"] == WORK_DIR and outside["HOME"] == os.environ["HOME"]
+    kit = {"BUDDY_EDU_GRADING": "1", "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1",
+           "MALLOC_ARENA_MAX": "2"}
+    assert kit.items() <= inside.items() and kit.items() <= outside.items()
+    assert inside["IPYTHONDIR"] == "/tmp/ipython"
+    assert outside["IPYTHONDIR"] == str(tmp_path / "ipython")
+
+
 def test_a_file_that_is_not_a_gradebook_is_refused(tmp_path, monkeypatch):
     refuse_sandbox(monkeypatch)
     write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")

@@ -47,7 +47,7 @@ from nbclient.exceptions import DeadKernelError
 from ..core import format_size
 from .options import GradingOptions
 from .probe import ANSWER_LIMIT, CALLS_TIMEOUT, call_extraction, extraction, setup_code
-from .sandbox import bwrap_argv, launcher_argv
+from .sandbox import bwrap_argv, kernel_env, launcher_argv
 
 #: Start of the name of every temporary folder of the grader; the pid follows, so a later
 #: run can remove the folders of a grader that was killed (see :func:`sweep_stale_folders`).
@@ -188,6 +188,7 @@ class _Kernel:
     kernel_dir: Path
     workdir: Path
     sandboxed_copy: Path | None
+    env: dict[str, str]
 
 
 def _prepare(folder: Path, notebook: bytes, file_name: str,
@@ -207,13 +208,15 @@ def _prepare(folder: Path, notebook: bytes, file_name: str,
         command = bwrap_argv(command, notebook=copy, notebook_name=file_name,
                              kernel_dir=kernel_dir, limits=options.limits)
         workdir, sandboxed_copy = kernel_dir, copy
+        env = kernel_env(sandboxed=True)  # bwrap's own; it starts the kernel with the same
     else:
         workdir, sandboxed_copy = folder / "work", None
         workdir.mkdir()
         (workdir / file_name).write_bytes(notebook)
+        env = kernel_env(sandboxed=False, scratch=folder)
     spec = KernelSpec(argv=[*command, "-f", "{connection_file}"], display_name="grading",
                       language="python", interrupt_mode="message", env={})
-    return _Kernel(spec, kernel_dir, workdir, sandboxed_copy)
+    return _Kernel(spec, kernel_dir, workdir, sandboxed_copy, env)
 
 
 def sweep_stale_folders() -> list[Path]:
@@ -426,19 +429,13 @@ class _Run:
         self.client.last_reply = execute_reply
 
     async def main(self) -> None:
-        if self.kernel.sandboxed_copy is None:  # no sandbox: the grader's environment
-            env = {**os.environ, "BUDDY_EDU_GRADING": "1", "MPLBACKEND": "Agg",
-                   "PYTHONUNBUFFERED": "1",
-                   "IPYTHONDIR": str(self.kernel.workdir.parent / "ipython")}
-        else:  # bwrap clears it anyway (--clearenv); bwrap itself needs nothing
-            env = {"PATH": os.defpath}
         # A safety net only: the per-cell limits end every cell long before this.
         budget = (self.options.timeout + 60 + 4 * self.snippet_timeout
                   + len(self.calls) * CALLS_TIMEOUT)
         pgid = None
         try:
             async with self.client.async_setup_kernel(
-                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                env=self.kernel.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             ):
                 self.started_kernel = True

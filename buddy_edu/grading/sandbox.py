@@ -198,27 +198,42 @@ def bwrap_argv(command: list[str], *, notebook: Path, notebook_name: str,
              "--bind", str(kernel_dir), str(kernel_dir),
              "--remount-ro", "/",
              "--chdir", WORK_DIR,
-             "--clearenv", *_setenv(kernel_env()),
+             "--clearenv", *_setenv(kernel_env(sandboxed=True)),
              "--", *command]
     return argv
 
 
-def kernel_env() -> dict[str, str]:
-    """The whole environment of a sandboxed kernel: nothing of the grader's leaks in."""
+def kernel_env(*, sandboxed: bool, scratch: str | os.PathLike = "/tmp") -> dict[str, str]:
+    """The whole environment of a grading kernel, sandboxed or not: made here only.
+
+    Every kernel gets the kit's settings: ``BUDDY_EDU_GRADING=1``, matplotlib
+    drawing without a display, unbuffered output, IPython's folder in
+    ``scratch`` (the kernel's own folder for such files: the sandbox's private
+    ``/tmp``, or one the grader made; never the work folder, which holds only
+    the notebook), and
+    few malloc arenas (each would reserve 64 MB of address space, counted
+    against the memory limit without being used).  In the sandbox that is the
+    whole environment, with ``PATH``, ``HOME`` (the work folder) and the
+    locale: nothing of the grader's leaks in.  Without a sandbox the kernel
+    gets the grader's environment plus the kit's settings.
+    """
+    kit = {
+        "BUDDY_EDU_GRADING": "1",
+        "MPLBACKEND": "Agg",
+        "PYTHONUNBUFFERED": "1",
+        "IPYTHONDIR": os.path.join(scratch, "ipython"),
+        "MALLOC_ARENA_MAX": "2",
+    }
+    if not sandboxed:
+        return {**os.environ, **kit}
     bindir = str(Path(sys.executable).parent)
     return {
-        "BUDDY_EDU_GRADING": "1",
         "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
         "HOME": WORK_DIR,
         "LANG": "C.UTF-8",
-        # Kept out of the work folder, so it holds only the notebook.
-        "IPYTHONDIR": "/tmp/ipython",
-        "MPLCONFIGDIR": "/tmp/matplotlib",
-        "MPLBACKEND": "Agg",
-        "PYTHONUNBUFFERED": "1",
-        # One malloc arena per thread reserves 64 MB of address space each, which
-        # would count against the memory limit without being used.
-        "MALLOC_ARENA_MAX": "2",
+        # HOME is the work folder: matplotlib's own folder goes beside IPython's instead.
+        "MPLCONFIGDIR": os.path.join(scratch, "matplotlib"),
+        **kit,
     }
 
 
