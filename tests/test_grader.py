@@ -28,12 +28,13 @@ import pytest
 from buddy_edu import InvalidRequest, format_size
 from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant, wire
 from buddy_edu.grading.batch import grade, score_outcome
+from buddy_edu.grading.execution import CellRun
 from buddy_edu.grading.gradebook import Gradebook
 from buddy_edu.grading.options import GradingOptions
 from buddy_edu.grading.probe import extraction, setup_code
 from buddy_edu.grading.progress import Progress
 from buddy_edu.grading.results import QuestionResult, Result
-from buddy_edu.grading.runner import CellRun, RunOutcome, run_notebook
+from buddy_edu.grading.runner import RunOutcome, run_notebook
 from buddy_edu.grading.sandbox import SandboxUnavailable
 from buddy_edu.grading.submissions import Submission, file_hash, find_submissions
 
