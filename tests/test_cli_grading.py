@@ -102,6 +102,8 @@ def no_sandbox_here(monkeypatch):
 @pytest.mark.parametrize("argv, message", [
     (["exercises", "key", "nope", "--student", "jdoe"], "unknown assignment 'nope'"),
     (["exercises", "key", NAME, "--student", "a b"], "student id 'a b' is not usable"),
+    (["exercises", "notebooks", "notes.txt"],
+     "cannot write the notebooks into notes.txt: it is a file; pass a folder"),
     (["grade", "nope", "x.ipynb"], "unknown assignment 'nope': choose one of"),
     (["grade", NAME, "missing.ipynb"], "submission missing.ipynb does not exist"),
     (["grade", NAME, "jdoe.ipynb", "missing.ipynb"], "submission missing.ipynb does not exist"),

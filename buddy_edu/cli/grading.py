@@ -21,6 +21,7 @@ from ..grading.options import (
     check_memory,
     check_seconds,
 )
+from .paths import output_folder
 
 
 def register(subparsers) -> None:
@@ -160,7 +161,8 @@ def _key(args) -> int:
 def _notebooks(args) -> int:
     from ..exercises.student_notebooks import write_all
 
-    for path in write_all(args.folder, args.feedback):
+    folder = output_folder(args.folder, "the notebooks")
+    for path in write_all(folder, args.feedback):
         print(path)
     return 0
 
