@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import tracemalloc
 import types
@@ -454,6 +455,18 @@ def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path
     assert outcome.answers == {"q1": {"value": 1}, "q2": {"value": 2}}
     assert outcome.error is None and outcome.stopped is None
     assert peak < 20_000_000, f"the grader held {peak / 1e6:.0f} MB"
+
+
+def test_grade_is_reached_from_the_grading_package_which_loads_the_engine_only_then():
+    # buddy_edu.grading.grade is the one way in (the exercises keep no alias to it), and
+    # `buddy-edu --help` or the CLI's option checks do not load nbclient or ZeroMQ.
+    code = ("import sys, buddy_edu.grading as G, buddy_edu.cli as C\n"
+            "C.build_parser()\n"
+            "engine = ('buddy_edu.grading.batch', 'nbclient', 'zmq')\n"
+            "print(any(name in sys.modules for name in engine), G.grade.__module__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "buddy_edu.grading.batch"]
 
 
 # ------------------------------------------------------------------ bad arguments
