@@ -478,6 +478,8 @@ def test_grade_is_reached_from_the_grading_package_which_loads_the_engine_only_t
     ({"out": "missing-folder/grades.csv"}, "give a file name in an existing folder"),
     ({"submissions": ["nowhere.ipynb"]}, "submission nowhere.ipynb does not exist"),
     ({"feedback_dir": "ann.ipynb"}, "cannot write feedback into ann.ipynb: it is a file"),
+    ({"feedback_dir": "ann.ipynb/pages"},
+     "cannot write feedback into ann.ipynb/pages: ann.ipynb is a file, not a folder"),
     ({"gradebook": "ann.ipynb"}, "ann.ipynb is not a buddy-edu gradebook"),
     ({"gradebook": "missing-folder/g.sqlite"}, "the folder missing-folder does not exist"),
 ])

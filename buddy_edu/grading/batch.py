@@ -95,10 +95,8 @@ def grade(
     if out.is_dir() or not out.parent.is_dir():
         raise InvalidRequest(f"cannot write the grades to {out}: give a file name in an "
                              "existing folder")
-    if feedback_dir is not None and Path(feedback_dir).exists() \
-            and not Path(feedback_dir).is_dir():
-        raise InvalidRequest(f"cannot write feedback into {feedback_dir}: it is a file, "
-                             "not a folder")
+    if feedback_dir is not None:
+        _check_feedback_dir(Path(feedback_dir))
     stream = progress
     book_path = check_gradebook(gradebook if gradebook is not None else default_path(out))
     found = find_submissions(spec.name, submissions,
@@ -137,6 +135,14 @@ def grade(
     if feedback_dir is not None:
         write_feedback(results, feedback_dir, reveal=reveal)
     return results
+
+
+def _check_feedback_dir(folder: Path) -> None:
+    """Refuse a feedback folder that could not be made, before a whole batch runs for nothing."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        where = "it is a file" if existing == folder else f"{existing} is a file"
+        raise InvalidRequest(f"cannot write feedback into {folder}: {where}, not a folder")
 
 
 def _with_settings(options: GradingOptions, settings: dict[str, Any]) -> GradingOptions:
