@@ -575,7 +575,7 @@ def test_the_sandbox_is_checked_once_the_arguments_are_good(tmp_path, monkeypatc
     refuse_sandbox(monkeypatch)
     write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
     with pytest.raises(SandboxUnavailable, match="no sandbox on this test machine"):
-        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv")
+        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv", sandbox=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb"]
 
 

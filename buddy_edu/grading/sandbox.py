@@ -14,7 +14,8 @@ unprivileged user namespaces, no daemon or root) with
   and work folder (in memory, size-capped) holding the one notebook; never
   the home folder, the submissions, the gradebook or the grader's files;
 - an empty environment but for ``BUDDY_EDU_GRADING=1``, ``PATH``, ``HOME``
-  (the work folder) and the locale;
+  (the work folder), the locale and the kit's settings (see :func:`kernel_env`,
+  which also gives the environment of a kernel run without a sandbox);
 - limits on memory, processes, open files and file size, set inside the
   sandbox just before ipykernel starts (see :func:`launcher_argv`);
 - one folder shared with the grader, for the connection file and the kernel
