@@ -37,3 +37,12 @@ def test_importing_the_exercises_and_each_module_loads_no_grading_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_lazy_alias_still_reaches_the_grader():
+    code = ("import sys, buddy_edu.exercises as E\n"
+            "before = 'buddy_edu.grading' in sys.modules\n"
+            "print(before, E.grade.__module__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "buddy_edu.grading.batch"]
