@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from buddy_edu.exercises import ASSIGNMENTS, answer_key
-from buddy_edu.grading.batch import grade
+from buddy_edu.grading import GradingOptions, grade
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +50,8 @@ def timed_batch(assignment: str, folder: Path, jobs: int, sandbox: bool,
                 work: Path) -> tuple[float, list]:
     out = Path(tempfile.mkdtemp(dir=work)) / "grades.csv"  # a fresh gradebook: nothing skipped
     started = time.perf_counter()
-    results = grade(assignment, [folder], out=out, jobs=jobs, progress=io.StringIO(),
-                    sandbox=sandbox)
+    results = grade(assignment, [folder], out=out, progress=io.StringIO(),
+                    options=GradingOptions(jobs=jobs, sandbox=sandbox))
     return time.perf_counter() - started, results
 
 

@@ -1,4 +1,5 @@
-"""The command line: the classic menu driven through stdin, and ``buddy-edu run``."""
+"""The command line: the classic menu driven through stdin, ``buddy-edu run``, and every
+command's arguments checked before it starts anything."""
 
 from __future__ import annotations
 
@@ -146,3 +147,28 @@ def test_run_reads_standard_input(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("alloc 1K\n"))
     assert main(["run", "-"]) == 0
     assert "for P1" in capsys.readouterr().out
+
+
+def test_slides_read_every_lesson_and_check_the_folder_before_fetching_or_running(
+        tmp_path, monkeypatch, capsys):
+    from buddy_edu.cli import deck, revealjs
+
+    started = []
+    monkeypatch.setattr(revealjs, "install", lambda *args, **kw: started.append("npm"))
+    monkeypatch.setattr(deck, "execute", lambda *args, **kw: started.append("kernel"))
+    notes = tmp_path / "notes.ipynb"
+    notes.write_text("just some notes", encoding="utf-8")
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    for argv, says in [
+        (["slides", "01", str(notes), "--out", str(tmp_path / "decks")],
+         "notes.ipynb is not a Jupyter notebook"),
+        (["slides", "01", "--out", str(tmp_path / "afile")],
+         "cannot write the decks into " + str(tmp_path / "afile") + ": it is a file"),
+        (["slides", "01", "--out", str(tmp_path / "afile" / "decks")],
+         str(tmp_path / "afile") + " is a file; pass a folder"),
+    ]:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err
+    assert started == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "notes.ipynb"]

@@ -87,19 +87,38 @@ def test_exercises_notebooks_writes_the_chosen_feedback_level(capsys, tmp_path):
         assert 'feedback=\\"none\\"' in text and "Feedback before grading: **none**" in text
 
 
+@pytest.fixture
+def no_sandbox_here(monkeypatch):
+    """A machine where the sandbox cannot run: argument errors must still be the ones shown."""
+    from buddy_edu.grading import batch
+    from buddy_edu.grading.sandbox import SandboxUnavailable
+
+    def refuse(limits):
+        raise SandboxUnavailable("cannot sandbox the notebooks: bubblewrap is not installed")
+
+    monkeypatch.setattr(batch, "preflight", refuse)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["exercises", "key", "nope", "--student", "jdoe"], "unknown assignment 'nope'"),
     (["exercises", "key", NAME, "--student", "a b"], "student id 'a b' is not usable"),
+    (["exercises", "notebooks", "notes.txt"],
+     "cannot write the notebooks into notes.txt: it is a file; pass a folder"),
     (["grade", "nope", "x.ipynb"], "unknown assignment 'nope': choose one of"),
     (["grade", NAME, "missing.ipynb"], "submission missing.ipynb does not exist"),
+    (["grade", NAME, "jdoe.ipynb", "missing.ipynb"], "submission missing.ipynb does not exist"),
     (["grade", NAME, "."], "no notebooks (.ipynb files) found in the folder ."),
     (["grade", NAME, "notes.txt"], "notes.txt is not a notebook"),
     (["grade", NAME, "jdoe.ipynb", "--out", "no/such/folder/g.csv"],
      "give a file name in an existing folder"),
     (["grade", NAME, "jdoe.ipynb", "--gradebook", "notes.txt"], "not a buddy-edu gradebook"),
+    (["grade", NAME, "jdoe.ipynb", "--gradebook", "no/such/folder/g.sqlite"],
+     "the folder no/such/folder does not exist"),
+    (["grade", NAME, "jdoe.ipynb", "--feedback", "notes.txt"],
+     "cannot write feedback into notes.txt: it is a file"),
 ])
 def test_mistakes_in_the_command_are_explained_with_status_2(
-        capsys, tmp_path, monkeypatch, argv, message):
+        capsys, tmp_path, monkeypatch, no_sandbox_here, argv, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("these are notes, not a gradebook" * 50)
     if "jdoe.ipynb" in argv:
@@ -163,6 +182,22 @@ def test_grade_writes_csv_gradebook_and_feedback_and_resumes(capsys, tmp_path, m
     assert out.startswith(f"graded 0 submissions of {NAME} (3 already graded, ")
     assert "skipped 3 already graded" in err
     assert "correct answer" in (tmp_path / "feedback" / "kim.html").read_text()
+
+
+def test_a_missing_notebook_is_named_before_the_sandbox_is_checked(capsys, tmp_path, monkeypatch):
+    # On a machine without bubblewrap too: the mistake in the command comes first.
+    from buddy_edu.grading.sandbox import bwrap_path
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    bwrap_path.cache_clear()
+    try:
+        status, out, err = run(capsys, "grade", "splitting", "nowhere.ipynb")
+    finally:
+        bwrap_path.cache_clear()
+    assert status == 2 and out == ""
+    assert err == "buddy-edu: submission nowhere.ipynb does not exist\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_without_bubblewrap_grading_stops_before_anything_and_names_the_fix(

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import tracemalloc
 import types
@@ -29,11 +30,14 @@ from buddy_edu import InvalidRequest, format_size
 from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant
 from buddy_edu.exercises.answers import transport
 from buddy_edu.grading.batch import grade, score_outcome
+from buddy_edu.grading.execution import CellRun
 from buddy_edu.grading.gradebook import Gradebook
+from buddy_edu.grading.options import GradingOptions
 from buddy_edu.grading.probe import extraction, setup_code
 from buddy_edu.grading.progress import Progress
 from buddy_edu.grading.results import QuestionResult, Result
-from buddy_edu.grading.runner import CellRun, RunOutcome, run_notebook
+from buddy_edu.grading.runner import RunOutcome, run_notebook
+from buddy_edu.grading.sandbox import SandboxUnavailable
 from buddy_edu.grading.submissions import Submission, file_hash, find_submissions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -412,7 +416,7 @@ def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
     nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "?"}
     path = write(nb, tmp_path / "ann.ipynb")
     (tmp_path / "secret.txt").write_text("not for the student's code")
-    outcome = run_notebook(path, ["q1", "q2", "q3"], timeout=5, cell_timeout=10)
+    outcome = run_notebook(path, ["q1", "q2", "q3"], GradingOptions(timeout=5, cell_timeout=10))
     assert outcome.answers["q1"] == {"value": ["1", ["ann.ipynb"], sys.executable]}
     assert outcome.answers["q2"] == outcome.answers["q3"] == {"missing": True}
     assert [run.status for run in outcome.cells] == ["ok", "timeout"]
@@ -431,7 +435,7 @@ def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
 def test_files_that_are_not_notebooks_are_reported_without_running(tmp_path, content, reason):
     path = tmp_path / "ann.ipynb"
     path.write_bytes(content)
-    outcome = run_notebook(path, ["q1"], timeout=30, cell_timeout=5)
+    outcome = run_notebook(path, ["q1"], GradingOptions(timeout=30, cell_timeout=5))
     assert reason in outcome.error and outcome.cells == ()
     assert outcome.answers == {"q1": {"missing": True}}
 
@@ -445,13 +449,25 @@ def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path
     path = write(nb, tmp_path / "ann.ipynb")
     tracemalloc.start()
     try:
-        outcome = run_notebook(path, ["q1", "q2"], timeout=60, cell_timeout=10)
+        outcome = run_notebook(path, ["q1", "q2"], GradingOptions(timeout=60, cell_timeout=10))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert outcome.answers == {"q1": {"value": 1}, "q2": {"value": 2}}
     assert outcome.error is None and outcome.stopped is None
     assert peak < 20_000_000, f"the grader held {peak / 1e6:.0f} MB"
+
+
+def test_grade_is_reached_from_the_grading_package_which_loads_the_engine_only_then():
+    # buddy_edu.grading.grade is the one way in (the exercises keep no alias to it), and
+    # `buddy-edu --help` or the CLI's option checks do not load nbclient or ZeroMQ.
+    code = ("import sys, buddy_edu.grading as G, buddy_edu.cli as C\n"
+            "C.build_parser()\n"
+            "engine = ('buddy_edu.grading.batch', 'nbclient', 'zmq')\n"
+            "print(any(name in sys.modules for name in engine), G.grade.__module__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "buddy_edu.grading.batch"]
 
 
 # ------------------------------------------------------------------ bad arguments
@@ -463,10 +479,15 @@ def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path
     ({"out": "missing-folder/grades.csv"}, "give a file name in an existing folder"),
     ({"submissions": ["nowhere.ipynb"]}, "submission nowhere.ipynb does not exist"),
     ({"feedback_dir": "ann.ipynb"}, "cannot write feedback into ann.ipynb: it is a file"),
+    ({"feedback_dir": "ann.ipynb/pages"},
+     "cannot write feedback into ann.ipynb/pages: ann.ipynb is a file, not a folder"),
+    ({"gradebook": "ann.ipynb"}, "ann.ipynb is not a buddy-edu gradebook"),
+    ({"gradebook": "missing-folder/g.sqlite"}, "the folder missing-folder does not exist"),
 ])
 def test_bad_arguments_are_refused_before_anything_runs_or_is_written(
         tmp_path, monkeypatch, kwargs, message):
     monkeypatch.chdir(tmp_path)
+    refuse_sandbox(monkeypatch)  # argument errors come first, whatever the machine
     write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
     arguments = {"assignment": NAME, "submissions": [tmp_path / "ann.ipynb"],
                  "out": "grades.csv", **kwargs}
@@ -475,13 +496,98 @@ def test_bad_arguments_are_refused_before_anything_runs_or_is_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb"]
 
 
-def test_a_file_that_is_not_a_gradebook_is_refused(tmp_path):
+def test_options_are_checked_once_when_made_and_keep_the_checked_values():
+    options = GradingOptions(timeout=30, cell_timeout=5, jobs=None)
+    assert (options.timeout, options.cell_timeout) == (30.0, 5.0)
+    assert options.jobs == (os.cpu_count() or 1) and options.sandbox is True
+    assert options.limits.memory == options.memory == 1 << 30
+    for bad, message in [({"timeout": 0}, "the timeout must be a number of seconds above 0"),
+                         ({"memory": 1 << 20}, "the memory limit must be at least 256M"),
+                         ({"jobs": 1.5}, "jobs must be a whole number of at least 1"),
+                         ({"sandbox": "no"}, "sandbox must be True or False, got 'no'"),
+                         ({"output_limit": 0}, "the output limit must be a whole number")]:
+        with pytest.raises(InvalidRequest, match=re.escape(message)):
+            GradingOptions(**bad)
+
+
+def test_grade_takes_options_and_keywords_that_replace_their_fields(tmp_path, monkeypatch):
+    from buddy_edu.grading import batch
+
+    seen = []
+
+    def run_all(assignment, todo, options):  # records the options instead of running
+        seen.append(options)
+        yield from ()
+
+    monkeypatch.setattr(batch, "_run_all", run_all)
+    write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
+    base = GradingOptions(timeout=60, sandbox=False, jobs=1)
+    grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv", progress=io.StringIO(),
+          options=base, cell_timeout=7)
+    assert seen == [GradingOptions(timeout=60, cell_timeout=7, sandbox=False, jobs=1)]
+    with pytest.raises(TypeError, match="grade\\(\\) got no option 'tiemout': the options are "
+                                        "timeout, cell_timeout, memory, sandbox, jobs"):
+        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "h.csv", tiemout=3)
+    assert not (tmp_path / "h.csv").exists()
+
+
+def test_the_kernels_environment_has_the_same_kit_settings_with_or_without_the_sandbox(
+        tmp_path, monkeypatch):
+    from buddy_edu.grading.sandbox import WORK_DIR, kernel_env
+
+    monkeypatch.setenv("GRADERS_SECRET", "s3cret")
+    inside = kernel_env(sandboxed=True)
+    outside = kernel_env(sandboxed=False, scratch=tmp_path)
+    assert "GRADERS_SECRET" not in inside and outside["GRADERS_SECRET"] == "s3cret"
+    assert inside["HOME"] == WORK_DIR and outside["HOME"] == os.environ["HOME"]
+    kit = {"BUDDY_EDU_GRADING": "1", "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1",
+           "MALLOC_ARENA_MAX": "2"}
+    assert kit.items() <= inside.items() and kit.items() <= outside.items()
+    assert inside["IPYTHONDIR"] == "/tmp/ipython"
+    assert outside["IPYTHONDIR"] == str(tmp_path / "ipython")
+
+
+def test_a_file_that_is_not_a_gradebook_is_refused(tmp_path, monkeypatch):
+    refuse_sandbox(monkeypatch)
     write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
     (tmp_path / "book.sqlite").write_text("not a database at all" * 100)
     with pytest.raises(InvalidRequest, match="not a buddy-edu gradebook"):
         grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv",
               gradebook=tmp_path / "book.sqlite")
     assert not (tmp_path / "g.csv").exists()
+
+
+def test_a_gradebook_of_another_format_is_refused_without_changing_it(tmp_path, monkeypatch):
+    refuse_sandbox(monkeypatch)
+    write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
+    with sqlite3.connect(tmp_path / "book.sqlite") as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema', '99')")
+    db.close()
+    before = (tmp_path / "book.sqlite").read_bytes()
+    with pytest.raises(InvalidRequest, match="has format 99, this buddy-edu reads format 2"):
+        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv",
+              gradebook=tmp_path / "book.sqlite")
+    assert (tmp_path / "book.sqlite").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb", "book.sqlite"]
+
+
+def test_the_sandbox_is_checked_once_the_arguments_are_good(tmp_path, monkeypatch):
+    refuse_sandbox(monkeypatch)
+    write(student_notebook(NAME, "ann"), tmp_path / "ann.ipynb")
+    with pytest.raises(SandboxUnavailable, match="no sandbox on this test machine"):
+        grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv", sandbox=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.ipynb"]
+
+
+def refuse_sandbox(monkeypatch) -> None:
+    """Make the sandbox's check fail, as on a machine without bubblewrap."""
+    from buddy_edu.grading import batch
+
+    def refuse(limits):
+        raise SandboxUnavailable("no sandbox on this test machine")
+
+    monkeypatch.setattr(batch, "preflight", refuse)
 
 
 # ------------------------------------------------------------------ finding submissions

@@ -16,10 +16,12 @@ from ..grading.options import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_MEMORY,
     DEFAULT_TIMEOUT,
+    GradingOptions,
     check_jobs,
     check_memory,
     check_seconds,
 )
+from .paths import output_folder
 
 
 def register(subparsers) -> None:
@@ -159,7 +161,8 @@ def _key(args) -> int:
 def _notebooks(args) -> int:
     from ..exercises.course.student_notebooks import write_all
 
-    for path in write_all(args.folder, args.feedback):
+    folder = output_folder(args.folder, "the notebooks")
+    for path in write_all(folder, args.feedback):
         print(path)
     return 0
 
@@ -168,12 +171,13 @@ def _grade(args) -> int:
     from .. import grading
     from ..grading.gradebook import default_path
 
+    options = GradingOptions(timeout=args.timeout, cell_timeout=args.cell_timeout,
+                             memory=args.memory, sandbox=args.sandbox, jobs=args.jobs)
     try:
         results = grading.grade(
             args.name, args.submissions, out=args.out, feedback_dir=args.feedback,
-            jobs=args.jobs, reveal=args.reveal, gradebook=args.gradebook,
-            regrade=args.regrade, timeout=args.timeout, cell_timeout=args.cell_timeout,
-            memory=args.memory, sandbox=args.sandbox)
+            reveal=args.reveal, gradebook=args.gradebook, regrade=args.regrade,
+            options=options)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         print(f"buddy-edu: cannot write{where}: {error.strerror or error}", file=sys.stderr)

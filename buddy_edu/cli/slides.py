@@ -18,6 +18,7 @@ import nbformat
 from ..core.errors import BuddyError
 from . import deck, revealjs
 from .lab import installed_lessons, lessons_dir
+from .paths import output_folder
 
 DEFAULT_OUT = Path("build") / "slides"
 
@@ -42,17 +43,22 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Export the lessons asked for; 0 when every deck was written, 2 on a clear error."""
+    """Export the lessons asked for; 0 when every deck was written, 2 on a clear error.
+
+    Every lesson is found and read, and the output folder checked, before
+    reveal.js is fetched or any lesson runs.
+    """
     try:
         paths = [find_lesson(name) for name in args.lessons] or available_lessons()
         if not paths:
             raise LessonUnknown("no lessons are installed: pass a notebook path")
-        out = Path(args.out)
+        lessons = [(path, read_lesson(path)) for path in paths]
+        out = output_folder(args.out, "the decks")
         out.mkdir(parents=True, exist_ok=True)
         revealjs.install(out / deck.REVEAL_FOLDER)
-        for path in paths:
+        for path, lesson in lessons:
             started = time.perf_counter()
-            written = export_lesson(path, out)
+            written = export_lesson(path, lesson, out)
             print(f"{written} ({time.perf_counter() - started:.1f} s)")
     except (BuddyError, OSError) as error:
         print(f"buddy-edu: {error}", file=sys.stderr)
@@ -60,17 +66,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_lesson(path: Path, out: Path) -> Path:
-    """Run the lesson at ``path`` and write its deck into ``out``; returns the deck's path.
+def read_lesson(path: Path) -> nbformat.NotebookNode:
+    """The lesson notebook at ``path``, or LessonUnknown when the file is not a notebook."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except (ValueError, KeyError, AttributeError) as error:  # not JSON, or not a notebook
+        raise LessonUnknown(f"{path} is not a Jupyter notebook ({error}): give a lesson's "
+                            ".ipynb file") from None
+
+
+def export_lesson(path: Path, lesson: nbformat.NotebookNode, out: Path) -> Path:
+    """Run ``lesson`` (read from ``path``) and write its deck into ``out``; returns its path.
 
     ``out`` must hold reveal.js in ``reveal.js/`` for the deck to show
     (:func:`buddy_edu.cli.revealjs.install`).
     """
-    try:
-        lesson = nbformat.read(path, as_version=4)
-    except (ValueError, KeyError, AttributeError) as error:  # not JSON, or not a notebook
-        raise LessonUnknown(f"{path} is not a Jupyter notebook ({error}): give a lesson's "
-                            ".ipynb file") from None
     slides = deck.to_slides(deck.execute(lesson, path.parent))
     target = Path(out) / f"{path.stem}.slides.html"
     target.write_text(deck.export(slides), encoding="utf-8")

@@ -22,31 +22,25 @@ import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..core import InvalidRequest
 from ..exercises.answers import transport
 from ..exercises.course.assignments import PLACEHOLDER_ID, get_assignment, variant
 from ..exercises.questions.question import Question
-from .gradebook import Gradebook, default_path
-from .options import (
-    DEFAULT_CELL_TIMEOUT,
-    DEFAULT_MEMORY,
-    DEFAULT_TIMEOUT,
-    check_jobs,
-    check_memory,
-    check_seconds,
-)
+from .gradebook import Gradebook, check_gradebook, default_path
+from .options import GradingOptions
 from .pages import write_feedback
 from .progress import Progress
 from .results import QuestionResult, Result
 from .runner import RunOutcome, run_notebook, sweep_stale_folders
-from .sandbox import Limits, preflight
+from .sandbox import preflight
 from .submissions import Submission, find_submissions
 
-__all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_MEMORY", "DEFAULT_TIMEOUT", "NO_SANDBOX_WARNING",
-           "QuestionResult", "Result", "grade", "score_outcome"]
+__all__ = ["NO_SANDBOX_WARNING", "GradingOptions", "QuestionResult", "Result", "grade",
+           "score_outcome"]
 
 _INTERRUPTED = "grading was interrupted"
 
@@ -61,16 +55,14 @@ def grade(
     assignment: str,
     submissions: Iterable[str | os.PathLike],
     out: str | os.PathLike = "grades.csv",
+    *,
     feedback_dir: str | os.PathLike | None = None,
-    jobs: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    cell_timeout: float = DEFAULT_CELL_TIMEOUT,
     reveal: bool = False,
     gradebook: str | os.PathLike | None = None,
     regrade: bool = False,
     progress: TextIO | None = None,
-    sandbox: bool = True,
-    memory: int = DEFAULT_MEMORY,
+    options: GradingOptions | None = None,
+    **settings: Any,
 ) -> list[Result]:
     """Grade ``submissions`` (notebooks or folders of them) of ``assignment``.
 
@@ -79,48 +71,48 @@ def grade(
     ``feedback_dir``, one HTML page per student (correct answers only with
     ``reveal``).  Submissions whose exact file is already in the gradebook are
     not run again unless ``regrade`` (nor grades made without a sandbox reused
-    while ``sandbox`` is on).  Each kernel runs in a bubblewrap sandbox
-    limited to ``memory`` bytes; ``sandbox=False`` runs them with your rights,
-    warns, and marks the grades as made without a sandbox.  Returns one Result
-    per submission, sorted by student; ``skipped`` marks those taken from the
-    gradebook.
+    while the sandbox is on).  How each notebook runs is ``options`` (see
+    :class:`GradingOptions`: time limits, memory, sandbox, jobs); any of its
+    fields may also be given as a keyword (``memory=512 << 20``,
+    ``sandbox=False``), which replaces that field of ``options``.  Each kernel
+    runs in a bubblewrap sandbox; ``sandbox=False`` runs them with your
+    rights, warns, and marks the grades as made without a sandbox.  Returns
+    one Result per submission, sorted by student; ``skipped`` marks those
+    taken from the gradebook.
 
-    Bad arguments, and a sandbox that cannot run here (SandboxUnavailable,
-    saying what to install), raise InvalidRequest before anything is run or
-    written.  Notebooks that cannot count (links, misplaced or unusable file
-    names, a second notebook of one student) are skipped with a warning.
-    Progress goes to ``progress`` (default: stderr).  On KeyboardInterrupt the
-    running notebooks stop after their current cell, everything finished so
-    far stays in the gradebook, and the interrupt is raised again.
+    Bad arguments raise InvalidRequest first, whatever the machine; then a
+    sandbox that cannot run here raises SandboxUnavailable (saying what to
+    install); both before anything is run or written.  Notebooks that cannot
+    count (links, misplaced or unusable file names, a second notebook of one
+    student) are skipped with a warning.  Progress goes to ``progress``
+    (default: stderr).  On KeyboardInterrupt the running notebooks stop after
+    their current cell, everything finished so far stays in the gradebook,
+    and the interrupt is raised again.
     """
     spec = get_assignment(assignment)
-    jobs = check_jobs(jobs)
-    timeout = check_seconds("timeout", timeout)
-    cell_timeout = check_seconds("cell timeout", cell_timeout)
-    limits = Limits(memory=check_memory(memory))
+    options = _with_settings(options or GradingOptions(), settings)
     out = Path(out)
     if out.is_dir() or not out.parent.is_dir():
         raise InvalidRequest(f"cannot write the grades to {out}: give a file name in an "
                              "existing folder")
-    if feedback_dir is not None and Path(feedback_dir).exists() \
-            and not Path(feedback_dir).is_dir():
-        raise InvalidRequest(f"cannot write feedback into {feedback_dir}: it is a file, "
-                             "not a folder")
+    if feedback_dir is not None:
+        _check_feedback_dir(Path(feedback_dir))
     stream = progress
-    if sandbox:
-        preflight(limits)
+    book_path = check_gradebook(gradebook if gradebook is not None else default_path(out))
+    found = find_submissions(spec.name, submissions,
+                             warn=lambda text: _say(stream, f"warning: {text}"))
+    if options.sandbox:
+        preflight(options.limits)
     else:
         _say(stream, NO_SANDBOX_WARNING)
     sweep_stale_folders()
-    found = find_submissions(spec.name, submissions,
-                             warn=lambda text: _say(stream, f"warning: {text}"))
-    with Gradebook(gradebook if gradebook is not None else default_path(out)) as book:
+    with Gradebook(book_path) as book:
         done: dict[str, Result] = {}
         todo: list[Submission] = []
         for submission in found:
             kept = None if regrade else book.load(spec.name, submission.student,
                                                   submission.file_hash)
-            if kept is not None and (kept.sandboxed or not sandbox):
+            if kept is not None and (kept.sandboxed or not options.sandbox):
                 book.mark_current(spec.name, submission.student, submission.file_hash)
                 done[submission.student] = kept
             else:
@@ -129,7 +121,7 @@ def grade(
             _say(stream, f"skipped {len(done)} already graded "
                          f"(same file already in {book.path.name})")
         bar = Progress(len(todo), stream)
-        runs = _run_all(spec.name, todo, jobs, timeout, cell_timeout, sandbox, limits)
+        runs = _run_all(spec.name, todo, options)
         try:
             for result in runs:
                 book.record(result)
@@ -143,6 +135,24 @@ def grade(
     if feedback_dir is not None:
         write_feedback(results, feedback_dir, reveal=reveal)
     return results
+
+
+def _check_feedback_dir(folder: Path) -> None:
+    """Refuse a feedback folder that could not be made, before a whole batch runs for nothing."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        where = "it is a file" if existing == folder else f"{existing} is a file"
+        raise InvalidRequest(f"cannot write feedback into {folder}: {where}, not a folder")
+
+
+def _with_settings(options: GradingOptions, settings: dict[str, Any]) -> GradingOptions:
+    """``options`` with the fields named in ``settings`` replaced (checked again)."""
+    known = [f.name for f in fields(GradingOptions)]
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise TypeError(f"grade() got no option {unknown[0]!r}: the options are "
+                        f"{', '.join(known)}")
+    return replace(options, **settings) if settings else options
 
 
 def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) -> Result:
@@ -232,18 +242,17 @@ def _cell_problem(run) -> str:
     return f"raised {run.detail}" if run.detail != "the kernel died" else "killed the kernel"
 
 
-def _run_all(assignment: str, todo: list[Submission], jobs: int, timeout: float,
-             cell_timeout: float, sandbox: bool, limits: Limits):
+def _run_all(assignment: str, todo: list[Submission], options: GradingOptions):
     """Yield a Result for each submission as soon as it is graded (in finishing order)."""
     if not todo:
         return
     names = get_assignment(assignment).question_ids
     stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=min(jobs, len(todo)),
+    pool = ThreadPoolExecutor(max_workers=min(options.jobs, len(todo)),
                               thread_name_prefix="buddy-edu-grade")
     pending: dict[Future, Submission] = {
-        pool.submit(_run_one, s, names, timeout=timeout, cell_timeout=cell_timeout, stop=stop,
-                    sandbox=sandbox, limits=limits, calls=_function_calls(assignment, s)): s
+        pool.submit(_run_one, s, names, options, stop=stop,
+                    calls=_function_calls(assignment, s)): s
         for s in todo
     }
     try:
@@ -279,12 +288,14 @@ def _function_calls(assignment: str, submission: Submission) -> dict[str, tuple[
             for question in variant(assignment, submission.student) if question.function}
 
 
-def _run_one(submission: Submission, names: list[str], **options) -> RunOutcome:
+def _run_one(submission: Submission, names: list[str], options: GradingOptions,
+             **run: Any) -> RunOutcome:
     """Run the content read from the submission (never the file on disk now)."""
     if submission.problem is not None:
         return RunOutcome(answers={name: {"missing": True} for name in names},
-                          error=submission.problem, sandboxed=options["sandbox"])
-    return run_notebook(submission.content, names, file_name=submission.path.name, **options)
+                          error=submission.problem, sandboxed=options.sandbox)
+    return run_notebook(submission.content, names, options, file_name=submission.path.name,
+                        **run)
 
 
 def _say(stream: TextIO | None, text: str) -> None:

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import tempfile
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -71,17 +72,47 @@ def default_path(out: str | os.PathLike) -> Path:
     return Path(out).with_suffix(".sqlite")
 
 
+def check_gradebook(path: str | os.PathLike) -> Path:
+    """``path`` checked as a gradebook to open, without creating or changing anything.
+
+    The batch checks it with the other arguments, before the sandbox is
+    checked or any file is written.  Raises InvalidRequest when ``path`` is a
+    folder, its folder does not exist, or it is a file that is not a
+    buddy-edu gradebook in a format this version reads.  A missing file is
+    fine: opening the gradebook creates it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InvalidRequest(f"the gradebook {path} is a folder: pass a file name")
+    if not path.parent.is_dir():
+        raise InvalidRequest(
+            f"cannot create the gradebook {path}: the folder {path.parent} does not exist")
+    if path.exists():
+        try:
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+                tables = {row[0] for row in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'")}
+                row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() \
+                    if "meta" in tables else None
+        except sqlite3.DatabaseError as error:
+            raise _not_a_gradebook(path, error) from None
+        if row is not None and row[0] not in ("1", str(SCHEMA_VERSION)):
+            raise InvalidRequest(
+                f"the gradebook {path} has format {row[0]}, this buddy-edu reads format "
+                f"{SCHEMA_VERSION}: pass a new --gradebook file")
+    return path
+
+
+def _not_a_gradebook(path: Path, error: sqlite3.DatabaseError) -> InvalidRequest:
+    return InvalidRequest(f"{path} is not a buddy-edu gradebook ({error}): pass another "
+                          "--gradebook file")
+
+
 class Gradebook:
     """An open gradebook file; use as a context manager or call :meth:`close`."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
-        if self.path.is_dir():
-            raise InvalidRequest(f"the gradebook {self.path} is a folder: pass a file name")
-        if not self.path.parent.is_dir():
-            raise InvalidRequest(
-                f"cannot create the gradebook {self.path}: the folder {self.path.parent} "
-                "does not exist")
+        self.path = check_gradebook(path)
         try:
             self._db = sqlite3.connect(self.path, timeout=30)
             self._db.executescript(_SCHEMA)
@@ -92,14 +123,8 @@ class Gradebook:
                                      (str(SCHEMA_VERSION),))
             elif row[0] == "1":
                 self._upgrade_from_1()
-            elif row[0] != str(SCHEMA_VERSION):
-                raise InvalidRequest(
-                    f"the gradebook {self.path} has format {row[0]}, this buddy-edu reads "
-                    f"format {SCHEMA_VERSION}: pass a new --gradebook file")
         except sqlite3.DatabaseError as error:
-            raise InvalidRequest(
-                f"{self.path} is not a buddy-edu gradebook ({error}): pass another "
-                "--gradebook file") from None
+            raise _not_a_gradebook(self.path, error) from None
 
     def _upgrade_from_1(self) -> None:
         """Format 1 had no ``sandboxed`` column; its grades were made without a sandbox."""

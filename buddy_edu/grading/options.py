@@ -1,12 +1,15 @@
-"""The grader's defaults and the checks of its options, shared by ``grade()`` and the CLI.
+"""How the grader runs each notebook: :class:`GradingOptions`, its defaults and its checks.
 
-Kept apart from the engine so ``buddy-edu --help`` can show and check them
-without loading nbclient and ZeroMQ.
+One object carries the options from ``grade()`` (or ``buddy-edu grade``)
+through the batch to each notebook's run, checked once when it is made.  Kept
+apart from the engine so ``buddy-edu --help`` can show and check them without
+loading nbclient and ZeroMQ.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from ..core import InvalidRequest, format_size
 
@@ -18,6 +21,68 @@ DEFAULT_CELL_TIMEOUT = 30.0
 DEFAULT_MEMORY = 1 << 30
 #: The least memory a kernel is given: ipykernel alone needs about 150 MB to start.
 MIN_MEMORY = 256 << 20
+#: Characters of stdout a student cell may print before the kernel drops the rest.
+KERNEL_OUTPUT_LIMIT = 64_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one kernel (bytes, or counts).
+
+    ``processes`` counts threads too (ipykernel itself runs about ten); Linux
+    does not enforce it when the grader runs as root, where the PID namespace
+    still ends every process with the sandbox.  ``scratch`` caps each of the
+    sandbox's in-memory folders (``/tmp`` and the work folder), which the
+    memory limit does not cover.
+    """
+
+    memory: int = DEFAULT_MEMORY
+    processes: int = 128
+    open_files: int = 256
+    file_size: int = 64 << 20
+    scratch: int = 64 << 20
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """How every notebook of a batch is run, so one value travels from ``grade()`` to each kernel.
+
+    ``timeout`` bounds a whole notebook and ``cell_timeout`` each cell
+    (seconds); ``memory`` is each kernel's limit in bytes; ``sandbox`` runs
+    each kernel in bubblewrap (False: with your rights, see
+    :mod:`.sandbox`); ``jobs`` notebooks run at once (None: one per core,
+    stored as that number); ``output_limit`` is the characters one cell may
+    print.  A bad value raises InvalidRequest naming it, when the options
+    are made, so nothing is started with them.
+    """
+
+    timeout: float = DEFAULT_TIMEOUT
+    cell_timeout: float = DEFAULT_CELL_TIMEOUT
+    memory: int = DEFAULT_MEMORY
+    sandbox: bool = True
+    jobs: int | None = None
+    output_limit: int = KERNEL_OUTPUT_LIMIT
+
+    def __post_init__(self) -> None:
+        checked = {
+            "timeout": check_seconds("timeout", self.timeout),
+            "cell_timeout": check_seconds("cell timeout", self.cell_timeout),
+            "memory": check_memory(self.memory),
+            "jobs": check_jobs(self.jobs),
+        }
+        if not isinstance(self.sandbox, bool):
+            raise InvalidRequest(f"sandbox must be True or False, got {self.sandbox!r}")
+        if isinstance(self.output_limit, bool) or not isinstance(self.output_limit, int) \
+                or self.output_limit < 1:
+            raise InvalidRequest(f"the output limit must be a whole number of characters of "
+                                 f"at least 1, got {self.output_limit!r}")
+        for name, value in checked.items():  # frozen: the checked values replace the given
+            object.__setattr__(self, name, value)
+
+    @property
+    def limits(self) -> Limits:
+        """The resource limits each kernel gets (``memory``; the rest fixed)."""
+        return Limits(memory=self.memory)
 
 
 def check_jobs(jobs: int | None) -> int:

@@ -19,6 +19,8 @@ can reach.  Each submission therefore gets
   function with its own time limit), so a function that loops or raises
   costs only its own question.
 
+:func:`run_notebook` reads the file (:mod:`.notebook_file`), starts the
+kernel (:mod:`.kernel_client`) and runs the cells (:mod:`.execution`).
 Nothing here decides a score: :mod:`.batch` checks the values in its own
 process.
 """
@@ -27,63 +29,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import zmq
-import zmq.asyncio
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
 
-from ..core import format_size
-from .probe import ANSWER_LIMIT, CALLS_TIMEOUT, call_extraction, extraction, setup_code
-from .sandbox import Limits, bwrap_argv, launcher_argv
+from .execution import CellRun, Execution
+from .kernel_client import prepare_kernel
+from .notebook_file import NotANotebook, assigned_in, declared_student, one_line, read_notebook
+from .options import GradingOptions
 
 #: Start of the name of every temporary folder of the grader; the pid follows, so a later
 #: run can remove the folders of a grader that was killed (see :func:`sweep_stale_folders`).
 TEMP_PREFIX = "buddy-edu-grade-"
-#: The limits of a kernel when none are given (1 GiB of memory).
-DEFAULT_LIMITS = Limits()
-
-#: Characters of stdout a student cell may print before the kernel drops the rest.
-KERNEL_OUTPUT_LIMIT = 64_000
-#: Characters of one cell's stdout the grader keeps (the answer report needs the most).
-_KEEP_LIMIT = ANSWER_LIMIT + 10_000
-#: Largest message (bytes) the grader accepts from a kernel; a kernel sending more is
-#: disconnected by ZeroMQ before the message is read, so memory stays bounded.
-MESSAGE_LIMIT = 16 * 1024 * 1024
-#: Seconds the grader's own snippets (setup, answer snapshots) may take at most; they take
-#: milliseconds, so running out means the kernel is stuck in a cell that ignored the interrupt.
-_SNIPPET_TIMEOUT = 10
-#: Marker of the reply nbclient fabricates when it interrupts a cell that ran too long.
-_TIMEOUT_NAME = "BuddyEduCellTimeout"
-
-_ASSIGN_RE = r"^[ \t]*{name}[ \t]*(?::[^=\n]*)?=(?!=)"
-_STUDENT_RE = re.compile(r"""student\s*=\s*(['"])([^'"\n]{1,200})\1""")
-
-
-@dataclass(frozen=True)
-class CellRun:
-    """What happened to one code cell: ``status`` is ``ok``, ``error`` or ``timeout``."""
-
-    index: int
-    status: str
-    detail: str = ""
-    first_line: str = ""
-
-    def describe(self) -> str:
-        """Where the cell is, for messages: "cell 7 (`q3 = ...`)"."""
-        where = f"cell {self.index + 1}"
-        return f"{where} (`{self.first_line}`)" if self.first_line else where
 
 
 @dataclass(frozen=True)
@@ -111,22 +73,19 @@ class RunOutcome:
 def run_notebook(
     notebook: bytes | str | os.PathLike,
     names: list[str],
+    options: GradingOptions | None = None,
     *,
     file_name: str | None = None,
-    timeout: float = 300,
-    cell_timeout: float = 30,
     stop: threading.Event | None = None,
-    output_limit: int = KERNEL_OUTPUT_LIMIT,
-    sandbox: bool = True,
-    limits: Limits = DEFAULT_LIMITS,
     calls: dict[str, tuple[str, list]] | None = None,
 ) -> RunOutcome:
     """Execute a notebook in a fresh kernel and snapshot ``names`` after each cell.
 
     ``notebook`` is the file's content (what the batch read and hashed) or a
     path to read it from; ``file_name`` is the name its copy gets in the
-    kernel's folder.  With ``sandbox`` the kernel runs confined (see
-    :mod:`.sandbox`); without it, it runs with the grader's rights.  Never
+    kernel's folder.  ``options`` (default: :class:`GradingOptions`'
+    defaults) give the time limits, the memory and whether the kernel runs
+    confined (see :mod:`.sandbox`) or with the grader's rights.  Never
     raises for anything the notebook does; problems are reported in the
     outcome.  ``stop`` (set by the batch on Ctrl-C) ends the run after the
     current cell.  ``calls`` maps a question id to ``(function name, argument
@@ -134,6 +93,8 @@ def run_notebook(
     list and the outcomes become the question's answer (see
     :func:`.probe.call_extraction`).
     """
+    options = options or GradingOptions()
+    sandbox = options.sandbox
     started = time.monotonic()
     missing = {name: {"missing": True} for name in names}
     if not isinstance(notebook, bytes):
@@ -145,22 +106,21 @@ def run_notebook(
                               error=f"the file could not be read ({error.strerror})")
     file_name = file_name or "notebook.ipynb"
     try:
-        nb = _read(notebook)
-    except _Unreadable as error:
+        nb = read_notebook(notebook)
+    except NotANotebook as error:
         return RunOutcome(answers=missing, error=str(error), sandboxed=sandbox)
     cells = list(nb.cells)
-    assigned = _assigned_in(cells, names)
-    declared = _declared_student(cells)
+    assigned = assigned_in(cells, names)
+    declared = declared_student(cells)
     folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
     try:
-        spec, copy, cwd = _prepare(folder, notebook, file_name, sandbox, limits)
-        run = _Run(nb, names, spec, folder / "kernel", cwd, copy if sandbox else None,
-                   timeout, cell_timeout, stop, output_limit, limits.memory, calls or {})
+        kernel = prepare_kernel(folder, notebook, file_name, options)
+        run = Execution(nb, names, options, kernel, stop=stop, calls=calls or {})
         try:
             asyncio.run(run.main())
         except (RuntimeError, TimeoutError, OSError, zmq.ZMQError) as error:
             # The kernel did not start (or its sockets failed): not the notebook's doing.
-            run.stop_because(f"the notebook could not be run: {_one_line(error)}")
+            run.stop_because(f"the notebook could not be run: {one_line(error)}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return RunOutcome(
@@ -174,38 +134,6 @@ def run_notebook(
         seconds=time.monotonic() - started,
         sandboxed=sandbox,
     )
-
-
-class _Unreadable(Exception):
-    """The submission is not a notebook we can run."""
-
-
-def _prepare(folder: Path, notebook: bytes, file_name: str, sandbox: bool,
-             limits: Limits) -> tuple[KernelSpec, Path, Path]:
-    """Write the notebook's copy and make the kernel spec: (spec, copy, kernel's cwd outside).
-
-    The ``kernel`` folder holds the connection file and the sockets.  In a
-    sandbox the copy is bound into the kernel's private work folder and
-    removed from here once the kernel is up; without one, the kernel runs in
-    ``work`` beside it.
-    """
-    kernel_dir = folder / "kernel"
-    kernel_dir.mkdir()
-    command = launcher_argv(limits, count_processes=sandbox)
-    if sandbox:
-        copy = folder / "notebook.ipynb"
-        copy.write_bytes(notebook)
-        command = bwrap_argv(command, notebook=copy, notebook_name=file_name,
-                             kernel_dir=kernel_dir, limits=limits)
-        cwd = kernel_dir
-    else:
-        cwd = folder / "work"
-        cwd.mkdir()
-        copy = cwd / file_name
-        copy.write_bytes(notebook)
-    spec = KernelSpec(argv=[*command, "-f", "{connection_file}"], display_name="grading",
-                      language="python", interrupt_mode="message", env={})
-    return spec, copy, cwd
 
 
 def sweep_stale_folders() -> list[Path]:
@@ -231,365 +159,3 @@ def sweep_stale_folders() -> list[Path]:
         except OSError:
             continue
     return removed
-
-
-def _read(content: bytes) -> nbformat.NotebookNode:
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _Unreadable("the file is not a notebook: it is not UTF-8 text") from None
-    try:
-        nb = nbformat.reads(text, as_version=4)
-        cells = nb["cells"]
-        if not isinstance(cells, list):
-            raise ValueError("'cells' is not a list")
-        for cell in cells:
-            if not isinstance(cell.get("source"), str) or "cell_type" not in cell:
-                raise ValueError("a cell has no source text")
-    except nbformat.reader.NotJSONError:
-        raise _Unreadable(
-            "the file is not a notebook: it is not valid JSON (was it edited by hand, "
-            "or saved while truncated?)") from None
-    except Exception as error:
-        raise _Unreadable(f"the file is not a valid notebook ({_one_line(error)})") from None
-    return nb
-
-
-def _assigned_in(cells: list, names: list[str]) -> dict[str, int]:
-    """The last code cell whose text assigns each answer variable (read, not run)."""
-    found = {}
-    for index, cell in enumerate(cells):
-        if cell.get("cell_type") != "code":
-            continue
-        for name in names:
-            if re.search(_ASSIGN_RE.format(name=re.escape(name)), cell.source, re.MULTILINE):
-                found[name] = index
-    return found
-
-
-def _declared_student(cells: list) -> str | None:
-    """The id the notebook passes to ``start(..., student=...)``, if written literally."""
-    for cell in cells:
-        if cell.get("cell_type") == "code":
-            match = _STUDENT_RE.search(cell.source)
-            if match:
-                return match.group(2)
-    return None
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-class _OneSpec(KernelSpecManager):
-    """Every kernel name means the grader's own kernel spec (ipykernel, maybe sandboxed).
-
-    A notebook may name any kernel, and a user's ``python3`` kernelspec may
-    point at another interpreter; grading always runs where buddy_edu is.
-    jupyter_client ignores ``KernelManager.kernel_cmd``, so the command line
-    must come from a spec.
-    """
-
-    def __init__(self, spec: KernelSpec, **kw):
-        super().__init__(**kw)
-        self.spec = spec
-
-    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return self.spec
-
-
-class _CappedClient(NotebookClient):
-    """An nbclient that keeps almost nothing of the outputs: stdout up to a limit, no displays.
-
-    The grader never needs a student's pictures or prints, only the answer
-    report (printed to stdout by the grader's snippet) and whether each cell
-    failed, which comes from the execute reply (``on_cell_executed``, a public
-    hook).  Dropping outputs as they arrive and choosing the kernel manager
-    have no public hooks, so this overrides nbclient's own methods
-    (``create_kernel_manager``, ``process_message``, ``output``,
-    ``clear_output``): pyproject.toml bounds nbclient (and jupyter_client, see
-    :meth:`reconnect_iopub`) from above to the versions tested.
-    """
-
-    def __init__(self, nb, spec: KernelSpec, kernel_dir: Path, **kw):
-        super().__init__(nb, **kw)
-        self.spec, self.kernel_dir = spec, kernel_dir
-        self.context = zmq.asyncio.Context()
-        self.context.setsockopt(zmq.MAXMSGSIZE, MESSAGE_LIMIT)
-        self.stdout_text: list[str] = []
-        self.stdout_kept = 0
-        self.last_reply: dict | None = None
-        self.heard_back = False
-
-    def create_kernel_manager(self):
-        # IPC: Unix sockets in the folder shared with the sandbox, which has no network.
-        self.km = km = self.kernel_manager_class(
-            kernel_name="python3", kernel_spec_manager=_OneSpec(self.spec), config=self.config,
-            transport="ipc", ip=str(self.kernel_dir / "k"),
-            connection_file=str(self.kernel_dir / "connection.json"))
-        make_client = km.client
-        km.client = lambda **kw: make_client(context=self.context, **kw)
-        return km
-
-    def close_context(self) -> None:
-        self.context.destroy(linger=0)
-
-    def process_message(self, msg, cell, cell_index):
-        self.heard_back = True  # nbclient only passes on messages about the current request
-        return super().process_message(msg, cell, cell_index)
-
-    async def reconnect_iopub(self) -> None:
-        """Replace the output channel after ZeroMQ dropped it for an oversized message.
-
-        jupyter_client creates the channel lazily from ``_iopub_channel``; there
-        is no public way to renew only this one channel.
-        """
-        old = getattr(self.kc, "_iopub_channel", None)
-        if old is not None:
-            old.close()
-        self.kc._iopub_channel = None
-        self.kc.iopub_channel.start()
-        await asyncio.sleep(0.5)  # let the new subscription reach the kernel
-
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content") or {}
-        if msg.get("msg_type") == "stream" and content.get("name") == "stdout":
-            text = content.get("text")
-            room = _KEEP_LIMIT - self.stdout_kept
-            if isinstance(text, str) and room > 0:
-                self.stdout_text.append(text[:room])
-                self.stdout_kept += min(len(text), room)
-        return None
-
-    def clear_output(self, outs, msg, cell_index):
-        return None
-
-    def reset_capture(self) -> None:
-        self.stdout_text, self.stdout_kept, self.last_reply = [], 0, None
-        self.heard_back = False
-
-
-class _Run:
-    """The state of one notebook's execution, driven by :meth:`main` in an event loop."""
-
-    def __init__(self, nb, names, spec, kernel_dir, workdir, sandboxed_copy, timeout,
-                 cell_timeout, stop, output_limit, memory, calls):
-        self.names = list(names)
-        self.calls = dict(calls)
-        self.student_cells = [(i, c) for i, c in enumerate(nb.cells)
-                              if c.get("cell_type") == "code" and c.source.strip()]
-        scratch = nbformat.v4.new_code_cell("pass")
-        runnable = nbformat.v4.new_notebook(cells=[*nb.cells, scratch])
-        self.scratch_index = len(runnable.cells) - 1
-        self.timeout, self.cell_timeout = float(timeout), float(cell_timeout)
-        self.stop_event = stop
-        self.output_limit = output_limit
-        self.snippet_timeout = min(_SNIPPET_TIMEOUT, max(5.0, self.cell_timeout))
-        self.current_timeout: float = self.snippet_timeout
-        self.answers: dict[str, dict] | None = None
-        self.cell_runs: list[CellRun] = []
-        self.stopped: str | None = None
-        self.started_kernel = False
-        self.snapshot_problem: str | None = None
-        self.reconnects = 0
-        self.workdir = workdir
-        self.sandboxed_copy, self.memory = sandboxed_copy, memory
-        self.client = _CappedClient(
-            runnable, spec, kernel_dir,
-            kernel_name="python3",  # never the kernel the notebook asks for (see _ThisPython)
-            timeout_func=lambda cell: self.current_timeout,
-            interrupt_on_timeout=True,
-            error_on_timeout={"ename": _TIMEOUT_NAME, "evalue": "time limit", "traceback": []},
-            allow_errors=True,
-            iopub_timeout=5,
-            startup_timeout=60,
-            shell_timeout_interval=1,
-            record_timing=False,
-            store_widget_state=False,
-            shutdown_kernel="immediate",
-            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
-            resources={"metadata": {"path": str(workdir)}},
-            on_cell_executed=self._on_executed,
-        )
-
-    def stop_because(self, reason: str) -> None:
-        if self.stopped is None:
-            self.stopped = reason
-
-    def _on_executed(self, cell, cell_index, execute_reply):
-        self.client.last_reply = execute_reply
-
-    async def main(self) -> None:
-        if self.sandboxed_copy is None:  # no sandbox: the grader's environment, as before
-            env = {**os.environ, "BUDDY_EDU_GRADING": "1", "MPLBACKEND": "Agg",
-                   "PYTHONUNBUFFERED": "1", "IPYTHONDIR": str(self.workdir.parent / "ipython")}
-        else:  # bwrap clears it anyway (--clearenv); bwrap itself needs nothing
-            env = {"PATH": os.defpath}
-        # A safety net only: the per-cell limits end every cell long before this.
-        budget = self.timeout + 60 + 4 * self.snippet_timeout + len(self.calls) * CALLS_TIMEOUT
-        pgid = None
-        try:
-            async with self.client.async_setup_kernel(
-                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ):
-                self.started_kernel = True
-                if self.sandboxed_copy is not None:
-                    # Bound into the sandbox already; not left on disk if the grader is killed.
-                    self.sandboxed_copy.unlink(missing_ok=True)
-                pgid = getattr(getattr(self.client.km, "provisioner", None), "pgid", None)
-                await asyncio.wait_for(self._cells(), budget)
-        except asyncio.TimeoutError:
-            self.stop_because(f"the notebook was stopped after {self.timeout:g} s")
-        finally:
-            _kill_group(pgid)
-            self.client.close_context()
-
-    async def _cells(self) -> None:
-        if await self._snippet(setup_code(self.output_limit)) is None:
-            self.stop_because("the kernel did not respond to the grader's set-up code")
-            return
-        deadline = time.monotonic() + self.timeout
-        for index, cell in self.student_cells:
-            if self.stop_event is not None and self.stop_event.is_set():
-                self.stop_because("grading was interrupted before this notebook finished")
-                return
-            remaining = deadline - time.monotonic()
-            if remaining < 0.5:
-                self.stop_because(
-                    f"the notebook ran out of time ({self.timeout:g} s in all) before "
-                    f"{_describe(index, cell)}; later cells were not run")
-                return
-            run = await self._student_cell(index, cell, min(self.cell_timeout, remaining))
-            if run is None:
-                return
-            self.cell_runs.append(run)
-            if not await self._snapshot():
-                if run.status == "timeout":
-                    self.stop_because(
-                        f"{run.describe()} did not stop when interrupted after its time "
-                        "limit, so the kernel was shut down; later cells were not run")
-                self.stop_because(f"the kernel stopped responding after {run.describe()}, "
-                                  "so it was shut down; later cells were not run")
-                return
-        if not self.student_cells:
-            await self._snapshot()
-        await self._call_functions()
-
-    async def _call_functions(self) -> None:
-        """Call each function the grader asks about and take the outcomes as its answer.
-
-        One snippet per function: a function that ignores its time limits is
-        interrupted with its snippet, and the next function still gets its turn
-        (if the kernel answers no more, the rest are reported as not run).
-        """
-        for qid, (function, arguments) in self.calls.items():
-            if self.stop_event is not None and self.stop_event.is_set():
-                self.stop_because("grading was interrupted before this notebook finished")
-                return
-            request = call_extraction(qid, function, arguments)
-            stdout = await self._snippet(request.code, CALLS_TIMEOUT)
-            if self.answers is None:
-                self.answers = {name: {"missing": True} for name in self.names}
-            if stdout is None:
-                self.answers[qid] = {"problem": f"{function} did not stop when interrupted "
-                                                f"after {CALLS_TIMEOUT:g} s"}
-                if self.stopped is not None:  # the kernel died: nothing more can be asked
-                    return
-                continue
-            try:
-                self.answers.update(request.parse(stdout, [qid]))
-            except ValueError as error:
-                self.answers[qid] = {"problem": f"the calls of {function} could not be read "
-                                                f"({error})"}
-
-    async def _student_cell(self, index: int, cell, seconds: float) -> CellRun | None:
-        self.current_timeout = max(seconds, 0.5)
-        self.client.reset_capture()
-        try:
-            await self.client.async_execute_cell(cell, index, store_history=True)
-        except DeadKernelError:
-            self.cell_runs.append(CellRun(index, "error", "the kernel died", _first_line(cell)))
-            self.stop_because(
-                f"the kernel died while running {_describe(index, cell)}: "
-                f"{self._death_hint()}; later cells were not run")
-            return None
-        content = (self.client.last_reply or {}).get("content") or {}
-        if content.get("status") != "error":
-            return CellRun(index, "ok", "", _first_line(cell))
-        if content.get("ename") == _TIMEOUT_NAME:
-            limit = "per cell" if seconds >= self.cell_timeout else "left for the notebook"
-            return CellRun(index, "timeout",
-                           f"interrupted after {seconds:g} s (the time limit {limit})",
-                           _first_line(cell))
-        detail = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}".strip(": ")
-        if content.get("ename") == "MemoryError":
-            detail = f"MemoryError (the memory limit is {format_size(self.memory)})"
-        return CellRun(index, "error", detail[:300], _first_line(cell))
-
-    async def _snapshot(self) -> bool:
-        """Read the answers as they are now; False when the kernel no longer responds."""
-        while True:
-            request = extraction(self.names)
-            stdout = await self._snippet(request.code)
-            if stdout is None:
-                return False
-            try:
-                self.answers = request.parse(stdout, self.names)
-                self.snapshot_problem = None
-                return True
-            except ValueError as error:
-                self.snapshot_problem = str(error)
-            if self.client.heard_back or self.reconnects >= 3:
-                return True
-            # Not a single message came back: ZeroMQ dropped the output channel
-            # because the kernel sent more than MESSAGE_LIMIT at once.
-            self.reconnects += 1
-            await self.client.reconnect_iopub()
-
-    async def _snippet(self, code: str, seconds: float | None = None) -> str | None:
-        """Run grader code in the scratch cell: its stdout, or None if the kernel is gone/stuck.
-
-        ``seconds`` replaces the usual snippet time limit (calls of a student's function
-        take longer than a snapshot)."""
-        cell = self.client.nb.cells[self.scratch_index]
-        cell.source = code
-        self.current_timeout = self.snippet_timeout if seconds is None else seconds
-        self.client.reset_capture()
-        try:
-            await self.client.async_execute_cell(cell, self.scratch_index, store_history=False)
-        except DeadKernelError:
-            self.stop_because(
-                f"the kernel died between cells: {self._death_hint()}; later cells were not run")
-            return None
-        content = (self.client.last_reply or {}).get("content") or {}
-        if content.get("ename") == _TIMEOUT_NAME:
-            return None
-        return "".join(self.client.stdout_text)
-
-    def _death_hint(self) -> str:
-        return ("something ended the Python process (os._exit, a crash, or going over the "
-                f"memory limit of {format_size(self.memory)})")
-
-
-def _first_line(cell) -> str:
-    for line in cell.source.splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if len(line) <= 60 else line[:57] + "..."
-    return ""
-
-
-def _describe(index: int, cell) -> str:
-    return CellRun(index, "", "", _first_line(cell)).describe()
-
-
-def _kill_group(pgid: int | None) -> None:
-    """Kill whatever the student's code left running in the kernel's process group."""
-    if not pgid or not hasattr(os, "killpg") or pgid == os.getpgid(0):
-        return
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -14,7 +14,8 @@ unprivileged user namespaces, no daemon or root) with
   and work folder (in memory, size-capped) holding the one notebook; never
   the home folder, the submissions, the gradebook or the grader's files;
 - an empty environment but for ``BUDDY_EDU_GRADING=1``, ``PATH``, ``HOME``
-  (the work folder) and the locale;
+  (the work folder), the locale and the kit's settings (see :func:`kernel_env`,
+  which also gives the environment of a kernel run without a sandbox);
 - limits on memory, processes, open files and file size, set inside the
   sandbox just before ipykernel starts (see :func:`launcher_argv`);
 - one folder shared with the grader, for the connection file and the kernel
@@ -33,11 +34,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import InvalidRequest
-from .options import DEFAULT_MEMORY
+from .options import Limits
 
 #: Where the notebook's copy lives inside the sandbox (a private in-memory folder).
 WORK_DIR = "/grading/work"
@@ -55,24 +55,6 @@ _ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localt
 
 class SandboxUnavailable(InvalidRequest):
     """bubblewrap cannot run here; the message says what is missing and how to fix it."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one kernel (bytes, or counts).
-
-    ``processes`` counts threads too (ipykernel itself runs about ten); Linux
-    does not enforce it when the grader runs as root, where the PID namespace
-    still ends every process with the sandbox.  ``scratch`` caps each of the
-    sandbox's in-memory folders (``/tmp`` and the work folder), which the
-    memory limit does not cover.
-    """
-
-    memory: int = DEFAULT_MEMORY
-    processes: int = 128
-    open_files: int = 256
-    file_size: int = 64 << 20
-    scratch: int = 64 << 20
 
 
 @functools.lru_cache(maxsize=1)
@@ -217,27 +199,42 @@ def bwrap_argv(command: list[str], *, notebook: Path, notebook_name: str,
              "--bind", str(kernel_dir), str(kernel_dir),
              "--remount-ro", "/",
              "--chdir", WORK_DIR,
-             "--clearenv", *_setenv(kernel_env()),
+             "--clearenv", *_setenv(kernel_env(sandboxed=True)),
              "--", *command]
     return argv
 
 
-def kernel_env() -> dict[str, str]:
-    """The whole environment of a sandboxed kernel: nothing of the grader's leaks in."""
+def kernel_env(*, sandboxed: bool, scratch: str | os.PathLike = "/tmp") -> dict[str, str]:
+    """The whole environment of a grading kernel, sandboxed or not: made here only.
+
+    Every kernel gets the kit's settings: ``BUDDY_EDU_GRADING=1``, matplotlib
+    drawing without a display, unbuffered output, IPython's folder in
+    ``scratch`` (the kernel's own folder for such files: the sandbox's private
+    ``/tmp``, or one the grader made; never the work folder, which holds only
+    the notebook), and
+    few malloc arenas (each would reserve 64 MB of address space, counted
+    against the memory limit without being used).  In the sandbox that is the
+    whole environment, with ``PATH``, ``HOME`` (the work folder) and the
+    locale: nothing of the grader's leaks in.  Without a sandbox the kernel
+    gets the grader's environment plus the kit's settings.
+    """
+    kit = {
+        "BUDDY_EDU_GRADING": "1",
+        "MPLBACKEND": "Agg",
+        "PYTHONUNBUFFERED": "1",
+        "IPYTHONDIR": os.path.join(scratch, "ipython"),
+        "MALLOC_ARENA_MAX": "2",
+    }
+    if not sandboxed:
+        return {**os.environ, **kit}
     bindir = str(Path(sys.executable).parent)
     return {
-        "BUDDY_EDU_GRADING": "1",
         "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
         "HOME": WORK_DIR,
         "LANG": "C.UTF-8",
-        # Kept out of the work folder, so it holds only the notebook.
-        "IPYTHONDIR": "/tmp/ipython",
-        "MPLCONFIGDIR": "/tmp/matplotlib",
-        "MPLBACKEND": "Agg",
-        "PYTHONUNBUFFERED": "1",
-        # One malloc arena per thread reserves 64 MB of address space each, which
-        # would count against the memory limit without being used.
-        "MALLOC_ARENA_MAX": "2",
+        # HOME is the work folder: matplotlib's own folder goes beside IPython's instead.
+        "MPLCONFIGDIR": os.path.join(scratch, "matplotlib"),
+        **kit,
     }
 
 
