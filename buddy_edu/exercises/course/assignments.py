@@ -1,14 +1,17 @@
 """Assignments: fixed lists of question slots, turned into one variant per student.
 
-A variant is seeded from (assignment, student, question number) with SHA-256,
-so it is the same on every machine and in every process (Python's own
-``hash()`` is salted per process and would not be), and a neighbour with
-another id gets other numbers.
+A variant is seeded from (assignment, student, question number), so it is the
+same on every machine and in every process (Python's own ``hash()`` is salted
+per process and would not be), and a neighbour with another id gets other
+numbers.  In practice mode the seed is a plain SHA-256 of those three, which
+anyone can compute; in a course it is an HMAC under the course's secret
+(:mod:`.settings`), which only the instructor can.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import random
 import re
 from dataclasses import dataclass, field
@@ -152,24 +155,30 @@ def check_student(student: str) -> str:
     return student
 
 
-def seed_for(assignment: str, student: str, number: int) -> int:
-    """The seed of question ``number`` (1-based) in ``student``'s variant of ``assignment``."""
+def seed_for(assignment: str, student: str, number: int, secret: bytes | None = None) -> int:
+    """The seed of question ``number`` (1-based) in ``student``'s variant of ``assignment``:
+    practice mode's SHA-256 without ``secret``, a course's HMAC-SHA-256 with it."""
     text = f"buddy-edu/{assignment}/{student}/{number}".encode()
-    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+    if secret is None:
+        return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+    return int.from_bytes(hmac.new(secret, text, hashlib.sha256).digest()[:8], "big")
 
 
-def variant(assignment: str, student: str) -> list[Question]:
-    """The questions of ``student``'s variant of ``assignment``, with ids q1..qN and points."""
+def variant(assignment: str, student: str, secret: bytes | None = None) -> list[Question]:
+    """The questions of ``student``'s variant of ``assignment``, with ids q1..qN and points:
+    a course's with its ``secret``, else practice mode's."""
     spec = get_assignment(assignment)
     check_student(student)
     questions = []
     for number, slot in enumerate(spec.slots, start=1):
-        rng = random.Random(seed_for(spec.name, student, number))
+        rng = random.Random(seed_for(spec.name, student, number, secret))
         question = QUESTION_TYPES[slot.kind](rng, **slot.options)
         questions.append(question.placed(f"q{number}", slot.points))
     return questions
 
 
-def answer_key(assignment: str, student: str) -> dict[str, object]:
-    """``{"q1": answer, ...}`` for ``student``'s variant: plain JSON data that scores full marks."""
-    return {question.id: question.answer for question in variant(assignment, student)}
+def answer_key(assignment: str, student: str, secret: bytes | None = None
+               ) -> dict[str, object]:
+    """``{"q1": answer, ...}`` for ``student``'s variant (a course's with its ``secret``, else
+    practice mode's): plain JSON data that scores full marks."""
+    return {question.id: question.answer for question in variant(assignment, student, secret)}

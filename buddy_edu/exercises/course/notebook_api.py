@@ -20,6 +20,9 @@ from ..questions.feedback import LEVELS, Feedback, Recorded, limited
 from ..questions.question import Question
 from ..registry import kind_spec
 from .assignments import PLACEHOLDER_ID, check_student, get_assignment, variant
+from .release import LEVELS as RELEASE_LEVELS
+from .release import decode, questions_for
+from .sealing import SealedQuestion
 
 GRADING_ENV = "BUDDY_EDU_GRADING"
 
@@ -105,19 +108,31 @@ def _points(value: float | None) -> str:
 
 
 class Exercise:
-    """One student's variant of an assignment, as used from a notebook."""
+    """One student's variant of an assignment, as used from a notebook.
 
-    def __init__(self, assignment: str, student: str, questions: list[Question],
-                 feedback: str = "full") -> None:
+    ``course`` is the course's name for graded work (its questions are sealed: they
+    mark answers without holding the key), or None in practice mode.
+    """
+
+    def __init__(self, assignment: str, student: str,
+                 questions: list[Question] | list[SealedQuestion],
+                 feedback: str = "full", course: str | None = None) -> None:
         self.assignment = assignment
         self.student = student
         self.feedback = feedback
+        self.course = course
         self._questions = {question.id: question for question in questions}
+
+    @property
+    def mode(self) -> str:
+        """``"practice"``, or ``"course"`` for graded work of a course."""
+        return "practice" if self.course is None else "course"
 
     def __repr__(self) -> str:
         points = sum(q.points for q in self._questions.values())
+        where = "practice mode" if self.course is None else f"course {self.course}"
         return (f"Exercise({self.assignment!r}, student={self.student!r}): "
-                f"{len(self._questions)} questions, {points} points")
+                f"{len(self._questions)} questions, {points} points ({where})")
 
     @property
     def questions(self) -> list[Question]:
@@ -141,9 +156,10 @@ class Exercise:
     def show(self, qid: str | None = None) -> None:
         """Display a question (all of them without ``qid``): prompt and a picture of the state
         before the operation it asks about.  Under the grader this does nothing."""
-        questions = [self.question(qid)] if qid is not None else self.questions
         if grading():
             return
+        questions = [self.question(qid)] if qid is not None else self.questions
+        _display_mode(self)
         for question in questions:
             _display_question(question, heading=qid is None)
 
@@ -166,6 +182,8 @@ class Exercise:
         How much it says depends on the assignment's feedback level (see
         ``Assignment.feedback``); the points never do.
         """
+        if self.course is not None and grading():
+            return _GRADED_LATER  # the grader marks a course's answers in its own process
         question = self.question(qid)
         if question.function and grading():
             return _LEFT_TO_GRADER
@@ -199,9 +217,11 @@ class Exercise:
 # buddy_edu.grading.probe), so a function that never returns costs one question there
 # instead of stopping the notebook here, and nothing runs twice.
 _LEFT_TO_GRADER = Recorded(True, "Checked by the grader, which calls the function itself.")
+_GRADED_LATER = Recorded(True, "Checked by the grader.")
 
 
-def start(assignment: str, student: str, feedback: str | None = None) -> Exercise:
+def start(assignment: str, student: str, feedback: str | None = None,
+          release: str | None = None) -> Exercise:
     """Begin ``student``'s variant of ``assignment`` in a notebook.
 
     The placeholder id of the student notebooks (``"your-id"``) is refused
@@ -209,8 +229,13 @@ def start(assignment: str, student: str, feedback: str | None = None) -> Exercis
     mistake; under the grader the notebook's id does not matter, since the
     grader identifies the student by the submitted file.
 
+    Without ``release`` this is practice mode: the questions (and their answers) are
+    made here from (assignment, student).  A course's notebook passes ``release``, its
+    course data: the student's sealed questions, which mark answers without the key.
+
     ``feedback`` overrides the assignment's feedback level (``full``, ``mark`` or
-    ``none``); the generated notebooks pass it only when the instructor chose one.
+    ``none``; in a course only ``mark`` or ``none``); the generated notebooks pass it
+    only when the instructor chose one.
     """
     spec = get_assignment(assignment)
     if student == PLACEHOLDER_ID and not grading():
@@ -220,15 +245,45 @@ def start(assignment: str, student: str, feedback: str | None = None) -> Exercis
             "made for your id"
         )
     check_student(student)
-    level = spec.feedback if feedback is None else feedback
-    if level not in LEVELS:
-        raise InvalidRequest(f"feedback must be one of {', '.join(LEVELS)}, got {feedback!r}")
-    return Exercise(spec.name, student, variant(spec.name, student), level)
+    if release is None:
+        level = spec.feedback if feedback is None else feedback
+        if level not in LEVELS:
+            raise InvalidRequest(f"feedback must be one of {', '.join(LEVELS)}, "
+                                 f"got {feedback!r}")
+        return Exercise(spec.name, student, variant(spec.name, student), level)
+    data = decode(release)
+    if data["assignment"] != spec.name:
+        raise InvalidRequest(f"this notebook's course data is for {data['assignment']!r}, "
+                             f"not {spec.name!r}: start({data['assignment']!r}, ...)")
+    level = data["feedback"] if feedback is None else feedback
+    if level not in RELEASE_LEVELS:
+        raise InvalidRequest(f"feedback in a course notebook is {' or '.join(RELEASE_LEVELS)}, "
+                             f"got {feedback!r}: full explanations are for practice mode")
+    if grading():  # the grader makes the questions itself; nothing here may stop the notebook
+        return Exercise(spec.name, student, [], level, course=data["course"])
+    return Exercise(spec.name, student, questions_for(data, student), level,
+                    course=data["course"])
 
 
 # ------------------------------------------------------------------ display
 def _setup_allocator(question: Question):
     return run_script(question.params["setup"], policy=question.params.get("policy"))
+
+
+def _display_mode(exercise: Exercise) -> None:
+    """One line above the questions saying whether this is practice or graded work."""
+    if exercise.course is None:
+        text = ("**Practice mode**: anyone with the kit can make these questions and their "
+                "answers; they are not graded work.")
+    else:
+        text = (f"**{exercise.course}**, graded work of {exercise.student}: the answers are "
+                "not in this notebook.")
+    try:
+        from IPython.display import Markdown, display
+    except ImportError:
+        print(text)
+        return
+    display(Markdown(text))
 
 
 def _display_question(question: Question, heading: bool) -> None:

@@ -19,6 +19,8 @@ from ..questions.feedback import LEVELS
 from ..registry import kind_spec
 from .assignments import ASSIGNMENTS, PLACEHOLDER_ID, get_assignment
 
+DATA_LINE = 96  # characters of course data per line of a course notebook's data cell
+
 HOW_TO = """\
 **How it works**
 
@@ -75,10 +77,22 @@ CHECKS = {
 }
 
 
-def build(assignment: str, feedback: str | None = None):
+PRACTICE = ("**Practice mode.** These questions are made from your id by a rule anyone with "
+            "the kit can run, so anyone can also make their answers: they are for practice and "
+            "self-study, not graded work. A course's graded notebook comes from your "
+            "instructor.")
+COURSE = ("**{course}: graded work.** Your questions were made for you by your instructor; "
+          "their answers are not in this notebook, and the grader marks your answers from "
+          "its own copy.")
+
+
+def build(assignment: str, feedback: str | None = None, course: str | None = None,
+          release: str | None = None):
     """The student notebook of ``assignment`` as an ``nbformat`` notebook, without outputs.
 
     ``feedback`` (``full``, ``mark`` or ``none``) overrides the assignment's own level.
+    Without ``release`` it is the practice notebook; with ``release`` (the encoded course
+    data of :mod:`.release`) it is course ``course``'s graded notebook for the whole class.
     """
     import nbformat.v4 as v4
 
@@ -86,21 +100,28 @@ def build(assignment: str, feedback: str | None = None):
     level = spec.feedback if feedback is None else feedback
     if level not in LEVELS:
         raise InvalidRequest(f"feedback must be one of {', '.join(LEVELS)}, got {feedback!r}")
-    override = "" if feedback is None else f', feedback="{level}"'
+    override = "" if feedback is None or release is not None else f', feedback="{level}"'
     lessons = " and ".join(f"`{lesson}`" for lesson in spec.lessons)
     plural = "s" if len(spec.lessons) > 1 else ""
+    mode = PRACTICE if release is None else COURSE.format(course=course or "Course")
     cells = [
         v4.new_markdown_cell(
-            f"# Exercise: {spec.title}\n\nThis exercise goes with the lesson{plural} "
-            f"{lessons}. {spec.intro}\n\nThere are {len(spec.slots)} questions worth "
-            f"{spec.max_score} points. Feedback before grading: **{level}**.\n\n"
-            f"{_how_to(spec, level)}"),
-        v4.new_code_cell(
-            "import buddy_edu.exercises\n\n"
-            "# Put YOUR student id between the quotes (letters, digits and . _ - @), then run.\n"
-            f'ex = buddy_edu.exercises.start("{spec.name}", student="{PLACEHOLDER_ID}"'
-            f"{override})"),
+            f"# Exercise: {spec.title}\n\n{mode}\n\nThis exercise goes with the "
+            f"lesson{plural} {lessons}. {spec.intro}\n\nThere are {len(spec.slots)} "
+            f"questions worth {spec.max_score} points. Feedback before grading: "
+            f"**{level}**.\n\n{_how_to(spec, level)}"),
     ]
+    if release is not None:
+        data = v4.new_code_cell(data_cell_source(release))
+        data.metadata["jupyter"] = {"source_hidden": True}
+        data.metadata["tags"] = ["buddy-edu-course-data"]
+        cells.append(data)
+    given = "" if release is None else ", release=RELEASE"
+    cells.append(v4.new_code_cell(
+        "import buddy_edu.exercises\n\n"
+        "# Put YOUR student id between the quotes (letters, digits and . _ - @), then run.\n"
+        f'ex = buddy_edu.exercises.start("{spec.name}", student="{PLACEHOLDER_ID}"'
+        f"{override}{given})"))
     for qid, slot in zip(spec.question_ids, spec.slots, strict=True):
         kind = kind_spec(slot.kind)
         unit = "point" if slot.points == 1 else "points"
@@ -129,6 +150,15 @@ def build(assignment: str, feedback: str | None = None):
                                        "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
+
+
+def data_cell_source(text: str) -> str:
+    """The notebook cell that holds the course data, wrapped into short lines."""
+    lines = [text[i:i + DATA_LINE] for i in range(0, len(text), DATA_LINE)] or [""]
+    body = "\n".join(f'    "{line}"' for line in lines)
+    return ("# Course data: every student's questions, without the answers. Do not edit;\n"
+            "# run this cell, then put your id in the next one.\n"
+            f"RELEASE = (\n{body}\n)")
 
 
 def _how_to(spec, level: str) -> str:

@@ -98,20 +98,11 @@ class Question:
         The notebook and the grader both end here, so they give the same points and
         the same words.
         """
-        form = self.type.form.text
-        if status == "missing":
-            return Feedback(0.0, f"No answer: {self.answer_name or 'the answer'} is not set. "
-                                 f"Expected {form}.")
-        if status == "problem":
-            return Feedback(0.0, f"Cannot read this answer: {value}. Expected {form}.")
-        if value is None:
-            return Feedback(0.0, f"No answer yet. Expected {form}.")
+        reading, refusal = read_answer(self, status, value)
+        if refusal is not None:
+            return refusal
         try:
-            parsed = self.type.form.parse(self.params, value)
-        except FormError as error:
-            return Feedback(0.0, f"Cannot read this answer: {error}. Expected {form}.")
-        try:
-            return self.type.judge(self, parsed)
+            return self.type.judge(self, reading)
         except Exception as error:  # a checker bug must not stop a batch or a lesson
             return Feedback(0.0, f"This answer could not be checked ({type(error).__name__}: "
                                  f"{error}); please tell your instructor.")
@@ -173,3 +164,23 @@ class Question:
         head = f"**{self.id}** · " if self.id else ""
         unit = "point" if self.points == 1 else "points"
         return f"{head}{self.title} ({self.points} {unit})\n\n{self.prompt}"
+
+
+def read_answer(question, status: str, value: object) -> tuple[object, Feedback | None]:
+    """``(reading, None)`` for an answer the question's form reads, else ``(None, refusal)``.
+
+    Shared by every checker of a question (the full one here, and a released notebook's
+    sealed one), so an answer that cannot be read is refused in the same words everywhere.
+    """
+    form = question.type.form.text
+    if status == "missing":
+        return None, Feedback(0.0, f"No answer: {question.answer_name or 'the answer'} is not "
+                                   f"set. Expected {form}.")
+    if status == "problem":
+        return None, Feedback(0.0, f"Cannot read this answer: {value}. Expected {form}.")
+    if value is None:
+        return None, Feedback(0.0, f"No answer yet. Expected {form}.")
+    try:
+        return question.type.form.parse(question.params, value), None
+    except FormError as error:
+        return None, Feedback(0.0, f"Cannot read this answer: {error}. Expected {form}.")
