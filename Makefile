@@ -30,8 +30,9 @@ lint: $(BIN)/python
 
 # The zero-install course: a static JupyterLite site in build/lite, built from a clean
 # folder with the tools, wheels and npm packages pinned in lite/ (needs Node.js and npm).
+# `make lite COURSE=DIR` puts a course's released notebooks in place of the practice ones.
 lite:
-	$(PYTHON) lite/build.py build
+	$(PYTHON) lite/build.py build $(if $(COURSE),--course $(COURSE))
 
 # Builds the site afresh and serves it on http://127.0.0.1:$(LITE_PORT)/ for a try-out.
 LITE_PORT ?= 8000

@@ -25,6 +25,7 @@ script re-executes itself.
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import hashlib
 import http.server
@@ -105,8 +106,15 @@ def in_tools() -> bool:
 
 
 # ------------------------------------------------------------------------ build
-def build(out: Path) -> dict:
-    """Build the site into ``out`` from nothing; returns figures about it."""
+def build(out: Path, course: Path | None = None) -> dict:
+    """Build the site into ``out`` from nothing; returns figures about it.
+
+    With ``course`` (a course folder), the exercises are the course's released notebooks
+    (``DIR/release/*.ipynb``, written by ``buddy-edu course release``) instead of the
+    practice ones; nothing else of the course folder is copied, and the built site is
+    searched for the course secret before it is kept.
+    """
+    released = released_notebooks(course) if course is not None else None
     started = time.monotonic()
     work = out.parent / f"{out.name}-work"
     for folder in (out, work):
@@ -129,6 +137,11 @@ def build(out: Path) -> dict:
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
     for folder in CONTENT:
+        if folder == "exercises" and released is not None:
+            (site_src / "files" / folder).mkdir(parents=True)
+            for notebook in released:
+                shutil.copy2(notebook, site_src / "files" / folder / notebook.name)
+            continue
         shutil.copytree(ROOT / folder, site_src / "files" / folder,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     write_config(site_src, [w for w in wheels if w.name.startswith(EXTENSION_WHEELS)])
@@ -140,6 +153,8 @@ def build(out: Path) -> dict:
          str(site_src), "--output-dir", str(out)], cwd=site_src, env=env)
     open_first_lesson(out)
     check_site(out)
+    if course is not None:
+        check_no_secret(out, course)
     shutil.rmtree(work)
     seconds = time.monotonic() - started
     files = [p for p in out.rglob("*") if p.is_file()]
@@ -289,6 +304,34 @@ def open_first_lesson(out: Path) -> None:
         hand_over, f"location.replace('./lab/index.html?path={FIRST}');"))
 
 
+def released_notebooks(course: Path) -> list[Path]:
+    """The notebooks ``buddy-edu course release`` wrote for ``course``; BuildError if none."""
+    if not (course / "course.json").is_file():
+        raise BuildError(f"{course} is not a course folder (no course.json): make one with "
+                         "`buddy-edu course init DIR`")
+    found = sorted((course / "release").glob("*.ipynb"))
+    if not found:
+        raise BuildError(f"{course / 'release'} holds no notebooks: run `buddy-edu course "
+                         f"release {course} ASSIGNMENT` for each assignment first")
+    return found
+
+
+def check_no_secret(out: Path, course: Path) -> None:
+    """Refuse a site in which the course secret can be found, as text (hex) or as bytes
+    (raw, base 64): the secret makes every student's answer key."""
+    text = (course / "secret.key").read_text(encoding="ascii").strip()
+    raw = bytes.fromhex(text)
+    needles = [text.encode(), text.upper().encode(), raw, base64.b64encode(raw),
+               base64.urlsafe_b64encode(raw)]
+    for path in out.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            if any(needle in content for needle in needles):
+                shutil.rmtree(out, ignore_errors=True)
+                raise BuildError(f"the course secret was found in {path}: the site was "
+                                 "deleted; report this as a bug")
+
+
 def check_site(out: Path) -> None:
     """Refuse a site that would reach outside itself or miss a file its lock names."""
     settings = {}
@@ -347,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="build the site from a clean folder")
     build_cmd.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    build_cmd.add_argument("--course", type=Path, default=None,
+                           help="a course folder: its released notebooks replace the "
+                                "practice exercises")
     serve_cmd = commands.add_parser("serve", help="serve a built site on 127.0.0.1")
     serve_cmd.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     serve_cmd.add_argument("--port", type=int, default=8000)
@@ -355,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             serve(args.dir.resolve(), args.port)
         elif in_tools():
-            build(args.out.resolve())
+            build(args.out.resolve(), args.course.resolve() if args.course else None)
         else:
             python = tools_python()
             os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])

@@ -298,7 +298,7 @@ def test_a_file_that_is_not_json_scores_zero_with_the_reason(batch):
 def test_csv_has_one_row_per_student_and_a_column_per_question(batch):
     rows = list(csv.reader(io.StringIO(batch.csv)))
     assert rows[0] == ["student_id", "assignment", "score", "max_score",
-                       *ASSIGNMENTS[NAME].question_ids]
+                       *ASSIGNMENTS[NAME].question_ids, "mode"]
     by_student = {row[0]: row for row in rows[1:]}
     assert sorted(by_student) == sorted(batch.results)
     assert by_student["alice"][1:4] == [NAME, str(batch.max), str(batch.max)]
@@ -565,7 +565,7 @@ def test_a_gradebook_of_another_format_is_refused_without_changing_it(tmp_path, 
         db.execute("INSERT INTO meta VALUES ('schema', '99')")
     db.close()
     before = (tmp_path / "book.sqlite").read_bytes()
-    with pytest.raises(InvalidRequest, match="has format 99, this buddy-edu reads format 2"):
+    with pytest.raises(InvalidRequest, match="has format 99, this buddy-edu reads format 3"):
         grade(NAME, [tmp_path / "ann.ipynb"], out=tmp_path / "g.csv",
               gradebook=tmp_path / "book.sqlite")
     assert (tmp_path / "book.sqlite").read_bytes() == before
@@ -841,14 +841,15 @@ def test_gradebook_round_trip_and_current_submission(tmp_path):
         book.mark_current(NAME, "ann", "a" * 64)
         assert book.export_csv(NAME, tmp_path / "g.csv", ["q1", "q2"]) == 1
     assert (tmp_path / "g.csv").read_text().splitlines() == [
-        "student_id,assignment,score,max_score,q1,q2", f"ann,{NAME},1,2,1,"]
+        "student_id,assignment,score,max_score,q1,q2,mode", f"ann,{NAME},1,2,1,,practice"]
 
 
 def test_a_format_1_gradebook_is_upgraded_and_its_grades_marked_unsandboxed(tmp_path):
     from buddy_edu.grading.gradebook import _SCHEMA
 
-    old_schema = _SCHEMA.replace("    sandboxed INTEGER NOT NULL DEFAULT 0,\n", "")
-    assert old_schema != _SCHEMA
+    old_schema = _SCHEMA.replace("    sandboxed INTEGER NOT NULL DEFAULT 0,\n", "").replace(
+        "    mode TEXT NOT NULL DEFAULT 'practice',\n", "")
+    assert old_schema.count("\n") == _SCHEMA.count("\n") - 2
     with contextlib.closing(sqlite3.connect(tmp_path / "g.sqlite")) as db, db:
         db.executescript(old_schema)
         db.execute("INSERT INTO meta VALUES ('schema', '1')")
@@ -856,10 +857,32 @@ def test_a_format_1_gradebook_is_upgraded_and_its_grades_marked_unsandboxed(tmp_
                    (NAME, "ann", "a" * 64, "ann.ipynb", 2.0, 2, None, "[]", 1.0, "2026"))
     with Gradebook(tmp_path / "g.sqlite") as book:
         assert book.load(NAME, "ann", "a" * 64).sandboxed is False
+        assert book.load(NAME, "ann", "a" * 64).practice
         book.record(Result("bob", NAME, "bob.ipynb", 1.0, 2, (), file_hash="b" * 64))
         assert book.load(NAME, "bob", "b" * 64).sandboxed is True
     with contextlib.closing(sqlite3.connect(tmp_path / "g.sqlite")) as db:
-        assert db.execute("SELECT value FROM meta").fetchall() == [("2",)]
+        assert db.execute("SELECT value FROM meta").fetchall() == [("3",)]
+
+
+def test_a_format_2_gradebook_is_upgraded_and_its_grades_marked_practice(tmp_path):
+    from buddy_edu.grading.gradebook import _SCHEMA
+
+    old_schema = _SCHEMA.replace("    mode TEXT NOT NULL DEFAULT 'practice',\n", "")
+    assert old_schema != _SCHEMA
+    with contextlib.closing(sqlite3.connect(tmp_path / "g.sqlite")) as db, db:
+        db.executescript(old_schema)
+        db.execute("INSERT INTO meta VALUES ('schema', '2')")
+        db.execute("INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                   (NAME, "ann", "a" * 64, "ann.ipynb", 2.0, 2, None, "[]", 1.0, "2026", 1))
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        assert book.load(NAME, "ann", "a" * 64).mode == "practice"
+        book.record(Result("bob", NAME, "bob.ipynb", 1.0, 2, (), file_hash="b" * 64,
+                           mode="course:0123456789ab"))
+        assert book.load(NAME, "bob", "b" * 64).mode == "course:0123456789ab"
+        book.mark_current(NAME, "ann", "a" * 64)
+        book.export_csv(NAME, tmp_path / "g.csv", ["q1"])
+    rows = (tmp_path / "g.csv").read_text().splitlines()
+    assert rows[1:] == [f"ann,{NAME},2,2,,practice", f"bob,{NAME},1,2,,course"]
 
 
 def test_csv_cells_that_spreadsheets_would_evaluate_are_escaped(tmp_path):

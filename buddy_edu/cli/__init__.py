@@ -52,10 +52,11 @@ def _extensions():
     from .slides import register as slides
 
     try:
+        from .course import register as course
         from .grading import register
     except ImportError:
         return [slides]
-    return [register, slides]
+    return [register, course, slides]
 
 
 def main(argv: list[str] | None = None) -> int:

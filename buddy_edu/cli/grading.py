@@ -33,16 +33,22 @@ def register(subparsers) -> None:
     listing = sub.add_parser("list", help="print the assignment names, one a line")
     listing.set_defaults(handler=_list)
     key = sub.add_parser(
-        "key", help="print one student's answer key as JSON, or write a whole class's as CSV",
-        description="With --student, print that student's answer key as JSON. With --roster "
-                    "and --out, write one CSV row per student of the roster (a CSV whose "
-                    "'student' column, or first column, holds the ids) and one column per "
-                    "question.")
+        "key", help="print one student's answer key as JSON, or write a whole class's as CSV "
+                    "(needs the course and its secret)",
+        description="Answer keys are made from the course secret, so this needs the course "
+                    "folder (--course DIR, or the current folder or one above it). With "
+                    "--student, print that student's answer key as JSON. With --roster and "
+                    "--out, write one CSV row per student of the course roster (or of the "
+                    "roster CSV given) and one column per question.")
     key.add_argument("name", help="assignment name (see: buddy-edu exercises list)")
     who = key.add_mutually_exclusive_group(required=True)
     who.add_argument("--student", help="the student's id")
-    who.add_argument("--roster", metavar="CSV", help="a roster of student ids (CSV)")
+    who.add_argument("--roster", metavar="CSV", nargs="?", const="",
+                     help="the whole class: the course roster, or the roster CSV given")
     key.add_argument("--out", metavar="CSV", help="where to write the class key (with --roster)")
+    key.add_argument("--course", metavar="DIR", help="the course folder (default: the current "
+                                                     "folder or the nearest one above with a "
+                                                     "course.json)")
     key.set_defaults(handler=_key)
     notebooks = sub.add_parser(
         "notebooks", help="write the student notebooks, choosing how much ex.check says")
@@ -85,6 +91,10 @@ def register(subparsers) -> None:
                        help="run the notebooks WITHOUT isolation, with your rights (where "
                             "bubblewrap cannot run); at your own risk: a notebook can then "
                             "read your files and change other students' grades")
+    grade.add_argument("--course", metavar="DIR",
+                       help="the course whose students' questions the answers are checked "
+                            "against (default: the current folder or the nearest one above "
+                            "with a course.json; without a course, practice mode)")
     grade.add_argument("--gradebook", metavar="PATH",
                        help="SQLite gradebook (default: beside --out, with .sqlite)")
     grade.add_argument("--regrade", action="store_true",
@@ -138,19 +148,28 @@ def _list(args) -> int:
 def _key(args) -> int:
     from ..exercises import answer_key
     from ..exercises.course.class_key import write_class_key
+    from ..exercises.course.settings import CourseNotFound, find_course
 
-    if args.student is not None:
-        if args.out:
-            print("buddy-edu: --out goes with --roster; --student prints the key",
-                  file=sys.stderr)
-            return 2
-        print(json.dumps(answer_key(args.name, args.student), indent=2, ensure_ascii=False))
-        return 0
-    if not args.out:
+    if args.student is not None and args.out:
+        print("buddy-edu: --out goes with --roster; --student prints the key", file=sys.stderr)
+        return 2
+    if args.student is None and not args.out:
         print("buddy-edu: --roster needs --out FILE.csv for the class key", file=sys.stderr)
         return 2
     try:
-        count = write_class_key(args.name, args.roster, args.out)
+        course = find_course(args.course)
+    except CourseNotFound as error:
+        print(f"buddy-edu: answer keys come from a course's secret, and {error}",
+              file=sys.stderr)
+        return 2
+    name = course.check_assignment(args.name)
+    secret = course.secret()
+    if args.student is not None:
+        print(json.dumps(answer_key(name, args.student, secret), indent=2, ensure_ascii=False))
+        return 0
+    roster = args.roster or course.roster_path
+    try:
+        count = write_class_key(name, roster, args.out, secret)
     except OSError as error:
         print(f"buddy-edu: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
         return 2
@@ -169,15 +188,22 @@ def _notebooks(args) -> int:
 
 def _grade(args) -> int:
     from .. import grading
+    from ..exercises.course.settings import CourseNotFound, find_course
     from ..grading.gradebook import default_path
 
+    try:
+        course = find_course(args.course)
+    except CourseNotFound:
+        if args.course is not None:
+            raise
+        course = None  # practice mode: grade() says so
     options = GradingOptions(timeout=args.timeout, cell_timeout=args.cell_timeout,
                              memory=args.memory, sandbox=args.sandbox, jobs=args.jobs)
     try:
         results = grading.grade(
             args.name, args.submissions, out=args.out, feedback_dir=args.feedback,
             reveal=args.reveal, gradebook=args.gradebook, regrade=args.regrade,
-            options=options)
+            options=options, course=course)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         print(f"buddy-edu: cannot write{where}: {error.strerror or error}", file=sys.stderr)
@@ -194,6 +220,11 @@ def _grade(args) -> int:
         print(f"  {result.student}: {result.error}")
     if not args.sandbox:
         print("graded WITHOUT a sandbox (--no-sandbox): the gradebook marks these grades so")
+    if course is None:
+        print("PRACTICE MODE: no course, so these are practice grades (the CSV and the "
+              "gradebook say 'practice'); grade with --course DIR for a course's")
+    else:
+        print(f"course: {course.name} ({course.root})")
     print(f"grades: {args.out}")
     print(f"gradebook: {args.gradebook or default_path(args.out)}")
     if args.feedback:

@@ -28,7 +28,8 @@ from typing import Any, TextIO
 
 from ..core import InvalidRequest
 from ..exercises.answers import transport
-from ..exercises.course.assignments import PLACEHOLDER_ID, get_assignment, variant
+from ..exercises.course.assignments import PLACEHOLDER_ID, PRACTICE, Variants, get_assignment
+from ..exercises.course.settings import Course
 from ..exercises.questions.question import Question
 from .gradebook import Gradebook, check_gradebook, default_path
 from .options import GradingOptions
@@ -43,6 +44,12 @@ __all__ = ["NO_SANDBOX_WARNING", "GradingOptions", "QuestionResult", "Result", "
            "score_outcome"]
 
 _INTERRUPTED = "grading was interrupted"
+
+#: Printed by every run without a course: its grades are practice mode's.
+PRACTICE_WARNING = (
+    "practice mode: no course given (--course DIR), so answers are checked against "
+    "practice variants, which anyone with the kit can make with their keys. These grades "
+    "are marked 'practice' in the CSV and the gradebook.")
 
 #: Printed by every run with ``sandbox=False`` (``--no-sandbox``).
 NO_SANDBOX_WARNING = (
@@ -62,6 +69,7 @@ def grade(
     regrade: bool = False,
     progress: TextIO | None = None,
     options: GradingOptions | None = None,
+    course: Course | None = None,
     **settings: Any,
 ) -> list[Result]:
     """Grade ``submissions`` (notebooks or folders of them) of ``assignment``.
@@ -80,6 +88,11 @@ def grade(
     one Result per submission, sorted by student; ``skipped`` marks those
     taken from the gradebook.
 
+    With ``course`` each answer is checked against the student's variant of that
+    course (made with its secret); without, against practice mode's, which anyone
+    can make: such grades are marked ``practice`` in the CSV and the gradebook, and
+    a warning says so.
+
     Bad arguments raise InvalidRequest first, whatever the machine; then a
     sandbox that cannot run here raises SandboxUnavailable (saying what to
     install); both before anything is run or written.  Notebooks that cannot
@@ -91,6 +104,9 @@ def grade(
     """
     spec = get_assignment(assignment)
     options = _with_settings(options or GradingOptions(), settings)
+    variants = PRACTICE if course is None else course.variants()
+    if course is not None:
+        course.check_assignment(spec.name)
     out = Path(out)
     if out.is_dir() or not out.parent.is_dir():
         raise InvalidRequest(f"cannot write the grades to {out}: give a file name in an "
@@ -105,6 +121,8 @@ def grade(
         preflight(options.limits)
     else:
         _say(stream, NO_SANDBOX_WARNING)
+    if course is None:
+        _say(stream, PRACTICE_WARNING)
     sweep_stale_folders()
     with Gradebook(book_path) as book:
         done: dict[str, Result] = {}
@@ -112,7 +130,8 @@ def grade(
         for submission in found:
             kept = None if regrade else book.load(spec.name, submission.student,
                                                   submission.file_hash)
-            if kept is not None and (kept.sandboxed or not options.sandbox):
+            if kept is not None and kept.mode == variants.mode \
+                    and (kept.sandboxed or not options.sandbox):
                 book.mark_current(spec.name, submission.student, submission.file_hash)
                 done[submission.student] = kept
             else:
@@ -121,7 +140,7 @@ def grade(
             _say(stream, f"skipped {len(done)} already graded "
                          f"(same file already in {book.path.name})")
         bar = Progress(len(todo), stream)
-        runs = _run_all(spec.name, todo, options)
+        runs = _run_all(spec.name, todo, options, variants)
         try:
             for result in runs:
                 book.record(result)
@@ -155,9 +174,11 @@ def _with_settings(options: GradingOptions, settings: dict[str, Any]) -> Grading
     return replace(options, **settings) if settings else options
 
 
-def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) -> Result:
-    """Check the answers read from one notebook against the student's own variant."""
-    questions = variant(assignment, submission.student)
+def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome,
+                  variants: Variants = PRACTICE) -> Result:
+    """Check the answers read from one notebook against the student's own variant (of the
+    course ``variants`` come from, else of practice mode)."""
+    questions = variants.of(assignment, submission.student)
     graded = tuple(_score_question(question, outcome) for question in questions)
     notes = _cell_notes(outcome.cells)
     if outcome.answer_problem:
@@ -181,6 +202,7 @@ def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome) 
         file_hash=submission.file_hash,
         seconds=round(outcome.seconds, 2),
         sandboxed=outcome.sandboxed,
+        mode=variants.mode,
     )
 
 
@@ -242,7 +264,8 @@ def _cell_problem(run) -> str:
     return f"raised {run.detail}" if run.detail != "the kernel died" else "killed the kernel"
 
 
-def _run_all(assignment: str, todo: list[Submission], options: GradingOptions):
+def _run_all(assignment: str, todo: list[Submission], options: GradingOptions,
+             variants: Variants):
     """Yield a Result for each submission as soon as it is graded (in finishing order)."""
     if not todo:
         return
@@ -252,7 +275,7 @@ def _run_all(assignment: str, todo: list[Submission], options: GradingOptions):
                               thread_name_prefix="buddy-edu-grade")
     pending: dict[Future, Submission] = {
         pool.submit(_run_one, s, names, options, stop=stop,
-                    calls=_function_calls(assignment, s)): s
+                    calls=_function_calls(assignment, s, variants)): s
         for s in todo
     }
     try:
@@ -268,7 +291,7 @@ def _run_all(assignment: str, todo: list[Submission], options: GradingOptions):
                                           f"({type(error).__name__}: {error})")
                 if stop.is_set() and _INTERRUPTED in (outcome.stopped or ""):
                     continue  # cut short by Ctrl-C: not a grade, run it again next time
-                yield score_outcome(submission, assignment, outcome)
+                yield score_outcome(submission, assignment, outcome, variants)
     except BaseException:
         stop.set()
         for future in pending:
@@ -278,14 +301,15 @@ def _run_all(assignment: str, todo: list[Submission], options: GradingOptions):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _function_calls(assignment: str, submission: Submission) -> dict[str, tuple[str, list]]:
+def _function_calls(assignment: str, submission: Submission, variants: Variants
+                    ) -> dict[str, tuple[str, list]]:
     """For questions answered with a function: ``{qid: (function, argument lists)}``, the calls
     the kernel must make.  Made here from the student's variant, so the inputs, like the
     answers, are the grader's."""
     if submission.problem is not None:
         return {}
     return {question.id: (question.function, question.params["calls"])
-            for question in variant(assignment, submission.student) if question.function}
+            for question in variants.of(assignment, submission.student) if question.function}
 
 
 def _run_one(submission: Submission, names: list[str], options: GradingOptions,

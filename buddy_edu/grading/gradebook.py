@@ -7,7 +7,9 @@ changed file has another hash and is graded again.  The ``current`` table
 remembers which file of each student the latest batch saw; the CSV lists
 those.  Format 2 adds ``sandboxed`` (0 for grades made with ``--no-sandbox``,
 and for every grade a format-1 gradebook held: they were all made without
-one); a format-1 file is upgraded in place when opened.
+one); format 3 adds ``mode`` (``practice``, or ``course:`` and a fingerprint of
+the course secret; older grades were all practice).  An older file is upgraded
+in place when opened.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ..core import InvalidRequest
 from ..exercises.course.class_key import csv_cell
 from .results import QuestionResult, Result, format_points
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     seconds REAL NOT NULL,
     graded_at TEXT NOT NULL,
     sandboxed INTEGER NOT NULL DEFAULT 0,
+    mode TEXT NOT NULL DEFAULT 'practice',
     PRIMARY KEY (assignment, student, file_hash)
 );
 CREATE TABLE IF NOT EXISTS answers (
@@ -96,7 +99,7 @@ def check_gradebook(path: str | os.PathLike) -> Path:
                     if "meta" in tables else None
         except sqlite3.DatabaseError as error:
             raise _not_a_gradebook(path, error) from None
-        if row is not None and row[0] not in ("1", str(SCHEMA_VERSION)):
+        if row is not None and row[0] not in ("1", "2", str(SCHEMA_VERSION)):
             raise InvalidRequest(
                 f"the gradebook {path} has format {row[0]}, this buddy-edu reads format "
                 f"{SCHEMA_VERSION}: pass a new --gradebook file")
@@ -121,16 +124,20 @@ class Gradebook:
                 with self._db:
                     self._db.execute("INSERT INTO meta VALUES ('schema', ?)",
                                      (str(SCHEMA_VERSION),))
-            elif row[0] == "1":
-                self._upgrade_from_1()
+            elif row[0] != str(SCHEMA_VERSION):
+                self._upgrade(row[0])
         except sqlite3.DatabaseError as error:
             raise _not_a_gradebook(self.path, error) from None
 
-    def _upgrade_from_1(self) -> None:
-        """Format 1 had no ``sandboxed`` column; its grades were made without a sandbox."""
+    def _upgrade(self, version: str) -> None:
+        """Format 1 had no ``sandboxed`` column (its grades were made without a sandbox);
+        formats 1 and 2 had no ``mode`` (their grades were all practice mode's)."""
         with self._db:
-            self._db.execute("ALTER TABLE submissions ADD COLUMN sandboxed INTEGER NOT NULL "
-                             "DEFAULT 0")
+            if version == "1":
+                self._db.execute("ALTER TABLE submissions ADD COLUMN sandboxed INTEGER NOT "
+                                 "NULL DEFAULT 0")
+            self._db.execute("ALTER TABLE submissions ADD COLUMN mode TEXT NOT NULL "
+                             "DEFAULT 'practice'")
             self._db.execute("UPDATE meta SET value=? WHERE key='schema'",
                              (str(SCHEMA_VERSION),))
 
@@ -159,12 +166,12 @@ class Gradebook:
                              "AND file_hash=?", key)
             self._db.execute(
                 "INSERT OR REPLACE INTO submissions (assignment, student, file_hash, path, "
-                "score, max_score, error, notes, seconds, graded_at, sandboxed) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "score, max_score, error, notes, seconds, graded_at, sandboxed, mode) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (*key, result.path, result.score, result.max_score, result.error,
                  json.dumps(list(result.notes)), result.seconds,
                  datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                 int(result.sandboxed)))
+                 int(result.sandboxed), result.mode))
             self._db.executemany(
                 "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(*key, position, q.id, q.points, q.earned, q.score, q.message,
@@ -185,7 +192,8 @@ class Gradebook:
         """The stored grade of one file, or None if it was never graded."""
         key = (assignment, student, file_hash)
         row = self._db.execute(
-            "SELECT path, score, max_score, error, notes, seconds, sandboxed FROM submissions "
+            "SELECT path, score, max_score, error, notes, seconds, sandboxed, mode "
+            "FROM submissions "
             "WHERE assignment=? AND student=? AND file_hash=?", key).fetchone()
         if row is None:
             return None
@@ -197,11 +205,11 @@ class Gradebook:
                 "SELECT question, points, earned, score, message, misconception, answer, "
                 "expected FROM answers WHERE assignment=? AND student=? AND file_hash=? "
                 "ORDER BY position", key))
-        path, score, max_score, error, notes, seconds, sandboxed = row
+        path, score, max_score, error, notes, seconds, sandboxed, mode = row
         return Result(student=student, assignment=assignment, path=path, score=score,
                       max_score=max_score, questions=questions, error=error,
                       notes=tuple(json.loads(notes)), file_hash=file_hash, seconds=seconds,
-                      skipped=True, sandboxed=bool(sandboxed))
+                      skipped=True, sandboxed=bool(sandboxed), mode=mode)
 
     def current(self, assignment: str) -> list[Result]:
         """Every student's current graded submission of ``assignment``, sorted by student."""
@@ -215,11 +223,12 @@ class Gradebook:
                    question_ids: list[str]) -> int:
         """Write ``out``: one row per student (current submissions); returns the row count.
 
-        Columns: ``student_id, assignment, score, max_score`` and the points
-        earned on each of ``question_ids``.  The file is replaced in one step,
-        so a reader never sees half of it.  A cell a spreadsheet would read as
-        a formula (a student id like ``-2-3`` or ``@A1``) is written with a
-        leading ``'`` (see :func:`csv_cell`).
+        Columns: ``student_id, assignment, score, max_score``, the points earned
+        on each of ``question_ids``, and ``mode``: ``course``, or ``practice`` for a
+        grade checked against practice variants, which anyone can make.  The file
+        is replaced in one step, so a reader never sees half of it.  A cell a
+        spreadsheet would read as a formula (a student id like ``-2-3`` or ``@A1``)
+        is written with a leading ``'`` (see :func:`csv_cell`).
         """
         results = self.current(assignment)
         out = Path(out)
@@ -230,14 +239,14 @@ class Gradebook:
             with handle:
                 writer = csv.writer(handle)
                 writer.writerow(["student_id", "assignment", "score", "max_score",
-                                 *map(csv_cell, question_ids)])
+                                 *map(csv_cell, question_ids), "mode"])
                 for result in results:
                     earned = result.scores
                     writer.writerow(map(csv_cell,
                         [result.student, assignment, format_points(result.score),
                          str(result.max_score),
                          *(format_points(earned[q]) if q in earned else ""
-                           for q in question_ids)]))
+                           for q in question_ids), result.mode.split(":")[0]]))
             os.replace(handle.name, out)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)

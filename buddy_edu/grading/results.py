@@ -39,7 +39,9 @@ class Result:
     raised.  ``skipped`` is True when the gradebook already held this exact
     file's grade, so nothing was run again.  ``sandboxed`` is False for a
     grade made without a sandbox (``--no-sandbox``), which the notebook could
-    have tampered with.
+    have tampered with.  ``mode`` is ``practice`` for a grade checked against
+    practice mode's variants (anyone can make those), else ``course:`` and a
+    fingerprint of the course secret.
     """
 
     student: str
@@ -54,6 +56,12 @@ class Result:
     seconds: float = 0.0
     skipped: bool = False
     sandboxed: bool = True
+    mode: str = "practice"
+
+    @property
+    def practice(self) -> bool:
+        """Whether this grade was checked against practice mode's variants."""
+        return self.mode == "practice"
 
     @property
     def scores(self) -> dict[str, float]:

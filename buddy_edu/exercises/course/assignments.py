@@ -177,6 +177,32 @@ def variant(assignment: str, student: str, secret: bytes | None = None) -> list[
     return questions
 
 
+@dataclass(frozen=True)
+class Variants:
+    """Where students' questions come from: a course (its name, and the secret that seeds
+    its variants) or practice mode (no secret: anyone can make them)."""
+
+    course: str | None = None
+    secret: bytes | None = field(default=None, repr=False)
+
+    @property
+    def mode(self) -> str:
+        """``practice``, or ``course:`` and a fingerprint of the secret (not the secret: a
+        gradebook records it, so a grade made under another secret is never reused)."""
+        if self.secret is None:
+            return "practice"
+        return "course:" + hashlib.sha256(b"buddy-edu/fingerprint/" + self.secret
+                                          ).hexdigest()[:12]
+
+    def of(self, assignment: str, student: str) -> list[Question]:
+        """``student``'s questions of ``assignment``."""
+        return variant(assignment, student, self.secret)
+
+
+#: Practice mode's variants, made from (assignment, student) alone.
+PRACTICE = Variants()
+
+
 def answer_key(assignment: str, student: str, secret: bytes | None = None
                ) -> dict[str, object]:
     """``{"q1": answer, ...}`` for ``student``'s variant (a course's with its ``secret``, else

@@ -100,12 +100,16 @@ def write_release(course: Course, assignment: str, out: str | os.PathLike | None
     """
     import nbformat
 
-    data = release_data(course, assignment)
-    notebook = build(data["assignment"], data["feedback"], course=data["course"],
-                     release=encode(data))
     path = Path(out) if out is not None else course.root / "release" / f"{assignment}.ipynb"
     if path.is_dir():
         path = path / f"{assignment}.ipynb"
+    existing = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+    if not existing.is_dir():
+        raise InvalidRequest(f"cannot write the notebook into {path.parent}: {existing} is a "
+                             "file; pass a folder or a notebook path")
+    data = release_data(course, assignment)
+    notebook = build(data["assignment"], data["feedback"], course=data["course"],
+                     release=encode(data))
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path

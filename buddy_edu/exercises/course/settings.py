@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ...core import InvalidRequest
 from ..questions.feedback import LEVELS
-from .assignments import ASSIGNMENTS, get_assignment
+from .assignments import ASSIGNMENTS, Variants, get_assignment
 from .roster import HEADER, RosterEntry, read_roster
 
 SETTINGS_FILE = "course.json"
@@ -76,6 +76,10 @@ class Course:
                 f"{', '.join(self.feedback) or 'no assignments'} (edit {self.root / SETTINGS_FILE}"
                 " to add it)")
         return spec.name
+
+    def variants(self) -> Variants:
+        """The course's variants, seeded by its secret."""
+        return Variants(self.name, self.secret())
 
     def secret(self) -> bytes:
         """The course secret.  Refused when others can read the file: a secret that the whole

@@ -1,0 +1,75 @@
+"""``buddy-edu course init|release``: set up a course and hand its notebooks out.
+
+A course keeps each student's questions and answers with the instructor (see
+:mod:`buddy_edu.exercises.course.settings`); without one the kit runs in
+practice mode, where anyone can make anyone's questions and answers.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..exercises.course.settings import find_course, init_course
+
+
+def register(subparsers) -> None:
+    """Add the ``course`` subcommands to the ``buddy-edu`` parser."""
+    course = subparsers.add_parser(
+        "course", help="set up a course (its secret keeps the answer keys with you) and "
+                       "release its notebooks",
+        description="A course folder holds the settings, a secret that seeds every "
+                    "student's questions (only you have it), and the roster. Without a "
+                    "course the kit runs in practice mode: anyone can make anyone's "
+                    "questions and answer keys.")
+    course.set_defaults(handler=_help, course_parser=course)
+    sub = course.add_subparsers(dest="course_command", metavar="ACTION")
+    init = sub.add_parser(
+        "init", help="make a course folder: settings, a new secret, .gitignore, empty roster",
+        description="Make DIR a course: course.json (name, assignments, feedback levels), "
+                    "secret.key (256 random bits, readable by you only, in .gitignore) and "
+                    "an empty roster.csv to fill with one row per student.")
+    init.add_argument("dir", help="the course folder (made if missing)")
+    init.add_argument("--name", help="the course's name (default: the folder's name)")
+    init.add_argument("--feedback", choices=("mark", "none"), default="mark",
+                      help="what ex.check says before grading, for every assignment: mark "
+                           "(right, partly or wrong, and a known misconception's name) or "
+                           "none (only whether the answer could be read); default: mark")
+    init.set_defaults(handler=_init)
+    release = sub.add_parser(
+        "release", help="write the class notebook of an assignment: questions, no answers",
+        description="Make every roster student's questions from the course secret and write "
+                    "one notebook for the class: each student types their id and gets their "
+                    "own questions. It holds no answer key: ex.check marks answers from "
+                    "sealed hashes. Hand the notebook out as it is (LMS, JupyterLite site).")
+    release.add_argument("dir", help="the course folder")
+    release.add_argument("assignment", help="assignment name (see: buddy-edu exercises list)")
+    release.add_argument("--out", metavar="PATH",
+                         help="where to write it (default: DIR/release/ASSIGNMENT.ipynb)")
+    release.set_defaults(handler=_release)
+
+
+def _help(args) -> int:
+    args.course_parser.print_help(sys.stderr)
+    return 2
+
+
+def _init(args) -> int:
+    course = init_course(args.dir, name=args.name, feedback=args.feedback)
+    print(f"made the course {course.name!r} in {course.root}")
+    print(f"  secret: {course.root / 'secret.key'} (readable by you only; back it up, never "
+          "commit or share it)")
+    print(f"  roster: {course.roster_path} (one row per student: "
+          "student_id,name,email,canvas_id,sis_id,moodle_id,gradescope_sid)")
+    print(f"next: fill the roster, then `buddy-edu course release {args.dir} ASSIGNMENT`")
+    return 0
+
+
+def _release(args) -> int:
+    from ..exercises.course.release import write_release
+
+    course = find_course(args.dir)
+    path = write_release(course, args.assignment, args.out)
+    count = len(course.roster())
+    print(f"wrote the {args.assignment} notebook of {course.name} for {count} "
+          f"student{'s' * (count != 1)}: {path}")
+    return 0
