@@ -17,11 +17,12 @@ import json
 import operator
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from functools import partial
 
 from .errors import InvalidRequest, OutOfMemory
 from .freelists import POLICIES
-from .model import KINDS, Block, Event, Stats
+from .model import KINDS, Block, Event, Operation, Stats
 from .units import format_size
 
 SPLIT, ALLOCATE, FREE, MERGE, FAIL = range(5)
@@ -368,6 +369,70 @@ class BuddyAllocator:
         while self._position > position:
             self._position -= 1
             self._revert(self._position)
+
+    # ------------------------------------------------------- operations
+    def operations(self, start: int = 0, stop: int | None = None) -> list[Operation]:
+        """The recorded operations ``start`` to ``stop`` (default: the end), failed requests
+        included, in order: what :meth:`replay` needs to record the same run again."""
+        count = len(self._ops)
+        stop = count if stop is None else stop
+        if type(start) is not int or type(stop) is not int or not 0 <= start <= stop <= count:
+            raise InvalidRequest(
+                f"operations(start, stop) needs 0 <= start <= stop <= {count} (the number "
+                f"of operations), got start={start!r}, stop={stop!r}"
+            )
+        codes, ops, shift = self._codes, self._ops, 9 + self._abits
+        reach = self.max_order + 2  # an operation has at most max_order + 1 events
+        index = self._op_start(start)
+        found = []
+        for op in range(start, stop):
+            entry, kind = ops[op], codes[index] & 7
+            if kind == FAIL:
+                found.append(Operation("allocate", entry[0], entry[1]))
+            elif kind == FREE:
+                found.append(Operation("free", entry.name))
+            else:
+                found.append(Operation("allocate", entry.name, entry.requested))
+            # the next operation's first event, searched among this one's few events only
+            index = bisect_left(codes, (op + 1) << shift, index + 1,
+                                min(index + reach, len(codes)))
+        return found
+
+    def replay(self, operations: Iterable[Operation]) -> None:
+        """Record ``operations`` again at the end of the timeline and move there.
+
+        A request that failed when it was recorded fails again, silently, as a
+        ``fail`` event.  Anything else that goes wrong (not an :class:`Operation`, a
+        free of a name not allocated, a size larger than the memory) raises
+        :class:`InvalidRequest` naming the operation, and the allocator is left
+        exactly as it was: none of the operations is kept.
+        """
+        operations = list(operations)
+        for number, operation in enumerate(operations):
+            if not isinstance(operation, Operation):
+                raise InvalidRequest(
+                    f"operation {number} must be an Operation (see Operation.from_dict), "
+                    f"got {type(operation).__name__} {operation!r}"
+                )
+        start, end = self._position, len(self._codes)
+        self.seek(end)
+        try:
+            for number, operation in enumerate(operations):
+                try:
+                    if operation.kind == "free":
+                        self.free(operation.name)
+                    else:
+                        self.allocate(operation.size, operation.name)
+                except OutOfMemory:
+                    pass
+                except InvalidRequest as error:
+                    raise InvalidRequest(
+                        f"operation {number} cannot be replayed: {error}") from None
+        except BaseException:  # an interrupted replay is taken back too
+            self.seek(end)
+            self.truncate()
+            self.seek(start)
+            raise
 
     # --------------------------------------------------------------- JSON
     def to_json(self, indent: int | None = None) -> str:
