@@ -468,6 +468,28 @@ def test_not_json_at_all():
         BuddyAllocator.from_json("[]")
 
 
+def test_the_core_modules_import_each_other_without_a_circle():
+    """Any import counts, even one inside a function: a circle means neither module can be
+    read (or loaded) without the other."""
+    import ast
+    import pathlib
+
+    core = pathlib.Path(__file__).parents[1] / "buddy_edu" / "core"
+    imports = {}
+    for path in core.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports[path.stem] = {
+            (node.module or "").split(".")[0] for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1
+        }
+
+    def reaches(start, goal, seen=()):
+        return any(step == goal or (step not in seen and reaches(step, goal, {*seen, step}))
+                   for step in imports.get(start, ()))
+
+    assert [name for name in imports if reaches(name, name)] == []
+
+
 # ------------------------------------------------------------ operations
 def failing_run() -> BuddyAllocator:
     """Named and automatic names, a failed request, frees with merges."""

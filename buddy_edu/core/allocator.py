@@ -13,7 +13,6 @@ asks to look at one.
 
 from __future__ import annotations
 
-import json
 import operator
 from array import array
 from bisect import bisect_left
@@ -26,8 +25,6 @@ from .model import KINDS, Block, Event, Operation, Stats
 from .units import format_size
 
 SPLIT, ALLOCATE, FREE, MERGE, FAIL = range(5)
-SCHEMA = "buddy-edu-timeline"
-SCHEMA_VERSION = 1
 # Events between checkpoints, at least; more when the state is big, so that a
 # checkpoint costs at most a few bytes per event and restoring one costs at
 # most a quarter of the steps it saves.
@@ -437,21 +434,9 @@ class BuddyAllocator:
     # --------------------------------------------------------------- JSON
     def to_json(self, indent: int | None = None) -> str:
         """The whole timeline and position as JSON (schema ``buddy-edu-timeline`` v1)."""
-        operations = []
-        for op, entry in enumerate(self._ops):
-            kind = self._op_kind(op)
-            if kind == FREE:
-                operations.append({"op": "free", "name": entry.name})
-            elif kind == FAIL:
-                operations.append({"op": "allocate", "name": entry[0], "size": entry[1]})
-            else:
-                operations.append({"op": "allocate", "name": entry.name, "size": entry.requested})
-        return json.dumps({
-            "schema": SCHEMA, "version": SCHEMA_VERSION,
-            "total": self.total, "min_block": self.min_block, "policy": self.policy,
-            "position": self._position, "operations": operations,
-            "events": [event.to_dict() for event in self.events],
-        }, indent=indent)
+        from .timeline_json import dump
+
+        return dump(self, indent)
 
     @classmethod
     def from_json(cls, text: str) -> BuddyAllocator:
