@@ -7,7 +7,7 @@ slider, the Play timer, live operations, predict mode -- just moves that
 number or appends to the core's timeline.
 
 Stock ipywidgets, plus one small anywidget module for keyboard shortcuts
-(:mod:`.keys`), so it runs in JupyterLab 4, Notebook 7, Voilà and JupyterLite.
+(:mod:`.shortcuts`), so it runs in JupyterLab 4, Notebook 7, Voilà and JupyterLite.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from ..core import (
 )
 from ..core.script import run_script
 from .controls import build_navigation, follows_drag, show_playing
-from .keys import SHORTCUTS, Keys
 from .live import build_live_row
 from .panes import Panes
-from .predict import Feedback, Question
 from .predict_panel import PredictPanel
-from .predictions import NO_QUESTION, Kept, Predictions
+from .predict_questions import Marking, PredictQuestion
+from .predict_state import NO_QUESTION, Kept, Predictions
+from .shortcuts import SHORTCUTS, Shortcuts
 
 
 class Stepper(widgets.VBox):
@@ -97,7 +97,7 @@ class Stepper(widgets.VBox):
         self._live = build_live_row()
         self._panes = Panes()
         self._panel = PredictPanel() if predict else None
-        self._keys = Keys()
+        self._shortcuts = Shortcuts()
         # Laid out for a 1366x768 laptop: narration, controls, the live row and the
         # pictures stack so that the memory map and the top of the tree are in view with
         # the controls, and a live operation's effect shows without scrolling.
@@ -110,7 +110,7 @@ class Stepper(widgets.VBox):
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         operations.add_class("buddy-row-gap")
         children = [self._panes.top, self._nav.box, operations, self._panes.pictures,
-                    self._keys]
+                    self._shortcuts]
         kwargs.setdefault("layout", widgets.Layout(width="100%", max_width="1100px"))
         super().__init__(children, **kwargs)
         self.add_class("buddy-stepper")
@@ -146,7 +146,7 @@ class Stepper(widgets.VBox):
         return self._panes.caption
 
     @property
-    def question(self) -> Question | None:
+    def question(self) -> PredictQuestion | None:
         """In predict mode, the question to answer before the next operation; else None."""
         predictions = self._predictions
         return predictions.question() if self.position == predictions.gate() else None
@@ -282,16 +282,16 @@ class Stepper(widgets.VBox):
         self._show_at(self._origin_position)
 
     # ------------------------------------------------------------ predict
-    def answer(self, value: int | str) -> Feedback:
+    def answer(self, value: int | str) -> Marking:
         """Answer the waiting predict-mode question with a choice value; returns the marking."""
         if not self.predict:
             raise InvalidRequest("answer() is for predict mode: create the Stepper with "
                                  "predict=True")
         if self.question is None:
             raise InvalidRequest(NO_QUESTION)
-        feedback = self._predictions.answer(value)
+        marking = self._predictions.answer(value)
         self._show()
-        return feedback
+        return marking
 
     def refresh(self) -> None:
         """Catch up after the allocator was changed outside the Stepper."""
@@ -360,7 +360,7 @@ class Stepper(widgets.VBox):
         op = allocator.event_at(position).op
         answer = predictions.answered(op)
         if answer is not None:
-            panel.review(answer.question, answer.value, answer.feedback)
+            panel.review(answer.question, answer.value, answer.marking)
         elif op < predictions.asked_from:
             panel.idle("This operation was already shown when the Stepper started; "
                        "step forward to the next question.")
@@ -432,7 +432,7 @@ class Stepper(widgets.VBox):
         live.free.on_click(self._free_clicked)
         live.undo.on_click(lambda _: self.undo_live())
         live.reset.on_click(lambda _: self.reset())
-        self._keys.on_key(self.press)
+        self._shortcuts.on_key(self.press)
         if self._panel is not None:
             self._panel.check.on_click(self._check_clicked)
 

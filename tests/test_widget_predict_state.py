@@ -6,7 +6,7 @@ import pytest
 from examples import WIKIPEDIA
 
 from buddy_edu import InvalidRequest, run_script
-from buddy_edu.widget.predictions import NO_QUESTION, Predictions
+from buddy_edu.widget.predict_state import NO_QUESTION, Predictions
 
 K = 1024
 
