@@ -12,8 +12,8 @@ Stock ipywidgets, plus one small anywidget module for keyboard shortcuts
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 import traitlets
@@ -28,12 +28,13 @@ from ..core import (
     parse_size,
 )
 from ..core.script import run_script
+from .branches import LiveBranches
 from .controls import build_navigation, follows_drag, show_playing
 from .live import build_live_row
 from .panes import Panes
 from .predict_panel import PredictPanel
 from .predict_questions import Marking, PredictQuestion
-from .predict_state import NO_QUESTION, Kept, Predictions
+from .predict_state import NO_QUESTION, Predictions
 from .shortcuts import SHORTCUTS, Shortcuts
 
 
@@ -78,11 +79,7 @@ class Stepper(widgets.VBox):
         self._allocator = allocator
         self._count = count
         self._revision = 0
-        self._branch: _Branch | None = None
-        # The scenario Reset returns to: its first operations, read only once a live
-        # operation is about to replace some of them (long timelines are never scanned).
-        self._origin_ops = allocator.operation_count()
-        self._origin: list[tuple[str, int, str]] | None = None
+        self._branches = LiveBranches(allocator)
         asked_from = 0
         if predict and position:
             # Operations already shown when the Stepper starts are not asked about;
@@ -223,40 +220,25 @@ class Stepper(widgets.VBox):
         Stepper moved to the recorded ``fail`` event.
         """
         size = parse_size(size)
-        before = self._before_live()
-        try:
-            block = self._allocator.allocate(size, name)
-        except OutOfMemory:
-            self._after_live(before)
-            raise
-        self._after_live(before)
-        return block
+        return self._live_operation(lambda: self._allocator.allocate(size, name))
 
     def free(self, name: str) -> Block:
         """Free ``name`` at the position shown (later events are discarded); move to the new end."""
-        before = self._before_live()
-        block = self._allocator.free(name)
-        self._after_live(before)
-        return block
+        return self._live_operation(lambda: self._allocator.free(name))
 
     @property
     def discarded(self) -> int:
         """How many events the last live operation discarded that :meth:`undo_live` can put
         back (0 when there is nothing to put back)."""
-        return 0 if self._branch is None else self._branch.events
+        return self._branches.discarded
 
     def undo_live(self) -> bool:
         """Take back the last live operation and restore the events it discarded, exactly,
         with any predict-mode answers about them; False when there is nothing to restore."""
-        branch = self._branch
+        branch = self._branches.undo()
         if branch is None:
             return False
-        allocator = self._allocator
-        allocator.seek(allocator.operation_span(branch.first_op).start)
-        allocator.truncate()
-        _replay(allocator, branch.operations)
         self._predictions.restore(branch.kept)
-        self._branch = None
         self._timeline_changed()
         self._live.show_offer(0)
         self._show_at(min(branch.position, self._predictions.gate()))
@@ -265,17 +247,8 @@ class Stepper(widgets.VBox):
     def reset(self) -> None:
         """Go back to the scenario the Stepper was created with: its operations, its start
         position, no answers; live operations and their discarded branches are forgotten."""
-        allocator = self._allocator
-        if self._origin is None:  # the scenario's operations are all still there
-            kept = self._origin_ops
-            allocator.seek(allocator.operation_span(kept - 1).stop if kept else 0)
-            allocator.truncate()
-        else:
-            allocator.seek(0)
-            allocator.truncate()
-            _replay(allocator, self._origin)
+        self._branches.reset()
         self._predictions.reset()
-        self._branch = None
         self._timeline_changed()
         self._live.show_offer(0)
         self._live.show_error("")
@@ -382,26 +355,19 @@ class Stepper(widgets.VBox):
         self._revision += 1
         self._predictions.timeline_changed()
 
-    def _before_live(self) -> _Branch:
-        """What a live operation at the shown position may discard, kept so it can be undone."""
-        allocator, position = self._allocator, self.position
-        allocator.seek(position)
-        first = allocator.event_at(position - 1).op if position else 0
-        if self._origin is None and first < self._origin_ops:
-            self._origin = _operations(allocator, 0, self._origin_ops)
-        return _Branch(first_op=first, operations=_operations(allocator, first),
-                       position=position, events=allocator.event_count())
+    def _live_operation(self, operation: Callable[[], Block]) -> Block:
+        """Record an allocate or free at the shown position (answers about what it replaced
+        are set aside with the discarded branch) and move to the new end."""
+        try:
+            block = self._branches.record(self.position, operation,
+                                          self._predictions.replaced_from)
+        except OutOfMemory:  # recorded as a fail event, shown like any other operation
+            self._after_live()
+            raise
+        self._after_live()
+        return block
 
-    def _after_live(self, before: _Branch) -> None:
-        """After an operation was appended: keep what it discarded for undo_live, drop stale
-        answers and move to the new end."""
-        allocator = self._allocator
-        new_op = allocator.operation_count() - 1
-        lost = before.events - allocator.operation_span(new_op).start
-        kept = self._predictions.replaced_from(new_op)
-        self._branch = None if lost <= 0 else _Branch(
-            first_op=new_op, operations=before.operations[new_op - before.first_op:],
-            position=before.position, events=lost, kept=kept)
+    def _after_live(self) -> None:
         self._live.show_offer(self.discarded)
         self._timeline_changed()
         self._show_at(min(self._allocator.event_count(), self._predictions.gate()))
@@ -511,45 +477,6 @@ class Stepper(widgets.VBox):
             self._panel.hint("Pick an answer first, then press Check.")
             return
         self.answer(value)
-
-
-@dataclass(frozen=True)
-class _Branch:
-    """Operations a live operation replaced (from ``first_op`` on), with where the Stepper
-    was, how many events they made and the predict-mode answers about them."""
-
-    first_op: int
-    operations: list[tuple[str, int, str]]
-    position: int
-    events: int
-    kept: Kept | None = None
-
-
-def _operations(allocator: BuddyAllocator, start: int = 0,
-                stop: int | None = None) -> list[tuple[str, int, str]]:
-    """Operations ``start`` to ``stop`` (default: the end) as ``("alloc", requested, name)``
-    or ``("free", 0, name)``: enough to record them again, since the core is deterministic."""
-    found = []
-    for op in range(start, allocator.operation_count() if stop is None else stop):
-        span = allocator.operation_span(op)
-        last = allocator.event_at(span.stop - 1)
-        if last.kind in ("allocate", "fail"):
-            found.append(("alloc", last.requested, last.name))
-        else:
-            found.append(("free", 0, allocator.event_at(span.start).name))
-    return found
-
-
-def _replay(allocator: BuddyAllocator, operations: list[tuple[str, int, str]]) -> None:
-    """Record ``operations`` again at the end of the timeline (a failed request fails again)."""
-    for kind, size, name in operations:
-        if kind == "free":
-            allocator.free(name)
-            continue
-        try:
-            allocator.allocate(size, name)
-        except OutOfMemory:
-            pass
 
 
 def _disable_idle(nav, position: int, count: int) -> None:
