@@ -367,7 +367,7 @@ class BuddyAllocator:
             self._position -= 1
             self._revert(self._position)
 
-    # ------------------------------------------------------- operations
+    # ------------------------------------------------------------- runs
     def operations(self, start: int = 0, stop: int | None = None) -> list[Operation]:
         """The recorded operations ``start`` to ``stop`` (default: the end), failed requests
         included, in order: what :meth:`replay` needs to record the same run again."""
