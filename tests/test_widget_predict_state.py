@@ -55,6 +55,18 @@ def test_operations_shown_at_the_start_are_not_asked_about():
     assert predictions.gate() == allocator.operation_span(3).start
 
 
+def test_starting_part_way_asks_from_the_first_operation_not_yet_shown():
+    allocator = run_script(WIKIPEDIA)
+    end_of_1 = allocator.operation_span(1).stop
+    predictions, position = Predictions.starting_at(allocator, True, end_of_1)
+    assert (predictions.asked_from, position) == (2, end_of_1)
+    inside_3 = allocator.operation_span(3).start + 1  # between its two events
+    predictions, position = Predictions.starting_at(allocator, True, inside_3)
+    assert (predictions.asked_from, position) == (3, allocator.operation_span(3).start)
+    predictions, position = Predictions.starting_at(allocator, False, inside_3)
+    assert (predictions.asked_from, position, predictions.enabled) == (0, inside_3, False)
+
+
 def test_after_the_last_operation_no_question_waits():
     allocator = run_script("memory 1M min 64K\nA = alloc 34K")
     predictions = Predictions(allocator, enabled=True)

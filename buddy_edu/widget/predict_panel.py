@@ -1,18 +1,19 @@
 """The predict-mode panel: one question, a choice, Check, feedback and the score.
 
-The panel only displays; the Stepper decides which question is due, marks
-the answer (with :mod:`.predict_questions`) and tells the panel what
-to show.
+The panel only displays what predict mode's state (:mod:`.predict_state`) says about
+the operation shown, and hands the chosen answer to the Stepper, which marks it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 import ipywidgets as widgets
 
 from ..render import palette
 from .predict_questions import Marking, PredictQuestion
+from .predict_state import Predictions
 
 
 class PredictPanel(widgets.VBox):
@@ -48,6 +49,26 @@ class PredictPanel(widgets.VBox):
         )
         self.add_class("buddy-predict-panel")  # its rows are spaced by panes' style
         self.choices.observe(self._enable_check, "value")
+
+    def on_check(self, callback: Callable[[int | str], object]) -> None:
+        """Call ``callback(value)`` with the chosen answer when Check is pressed."""
+        self.check.on_click(lambda _: self._checked(callback))
+
+    def show_state(self, predictions: Predictions, op: int | None) -> None:
+        """Show the score and what is due about operation ``op`` (None: past the end): its
+        question, the answer given, or why nothing is asked."""
+        self.show_score(predictions.score_text())
+        if op is None:
+            self.idle("End of the timeline: add an operation below to get a new question.")
+            return
+        answer = predictions.answered(op)
+        if answer is not None:
+            self.review(answer.question, answer.value, answer.marking)
+        elif op < predictions.asked_from:
+            self.idle("This operation was already shown when the Stepper started; "
+                      "step forward to the next question.")
+        else:
+            self.ask(predictions.question())
 
     def ask(self, question: PredictQuestion) -> None:
         """Show a question that has not been answered yet."""
@@ -106,6 +127,12 @@ class PredictPanel(widgets.VBox):
         self.choices.value = value
         self.choices.disabled = disabled
         self.choices.layout.display = "none" if question is None else None
+
+    def _checked(self, callback: Callable[[int | str], object]) -> None:
+        if self.choices.value is None:
+            self.hint("Pick an answer first, then press Check.")
+            return
+        callback(self.choices.value)
 
     def _enable_check(self, change) -> None:
         self.check.disabled = self.choices.disabled or change["new"] is None

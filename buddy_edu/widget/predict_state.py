@@ -49,6 +49,20 @@ class Predictions:
     the Stepper starts are not.
     """
 
+    @classmethod
+    def starting_at(cls, allocator: BuddyAllocator, enabled: bool,
+                    position: int) -> tuple[Predictions, int]:
+        """Predictions for a Stepper that starts at ``position``, and the position it starts
+        at: operations already shown there are not asked about, and a start inside an
+        operation (in predict mode) moves back to that operation's start."""
+        if not enabled or not position:
+            return cls(allocator, enabled), position
+        op = allocator.event_at(position - 1).op
+        span = allocator.operation_span(op)
+        if position == span.stop:
+            return cls(allocator, enabled, op + 1), position
+        return cls(allocator, enabled, op), span.start
+
     def __init__(self, allocator: BuddyAllocator, enabled: bool, asked_from: int = 0) -> None:
         self._allocator = allocator
         self.enabled = enabled

@@ -13,23 +13,14 @@ Stock ipywidgets, plus one small anywidget module for keyboard shortcuts
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 
 import ipywidgets as widgets
 import traitlets
 
-from ..core import (
-    Block,
-    BuddyAllocator,
-    BuddyError,
-    Event,
-    InvalidRequest,
-    OutOfMemory,
-    parse_size,
-)
+from ..core import Block, BuddyAllocator, Event, InvalidRequest, OutOfMemory, parse_size
 from ..core.script import run_script
 from .branches import LiveBranches
-from .controls import build_navigation, follows_drag, show_playing
+from .controls import build_navigation, show_playing
 from .live import build_live_row
 from .panes import Panes
 from .predict_panel import PredictPanel
@@ -70,26 +61,13 @@ class Stepper(widgets.VBox):
         if not isinstance(predict, bool):
             raise InvalidRequest(f"predict must be True or False, got {predict!r}")
         count = allocator.event_count()
-        if isinstance(position, bool) or not isinstance(position, int) \
-                or not 0 <= position <= count:
-            raise InvalidRequest(
-                f"position must be an integer between 0 and {count} "
-                f"(the number of events), got {position!r}"
-            )
+        _check_range(position, count)
         self._allocator = allocator
         self._count = count
         self._revision = 0
         self._branches = LiveBranches(allocator)
-        asked_from = 0
-        if predict and position:
-            # Operations already shown when the Stepper starts are not asked about;
-            # a start inside an operation moves back to that operation's start.
-            op = allocator.event_at(position - 1).op
-            span = allocator.operation_span(op)
-            asked_from = op + 1 if position == span.stop else op
-            position = position if position == span.stop else span.start
-        self._predictions = Predictions(allocator, predict, asked_from)
-        self._origin_position = position
+        self._predictions, position = Predictions.starting_at(allocator, predict, position)
+        self._start = position
         self._nav = build_navigation(count)
         self._live = build_live_row()
         self._panes = Panes()
@@ -252,7 +230,7 @@ class Stepper(widgets.VBox):
         self._timeline_changed()
         self._live.show_offer(0)
         self._live.show_error("")
-        self._show_at(self._origin_position)
+        self._show_at(self._start)
 
     # ------------------------------------------------------------ predict
     def answer(self, value: int | str) -> Marking:
@@ -275,12 +253,7 @@ class Stepper(widgets.VBox):
     @traitlets.validate("position")
     def _check_position(self, proposal) -> int:
         value = proposal["value"]
-        count = self._allocator.event_count()
-        if isinstance(value, bool) or not 0 <= value <= count:
-            raise InvalidRequest(
-                f"position must be an integer between 0 and {count} "
-                f"(the number of events), got {value!r}"
-            )
+        _check_range(value, self._allocator.event_count())
         gate = self._predictions.gate()
         if value > gate:
             raise InvalidRequest(
@@ -304,41 +277,13 @@ class Stepper(widgets.VBox):
             return
         if allocator.position != self.position:
             allocator.seek(self.position)
-        count, position, gate = self._count, self.position, self._predictions.gate()
-        nav = self._nav
-        # The slider and the timer follow the position; their observer (_follow) then
-        # sees its value equal to the position and does nothing: no loop to break.
-        with ExitStack() as stack:
-            for widget in (nav.slider, nav.timer):
-                stack.enter_context(widget.hold_sync())
-            _set_range(nav.slider, count, position)
-            nav.slider.continuous_update = follows_drag(count)
-            _set_range(nav.timer, gate, position)
-            if nav.timer.playing and position >= gate:
-                nav.timer.playing = False
-        _disable_idle(nav, position, count)
-        self._panes.show(allocator, (self._revision, position))
+        self._nav.show(self.position, self._count, self._predictions.gate())
+        self._panes.show(allocator, (self._revision, self.position))
         self._live.set_names([block.name for block in allocator.allocations()])
-        self._show_question()
-
-    def _show_question(self) -> None:
-        panel = self._panel
-        if panel is None:
-            return
-        allocator, position, predictions = self._allocator, self.position, self._predictions
-        panel.show_score(predictions.score_text())
-        if position >= allocator.event_count():
-            panel.idle("End of the timeline: add an operation below to get a new question.")
-            return
-        op = allocator.event_at(position).op
-        answer = predictions.answered(op)
-        if answer is not None:
-            panel.review(answer.question, answer.value, answer.marking)
-        elif op < predictions.asked_from:
-            panel.idle("This operation was already shown when the Stepper started; "
-                       "step forward to the next question.")
-        else:
-            panel.ask(self.question)
+        if self._panel is not None:
+            at_end = self.position >= self._count
+            self._panel.show_state(self._predictions,
+                                   None if at_end else allocator.event_at(self.position).op)
 
     def _catch_up(self) -> bool:
         """Adopt a timeline changed elsewhere; True if that moved (and showed) the position."""
@@ -393,14 +338,10 @@ class Stepper(widgets.VBox):
         nav.slider.observe(self._follow, "value")
         nav.timer.observe(self._follow, "value")
         nav.timer.observe(lambda change: show_playing(nav.play, change["new"]), "playing")
-        nav.speed.observe(self._speed_changed, "value")
-        live.allocate.on_click(self._allocate_clicked)
-        live.free.on_click(self._free_clicked)
-        live.undo.on_click(lambda _: self.undo_live())
-        live.reset.on_click(lambda _: self.reset())
+        live.connect(self.allocate, self.free, self.undo_live, self.reset, self._report_live)
         self._shortcuts.on_key(self.press)
         if self._panel is not None:
-            self._panel.check.on_click(self._check_clicked)
+            self._panel.on_check(self.answer)
 
     def _follow(self, change) -> None:
         """The slider was moved, or the browser's Play timer ticked: go there, never past
@@ -429,40 +370,6 @@ class Stepper(widgets.VBox):
                 return
         timer.playing = True
 
-    def _speed_changed(self, change) -> None:
-        self._nav.timer.interval = change["new"]
-
-    def _allocate_clicked(self, _button) -> None:
-        live = self._live
-        text, name = live.size.value.strip(), live.name.value.strip() or None
-        if not text:
-            live.show_error("Type a size to allocate first, e.g. 34K.")
-            return
-        try:
-            self.allocate(text, name)
-        except OutOfMemory as error:  # recorded as a fail event, which is now shown
-            self._report_live(str(error))
-            return
-        except BuddyError as error:  # the core's own words; nothing changed
-            live.show_error(str(error))
-            return
-        self._report_live("")
-        live.name.value = ""
-
-    def _free_clicked(self, _button) -> None:
-        live = self._live
-        name = live.free_name.value.strip()
-        if not name:
-            live.show_error("Type the name of an allocated block to free, e.g. A.")
-            return
-        try:
-            self.free(name)
-        except BuddyError as error:
-            live.show_error(str(error))
-            return
-        self._report_live("")
-        live.free_name.value = ""
-
     def _report_live(self, message: str) -> None:
         """After a live operation: its message, unless predict mode must ask about it first."""
         if self.question is not None:
@@ -471,30 +378,9 @@ class Stepper(widgets.VBox):
         else:
             self._live.show_error(message)
 
-    def _check_clicked(self, _button) -> None:
-        value = self._panel.choices.value
-        if value is None:
-            self._panel.hint("Pick an answer first, then press Check.")
-            return
-        self.answer(value)
-
-
-def _disable_idle(nav, position: int, count: int) -> None:
-    """Grey out the buttons that would do nothing here: backwards at the start, forwards at
-    the end.  (In predict mode Forward stays live before an unanswered question: pressing it
-    says why it cannot go on.)"""
-    at_start, at_end = position <= 0, position >= count
-    for button in (nav.first, nav.back, nav.previous_operation):
-        button.disabled = at_start
-    for button in (nav.forward, nav.last, nav.next_operation):
-        button.disabled = at_end  # Play stays: at the end it starts over
-
-
-def _set_range(widget, maximum: int, value: int) -> None:
-    """Set max and value in an order the widget accepts (value always within 0..max)."""
-    if maximum >= widget.max:
-        widget.max = maximum
-        widget.value = value
-    else:
-        widget.value = value
-        widget.max = maximum
+def _check_range(position: object, count: int) -> None:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= count:
+        raise InvalidRequest(
+            f"position must be an integer between 0 and {count} "
+            f"(the number of events), got {position!r}"
+        )
