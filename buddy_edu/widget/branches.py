@@ -90,9 +90,9 @@ class LiveBranches:
 
     def reset(self) -> None:
         """Back to the scenario: its operations only, every live operation and branch gone."""
-        allocator, kept = self._allocator, self._scenario_ops
+        allocator, ops = self._allocator, self._scenario_ops
         if self._scenario is None:  # the scenario's operations are all still recorded
-            allocator.seek(allocator.operation_span(kept - 1).stop if kept else 0)
+            allocator.seek(allocator.operation_span(ops - 1).stop if ops else 0)
             allocator.truncate()
         else:
             allocator.seek(0)
