@@ -15,6 +15,7 @@ from .core import (
     BuddyError,
     Event,
     InvalidRequest,
+    Operation,
     OutOfMemory,
     Stats,
     describe,
@@ -31,7 +32,7 @@ _LAZY = {"Stepper": "buddy_edu.widget", "render": "buddy_edu.render",
 
 __all__ = [
     "Block", "BuddyAllocator", "BuddyError", "Event", "InvalidRequest", "Node",
-    "OutOfMemory", "ScriptError", "Stats", "Stepper", "describe", "exercises",
+    "Operation", "OutOfMemory", "ScriptError", "Stats", "Stepper", "describe", "exercises",
     "format_size", "format_tree", "parse_size", "render", "run_script", "tree_nodes",
 ]
 

@@ -14,6 +14,7 @@ from buddy_edu import (
     BuddyError,
     Event,
     InvalidRequest,
+    Operation,
     OutOfMemory,
     describe,
     format_tree,
@@ -465,6 +466,144 @@ def test_not_json_at_all():
         BuddyAllocator.from_json("{nope")
     with pytest.raises(InvalidRequest, match="schema"):
         BuddyAllocator.from_json("[]")
+
+
+def test_the_core_modules_import_each_other_without_a_circle():
+    """Any import counts, even one inside a function: a circle means neither module can be
+    read (or loaded) without the other."""
+    import ast
+    import pathlib
+
+    core = pathlib.Path(__file__).parents[1] / "buddy_edu" / "core"
+    imports = {}
+    for path in core.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports[path.stem] = {
+            (node.module or "").split(".")[0] for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1
+        }
+
+    def reaches(start, goal, seen=()):
+        return any(step == goal or (step not in seen and reaches(step, goal, {*seen, step}))
+                   for step in imports.get(start, ()))
+
+    assert [name for name in imports if reaches(name, name)] == []
+
+
+# ------------------------------------------------------------ operations
+def failing_run() -> BuddyAllocator:
+    """Named and automatic names, a failed request, frees with merges."""
+    a = BuddyAllocator(1024, 64)
+    a.allocate(100, "A")
+    a.allocate(64)
+    with pytest.raises(OutOfMemory):
+        a.allocate(1024, "BIG")
+    a.free("A")
+    a.allocate(300)
+    return a
+
+
+def test_operations_list_every_call_failed_requests_included():
+    a = failing_run()
+    assert a.operations() == [
+        Operation("allocate", "A", 100), Operation("allocate", "P2", 64),
+        Operation("allocate", "BIG", 1024), Operation("free", "A"),
+        Operation("allocate", "P4", 300),
+    ]
+    assert a.operations(2, 4) == a.operations()[2:4] and a.operations(5) == []
+    a.seek(3)  # the position does not matter: the whole recorded timeline is listed
+    assert len(a.operations()) == a.operation_count() == 5
+
+
+@pytest.mark.parametrize("start, stop", [(-1, None), (0, 6), (3, 2), (1.0, None), (0, "2")])
+def test_operations_refuse_a_range_outside_the_timeline(start, stop):
+    with pytest.raises(InvalidRequest, match="0 <= start <= stop <= 5"):
+        failing_run().operations(start, stop)
+
+
+@pytest.mark.parametrize("total, min_block", [(1 << 20, 1), (1 << 62, 1)])
+def test_operations_read_from_any_start_on_deep_and_huge_memories(total, min_block):
+    """Operations of max_order + 1 events each (the most an allocation or free makes), and
+    a memory so large that the timeline is kept as a list of big integers."""
+    a = BuddyAllocator(total, min_block)
+    for name in "ABC":
+        a.allocate(1, name)
+    a.free("B")
+    a.free("A")
+    a.free("C")  # merges all the way up
+    whole = a.operations()
+    assert [(o.kind, o.name) for o in whole] == [
+        ("allocate", "A"), ("allocate", "B"), ("allocate", "C"),
+        ("free", "B"), ("free", "A"), ("free", "C")]
+    assert all(a.operations(start) == whole[start:] for start in range(len(whole) + 1))
+
+
+def test_replay_records_the_same_run_again():
+    a = failing_run()
+    b = BuddyAllocator(1024, 64)
+    b.replay(a.operations())
+    assert b.events == a.events and b.position == b.event_count()
+    assert b.allocate(64).name == a.allocate(64).name == "P5"  # requests counted alike
+
+
+def test_replay_records_at_the_end_and_keeps_the_tail():
+    a = failing_run()
+    count = a.event_count()
+    a.seek(2)
+    a.replay([Operation("free", "P4")])
+    assert a.event_count() > count and a.position == a.event_count()
+    assert [block.name for block in a.allocations()] == ["P2"]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (Operation("free", "nobody"), "operation 2 cannot be replayed: nothing is allocated"),
+    (Operation("allocate", "P2", 64), "operation 2 cannot be replayed: 'P2' is already"),
+    (Operation("allocate", "X", 4096), "operation 2 cannot be replayed: size must be"),
+    (("alloc", 64, "X"), "operation 2 must be an Operation"),
+])
+def test_replay_of_a_bad_list_changes_nothing(bad, message):
+    a = failing_run()
+    a.seek(7)  # not at the end: the position comes back too
+    before = (a.to_json(), a.blocks(), a.free_lists(), a.stats())
+    good = [Operation("allocate", "X", 64), Operation("allocate", "Y", 100)]
+    with pytest.raises(InvalidRequest, match=message):
+        a.replay([*good, bad])
+    assert (a.to_json(), a.blocks(), a.free_lists(), a.stats()) == before
+    a.seek(a.event_count())
+    assert a.allocate(64).name == "P5"  # the rolled-back requests are not counted
+
+
+def test_operations_are_the_timeline_json_dicts():
+    allocate, free = Operation("allocate", "A", 34), Operation("free", "A")
+    assert allocate.to_dict() == {"op": "allocate", "name": "A", "size": 34}
+    assert free.to_dict() == {"op": "free", "name": "A"}
+    assert [Operation.from_dict(o.to_dict()) for o in (allocate, free)] == [allocate, free]
+    assert Operation.from_dict({"op": "free", "name": "A", "size": 34}) == free
+    a = failing_run()
+    assert [o.to_dict() for o in a.operations()] == json.loads(a.to_json())["operations"]
+
+
+@pytest.mark.parametrize("data, message", [
+    ([1, 2], "must be a JSON object, got list"),
+    ({"op": "steal", "name": "A"}, '"op" must be "allocate" or "free", got \'steal\''),
+    ({"name": "A", "size": 3}, '"op" must be "allocate" or "free", got None'),
+    ({"op": "free"}, "name must be a non-empty string such as 'A', got None"),
+    ({"op": "allocate", "name": " ", "size": 3}, "name must be a non-empty string"),
+    ({"op": "allocate", "name": "A"}, "size must be a positive integer, got None"),
+    ({"op": "allocate", "name": "A", "size": "34K"}, "positive integer, got '34K'"),
+    ({"op": "allocate", "name": "A", "size": True}, "positive integer, got True"),
+    ({"op": "allocate", "name": "A", "size": 0}, "positive integer, got 0"),
+])
+def test_operation_from_dict_says_what_is_wrong(data, message):
+    with pytest.raises(InvalidRequest, match=message):
+        Operation.from_dict(data)
+
+
+def test_an_operation_is_checked_when_made():
+    with pytest.raises(InvalidRequest, match="kind must be 'allocate' or 'free'"):
+        Operation("alloc", "A", 3)
+    with pytest.raises(InvalidRequest, match="a free takes no size"):
+        Operation("free", "A", 3)
 
 
 # ------------------------------------------------------------------ tree

@@ -14,7 +14,7 @@ import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from buddy_edu import BuddyAllocator, InvalidRequest, OutOfMemory
+from buddy_edu import BuddyAllocator, InvalidRequest, Operation, OutOfMemory
 
 TOTAL, MIN = 1024, 16
 
@@ -124,6 +124,22 @@ class Timeline(RuleBasedStateMachine):
         assert (self.state(), a.events, a.position) == before
 
     @precondition(lambda self: self.policy is not None)
+    @rule(data=st.data())
+    def replay_a_bad_list(self, data):
+        """A list that goes wrong part way, after operations that would succeed."""
+        a = self.a
+        operations = a.operations()
+        good = operations[: data.draw(st.integers(0, len(operations)))]
+        before = (self.state(), a.events, a.position, a.to_json())
+        try:
+            a.replay([*good, Operation("free", "nobody")])
+        except InvalidRequest:
+            pass
+        else:
+            raise AssertionError("a free of a name never allocated was replayed")
+        assert (self.state(), a.events, a.position, a.to_json()) == before
+
+    @precondition(lambda self: self.policy is not None)
     @rule(move=st.sampled_from(["back", "forward", "undo", "redo"]))
     def move(self, move):
         {"back": self.a.step_back, "forward": self.a.step_forward,
@@ -181,6 +197,18 @@ class Timeline(RuleBasedStateMachine):
         event = self.a.event_at(self.a.position - 1)
         if event.kind in ("free", "merge"):
             assert self.a.free_lists()[event.size][0] == event.address
+
+    @invariant()
+    def replaying_the_operations_gives_the_same_events(self):
+        if self.policy is None:
+            return
+        operations = self.a.operations()
+        fresh = BuddyAllocator(TOTAL, MIN, self.policy)
+        fresh.replay(operations)
+        assert fresh.events == self.a.events
+        assert fresh.operations() == operations
+        middle = len(operations) // 2
+        assert self.a.operations(middle) == operations[middle:]
 
     @invariant()
     def json_round_trip_is_identity(self):

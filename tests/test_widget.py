@@ -17,7 +17,7 @@ from examples import WIKIPEDIA
 
 from buddy_edu import BuddyAllocator, InvalidRequest, OutOfMemory, Stepper, run_script
 from buddy_edu.render import node_name
-from buddy_edu.widget.predict import FAILS, question_for
+from buddy_edu.widget.predict_questions import FAIL_CHOICE, question_for
 
 K = 1024
 EVENTS = 18
@@ -518,7 +518,7 @@ def test_predict_answers_come_from_the_recorded_events():
 
 def test_predict_a_failing_request():
     a = run_script("memory 1M min 64K\nA = alloc 600K\nB = alloc 600K\nC = alloc 600K")
-    assert [question_for(a, op).answer for op in range(3)] == [0, FAILS, FAILS]
+    assert [question_for(a, op).answer for op in range(3)] == [0, FAIL_CHOICE, FAIL_CHOICE]
     reason = question_for(a, 2).reason
     assert "the largest free block is 0" in reason and reason.endswith("the request fails.")
 
@@ -642,7 +642,7 @@ def test_predict_live_operation_after_stepping_back_drops_later_answers(predicti
         s.allocate("1M", "BIG")  # B and C are discarded, so are their answers
     assert s.score == (1, 1)
     assert s.position == 5 and s.question.op == 1
-    assert s.question.answer == FAILS
+    assert s.question.answer == FAIL_CHOICE
     assert s.undo_live()  # the branch comes back with the answers given about it
     assert s.score == (3, 3) and s.position == 5
     s.reset()
@@ -720,7 +720,7 @@ def test_predict_every_question_has_its_answer_among_the_choices(policy):
         events = [a.event_at(i) for i in a.operation_span(op)]
         if q.kind == "merges":
             assert q.answer == sum(e.kind == "merge" for e in events)
-        elif q.kind == "where" and q.answer != FAILS:
+        elif q.kind == "where" and q.answer != FAIL_CHOICE:
             assert q.answer == events[-1].address
     assert kinds == {"where", "splits", "fails", "merges"}
 

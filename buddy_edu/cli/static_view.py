@@ -27,7 +27,7 @@ from html import escape
 import ipywidgets as widgets
 
 from ..render import frames_html
-from ..widget.predict import question_for
+from ..widget.predict_questions import question_for
 from ..widget.quickcheck import QuickCheck
 from ..widget.stepper import Stepper
 from .deck import PART_BREAK, STEPPER

@@ -13,20 +13,18 @@ asks to look at one.
 
 from __future__ import annotations
 
-import json
 import operator
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from functools import partial
 
 from .errors import InvalidRequest, OutOfMemory
 from .freelists import POLICIES
-from .model import KINDS, Block, Event, Stats
+from .model import KINDS, Block, Event, Operation, Stats
 from .units import format_size
 
 SPLIT, ALLOCATE, FREE, MERGE, FAIL = range(5)
-SCHEMA = "buddy-edu-timeline"
-SCHEMA_VERSION = 1
 # Events between checkpoints, at least; more when the state is big, so that a
 # checkpoint costs at most a few bytes per event and restoring one costs at
 # most a quarter of the steps it saves.
@@ -369,24 +367,76 @@ class BuddyAllocator:
             self._position -= 1
             self._revert(self._position)
 
+    # ------------------------------------------------------------- runs
+    def operations(self, start: int = 0, stop: int | None = None) -> list[Operation]:
+        """The recorded operations ``start`` to ``stop`` (default: the end), failed requests
+        included, in order: what :meth:`replay` needs to record the same run again."""
+        count = len(self._ops)
+        stop = count if stop is None else stop
+        if type(start) is not int or type(stop) is not int or not 0 <= start <= stop <= count:
+            raise InvalidRequest(
+                f"operations(start, stop) needs 0 <= start <= stop <= {count} (the number "
+                f"of operations), got start={start!r}, stop={stop!r}"
+            )
+        codes, ops, shift = self._codes, self._ops, 9 + self._abits
+        reach = self.max_order + 2  # an operation has at most max_order + 1 events
+        index = self._op_start(start)
+        found = []
+        for op in range(start, stop):
+            entry, kind = ops[op], codes[index] & 7
+            if kind == FAIL:
+                found.append(Operation("allocate", entry[0], entry[1]))
+            elif kind == FREE:
+                found.append(Operation("free", entry.name))
+            else:
+                found.append(Operation("allocate", entry.name, entry.requested))
+            # the next operation's first event, searched among this one's few events only
+            index = bisect_left(codes, (op + 1) << shift, index + 1,
+                                min(index + reach, len(codes)))
+        return found
+
+    def replay(self, operations: Iterable[Operation]) -> None:
+        """Record ``operations`` again at the end of the timeline and move there.
+
+        A request that failed when it was recorded fails again, silently, as a
+        ``fail`` event.  Anything else that goes wrong (not an :class:`Operation`, a
+        free of a name not allocated, a size larger than the memory) raises
+        :class:`InvalidRequest` naming the operation, and the allocator is left
+        exactly as it was: none of the operations is kept.
+        """
+        operations = list(operations)
+        for number, operation in enumerate(operations):
+            if not isinstance(operation, Operation):
+                raise InvalidRequest(
+                    f"operation {number} must be an Operation (see Operation.from_dict), "
+                    f"got {type(operation).__name__} {operation!r}"
+                )
+        start, end = self._position, len(self._codes)
+        self.seek(end)
+        try:
+            for number, operation in enumerate(operations):
+                try:
+                    if operation.kind == "free":
+                        self.free(operation.name)
+                    else:
+                        self.allocate(operation.size, operation.name)
+                except OutOfMemory:
+                    pass
+                except InvalidRequest as error:
+                    raise InvalidRequest(
+                        f"operation {number} cannot be replayed: {error}") from None
+        except BaseException:  # an interrupted replay is taken back too
+            self.seek(end)
+            self.truncate()
+            self.seek(start)
+            raise
+
     # --------------------------------------------------------------- JSON
     def to_json(self, indent: int | None = None) -> str:
         """The whole timeline and position as JSON (schema ``buddy-edu-timeline`` v1)."""
-        operations = []
-        for op, entry in enumerate(self._ops):
-            kind = self._op_kind(op)
-            if kind == FREE:
-                operations.append({"op": "free", "name": entry.name})
-            elif kind == FAIL:
-                operations.append({"op": "allocate", "name": entry[0], "size": entry[1]})
-            else:
-                operations.append({"op": "allocate", "name": entry.name, "size": entry.requested})
-        return json.dumps({
-            "schema": SCHEMA, "version": SCHEMA_VERSION,
-            "total": self.total, "min_block": self.min_block, "policy": self.policy,
-            "position": self._position, "operations": operations,
-            "events": [event.to_dict() for event in self.events],
-        }, indent=indent)
+        from .timeline_json import dump
+
+        return dump(self, indent)
 
     @classmethod
     def from_json(cls, text: str) -> BuddyAllocator:

@@ -1,9 +1,10 @@
-"""The values the allocator hands out: blocks, events and statistics."""
+"""The values the allocator hands out: blocks, events, operations and statistics."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .errors import InvalidRequest
 from .units import format_size
 
 KINDS = ("split", "allocate", "free", "merge", "fail")
@@ -54,6 +55,57 @@ class Event:
     def to_dict(self) -> dict:
         """Plain data, as stored in the timeline JSON."""
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One call recorded in a timeline: ``allocate`` of ``size`` units under ``name``, or
+    ``free`` of ``name`` (``size`` is None).
+
+    A run is its list of operations: the core is deterministic, so recording them
+    again on an allocator of the same size and policy gives the same events (a
+    request that failed fails again).  See :meth:`BuddyAllocator.operations` and
+    :meth:`BuddyAllocator.replay`.
+    """
+
+    kind: str
+    name: str
+    size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("allocate", "free"):
+            raise InvalidRequest(
+                f"an operation's kind must be 'allocate' or 'free', got {self.kind!r}"
+            )
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InvalidRequest(
+                f"an operation's name must be a non-empty string such as 'A', got {self.name!r}"
+            )
+        if self.kind == "free":
+            if self.size is not None:
+                raise InvalidRequest(f"a free takes no size, got {self.size!r}")
+        elif isinstance(self.size, bool) or not isinstance(self.size, int) or self.size <= 0:
+            raise InvalidRequest(
+                f"an allocation's size must be a positive integer, got {self.size!r}"
+            )
+
+    def to_dict(self) -> dict:
+        """Plain data, as stored in the timeline JSON."""
+        if self.kind == "free":
+            return {"op": "free", "name": self.name}
+        return {"op": "allocate", "name": self.name, "size": self.size}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Operation:
+        """The operation :meth:`to_dict` wrote; :class:`InvalidRequest` says what is wrong."""
+        if not isinstance(data, dict):
+            raise InvalidRequest(
+                f"an operation must be a JSON object, got {type(data).__name__} {data!r}"
+            )
+        kind = data.get("op")
+        if kind not in ("allocate", "free"):
+            raise InvalidRequest(f'"op" must be "allocate" or "free", got {kind!r}')
+        return cls(kind, data.get("name"), data.get("size") if kind == "allocate" else None)
 
 
 def describe(event: Event) -> str:

@@ -1,21 +1,38 @@
-"""Loading a saved timeline: replay its operations and check they give its events.
+"""A timeline as JSON: its operations, events and position (schema ``buddy-edu-timeline``).
 
-Replaying (rather than trusting the stored events) means a hand-edited or
-corrupted file cannot produce a state that tiles memory wrongly; it is refused
-with a message saying where it stopped making sense.
+Loading replays the operations (rather than trusting the stored events), so a
+hand-edited or corrupted file cannot produce a state that tiles memory wrongly;
+it is refused with a message saying where it stopped making sense.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any, TypeVar
 
-from .errors import InvalidRequest, OutOfMemory
+from .errors import InvalidRequest
+from .model import Operation
+
+SCHEMA = "buddy-edu-timeline"
+SCHEMA_VERSION = 1
+_FORMS = '{"op": "allocate", "name", "size"} or {"op": "free", "name"}'
+
+Allocator = TypeVar("Allocator")
 
 
-def load(cls, text: str):
-    """Build a ``cls`` (a BuddyAllocator) from :meth:`BuddyAllocator.to_json` text."""
-    from .allocator import SCHEMA, SCHEMA_VERSION
+def dump(allocator: Any, indent: int | None = None) -> str:
+    """The JSON text of a :class:`BuddyAllocator`'s whole timeline and position."""
+    return json.dumps({
+        "schema": SCHEMA, "version": SCHEMA_VERSION,
+        "total": allocator.total, "min_block": allocator.min_block, "policy": allocator.policy,
+        "position": allocator.position,
+        "operations": [operation.to_dict() for operation in allocator.operations()],
+        "events": [event.to_dict() for event in allocator.events],
+    }, indent=indent)
 
+
+def load(cls: type[Allocator], text: str) -> Allocator:
+    """Build a ``cls`` (a BuddyAllocator) from :func:`dump` text."""
     try:
         data = json.loads(text)
     except (TypeError, ValueError) as error:
@@ -33,24 +50,15 @@ def load(cls, text: str):
         if key not in data:
             raise InvalidRequest(f"timeline is missing the field {key!r}")
     allocator = cls(data["total"], data["min_block"], data["policy"])
-    operations = data["operations"]
-    if not isinstance(operations, list):
+    if not isinstance(data["operations"], list):
         raise InvalidRequest("timeline field 'operations' must be a list")
-    for number, op in enumerate(operations):
-        if not isinstance(op, dict) or op.get("op") not in ("allocate", "free"):
-            raise InvalidRequest(
-                f"operation {number} must be {{\"op\": \"allocate\", \"name\", \"size\"}} "
-                f"or {{\"op\": \"free\", \"name\"}}, got {op!r}"
-            )
+    operations = []
+    for number, entry in enumerate(data["operations"]):
         try:
-            if op["op"] == "allocate":
-                allocator.allocate(op.get("size"), op.get("name"))
-            else:
-                allocator.free(op.get("name"))
-        except OutOfMemory:
-            pass
+            operations.append(Operation.from_dict(entry))
         except InvalidRequest as error:
-            raise InvalidRequest(f"operation {number} cannot be replayed: {error}") from None
+            raise InvalidRequest(f"operation {number} must be {_FORMS}: {error}") from None
+    allocator.replay(operations)
     stored = data.get("events")
     if stored is not None:
         replayed = [event.to_dict() for event in allocator.events]

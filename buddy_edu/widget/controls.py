@@ -1,6 +1,7 @@
 """The Stepper's navigation controls: buttons, play timer, speed and slider.
 
-Only construction and layout live here; the Stepper wires the behaviour.
+Construction, layout and showing a position live here; the Stepper wires the
+behaviour.
 Every control carries a visible text label and a tooltip, because icon-only
 buttons are invisible to screen readers and to ``get_by_role`` in tests.
 
@@ -12,6 +13,7 @@ back to the kernel, while its own unlabeled buttons stay out of sight.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -52,6 +54,30 @@ class Navigation:
         """The clickable buttons, in tab order."""
         return (self.first, self.back, self.play, self.forward, self.last,
                 self.previous_operation, self.next_operation)
+
+    def show(self, position: int, events: int, gate: int) -> None:
+        """Show ``position`` of ``events``; Play may run up to ``gate`` (in predict mode, the
+        next unanswered question) and stops there.
+
+        The slider and the timer take the position without reporting a move back to
+        the Stepper: their observer sees its value equal to the position and does
+        nothing, so there is no loop to break.
+        """
+        with ExitStack() as stack:
+            for widget in (self.slider, self.timer):
+                stack.enter_context(widget.hold_sync())
+            _set_range(self.slider, events, position)
+            self.slider.continuous_update = follows_drag(events)
+            _set_range(self.timer, gate, position)
+            if self.timer.playing and position >= gate:
+                self.timer.playing = False
+        # Grey out the buttons that would do nothing here.  (In predict mode Forward stays
+        # live before an unanswered question: pressing it says why it cannot go on.)
+        at_start, at_end = position <= 0, position >= events
+        for button in (self.first, self.back, self.previous_operation):
+            button.disabled = at_start
+        for button in (self.forward, self.last, self.next_operation):
+            button.disabled = at_end  # Play stays: at the end it starts over
 
 
 def build_navigation(events: int) -> Navigation:
@@ -97,6 +123,7 @@ def build_navigation(events: int) -> Navigation:
         [buttons, widgets.HBox([slider, speed], layout=widgets.Layout(
             flex_flow="row wrap", align_items="center")), timer],
     )
+    widgets.dlink((speed, "value"), (timer, "interval"))
     return Navigation(first, back, play, forward, last, previous_operation, next_operation,
                       speed, slider, timer, box)
 
@@ -115,6 +142,16 @@ def show_playing(play: widgets.Button, playing: bool) -> None:
             "Pause the playback" if playing
             else "Play the events one by one; press again to pause"
         )
+
+
+def _set_range(widget, maximum: int, value: int) -> None:
+    """Set max and value in an order the widget accepts (value always within 0..max)."""
+    if maximum >= widget.max:
+        widget.max = maximum
+        widget.value = value
+    else:
+        widget.value = value
+        widget.max = maximum
 
 
 def _button(label: str, icon: str, tooltip: str) -> widgets.Button:

@@ -1,16 +1,18 @@
 """The Stepper's live row: allocate SIZE [NAME] and free NAME from the widget.
 
-Only the widgets live here; the Stepper runs the operations and reports
-the core's error messages in ``error``, so a typo never shows a traceback.
+The row reads what was typed and shows the core's error messages in ``error``,
+so a typo never shows a traceback; the Stepper runs the operations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
 import ipywidgets as widgets
 
+from ..core import BuddyError, OutOfMemory
 from ..render import palette
 
 
@@ -54,6 +56,46 @@ class LiveRow:
         options = tuple(names)
         if self.free_name.options != options:
             self.free_name.options = options
+
+    def connect(self, allocate: Callable[[str, str | None], object],
+                free: Callable[[str], object], undo: Callable[[], object],
+                reset: Callable[[], object], report: Callable[[str], None]) -> None:
+        """Run the buttons: ``allocate(size_text, name)`` and ``free(name)`` raise the core's
+        errors, shown here; once an operation is recorded (a request that does not fit is
+        recorded too) ``report(message)`` shows what to say, "" for nothing."""
+        self.allocate.on_click(lambda _: self._allocate_clicked(allocate, report))
+        self.free.on_click(lambda _: self._free_clicked(free, report))
+        self.undo.on_click(lambda _: undo())
+        self.reset.on_click(lambda _: reset())
+
+    def _allocate_clicked(self, allocate, report) -> None:
+        text, name = self.size.value.strip(), self.name.value.strip() or None
+        if not text:
+            self.show_error("Type a size to allocate first, e.g. 34K.")
+            return
+        try:
+            allocate(text, name)
+        except OutOfMemory as error:  # recorded as a fail event, which is now shown
+            report(str(error))
+            return
+        except BuddyError as error:  # the core's own words; nothing changed
+            self.show_error(str(error))
+            return
+        report("")
+        self.name.value = ""
+
+    def _free_clicked(self, free, report) -> None:
+        name = self.free_name.value.strip()
+        if not name:
+            self.show_error("Type the name of an allocated block to free, e.g. A.")
+            return
+        try:
+            free(name)
+        except BuddyError as error:
+            self.show_error(str(error))
+            return
+        report("")
+        self.free_name.value = ""
 
 
 def build_live_row() -> LiveRow:

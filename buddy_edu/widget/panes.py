@@ -51,7 +51,7 @@ class Panes:
         # The tree pane scrolls within about a third of the screen, so on a laptop the
         # controls, the memory map and the tree are in view together.
         self.tree = widgets.HTML("", layout=widgets.Layout(max_height=TREE_HEIGHT, **_PANE))
-        self.tree.add_class("buddy-tree-pane")  # the pane keys.py scrolls to the change
+        self.tree.add_class("buddy-tree-pane")  # the pane shortcuts.py scrolls to the change
         self.zoom = widgets.ToggleButtons(
             options=[(label, key) for key, (label, _tip) in _ZOOM.items()], value="fit",
             description="Tree of blocks", tooltips=[tip for _label, tip in _ZOOM.values()],

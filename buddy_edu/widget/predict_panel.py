@@ -1,18 +1,19 @@
 """The predict-mode panel: one question, a choice, Check, feedback and the score.
 
-The panel only displays; the Stepper decides which question is due, marks
-the answer (with :mod:`buddy_edu.widget.predict`) and tells the panel what
-to show.
+The panel only displays what predict mode's state (:mod:`.predict_state`) says about
+the operation shown, and hands the chosen answer to the Stepper, which marks it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 import ipywidgets as widgets
 
 from ..render import palette
-from .predict import Feedback, Question
+from .predict_questions import Marking, PredictQuestion
+from .predict_state import Predictions
 
 
 class PredictPanel(widgets.VBox):
@@ -49,7 +50,27 @@ class PredictPanel(widgets.VBox):
         self.add_class("buddy-predict-panel")  # its rows are spaced by panes' style
         self.choices.observe(self._enable_check, "value")
 
-    def ask(self, question: Question) -> None:
+    def on_check(self, callback: Callable[[int | str], object]) -> None:
+        """Call ``callback(value)`` with the chosen answer when Check is pressed."""
+        self.check.on_click(lambda _: self._checked(callback))
+
+    def show_state(self, predictions: Predictions, op: int | None) -> None:
+        """Show the score and what is due about operation ``op`` (None: past the end): its
+        question, the answer given, or why nothing is asked."""
+        self.show_score(predictions.score_text())
+        if op is None:
+            self.idle("End of the timeline: add an operation below to get a new question.")
+            return
+        answer = predictions.answered(op)
+        if answer is not None:
+            self.review(answer.question, answer.value, answer.marking)
+        elif op < predictions.asked_from:
+            self.idle("This operation was already shown when the Stepper started; "
+                      "step forward to the next question.")
+        else:
+            self.ask(predictions.question())
+
+    def ask(self, question: PredictQuestion) -> None:
         """Show a question that has not been answered yet."""
         with self.hold_sync():
             self.prompt.value = _ask(question)
@@ -58,7 +79,7 @@ class PredictPanel(widgets.VBox):
             self.check.layout.display = None
             self.feedback.value = ""
 
-    def review(self, question: Question, value: int | str, feedback: Feedback) -> None:
+    def review(self, question: PredictQuestion, value: int | str, marking: Marking) -> None:
         """Show a question with the student's answer and how it was marked.
 
         The choices and Check make way for the feedback (which names a wrong choice), so
@@ -69,7 +90,7 @@ class PredictPanel(widgets.VBox):
             self.choices.layout.display = "none"
             self.check.disabled = True
             self.check.layout.display = "none"
-            self.show_feedback(feedback)
+            self.show_marking(marking)
 
     def idle(self, text: str) -> None:
         """No question is due here: hide the choices and say what comes next."""
@@ -85,21 +106,21 @@ class PredictPanel(widgets.VBox):
         self.feedback.value = (f'<p role="status" style="color:{palette.ERROR_TEXT}">'
                                f"{escape(text)}</p>")
 
-    def show_feedback(self, feedback: Feedback) -> None:
+    def show_marking(self, marking: Marking) -> None:
         """The marked answer, with a green bar if right and a red one if wrong (and a mark)."""
-        style = palette.tone_style(palette.RIGHT_MARK if feedback.correct
+        style = palette.tone_style(palette.RIGHT_MARK if marking.correct
                                    else palette.ERROR_TEXT)
-        mark = "✔" if feedback.correct else "✘"
+        mark = "✔" if marking.correct else "✘"
         self.feedback.value = (
             f'<p role="status" style="{style};font-weight:600">'
-            f"{mark} {escape(feedback.message)}</p>"
+            f"{mark} {escape(marking.message)}</p>"
         )
 
     def show_score(self, text: str) -> None:
         """The running score, e.g. "Score: 3 / 4 correct"."""
         self.score.value = f"<b>{escape(text)}</b>"
 
-    def _set_choices(self, question: Question | None, value, disabled: bool) -> None:
+    def _set_choices(self, question: PredictQuestion | None, value, disabled: bool) -> None:
         options = question.choices if question is not None else ()
         if tuple(self.choices.options) != options:
             self.choices.options = options
@@ -107,9 +128,15 @@ class PredictPanel(widgets.VBox):
         self.choices.disabled = disabled
         self.choices.layout.display = "none" if question is None else None
 
+    def _checked(self, callback: Callable[[int | str], object]) -> None:
+        if self.choices.value is None:
+            self.hint("Pick an answer first, then press Check.")
+            return
+        callback(self.choices.value)
+
     def _enable_check(self, change) -> None:
         self.check.disabled = self.choices.disabled or change["new"] is None
 
 
-def _ask(question: Question) -> str:
+def _ask(question: PredictQuestion) -> str:
     return f"<p><b>Predict before you step:</b> {escape(question.prompt)}</p>"

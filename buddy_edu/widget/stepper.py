@@ -7,34 +7,26 @@ slider, the Play timer, live operations, predict mode -- just moves that
 number or appends to the core's timeline.
 
 Stock ipywidgets, plus one small anywidget module for keyboard shortcuts
-(:mod:`.keys`), so it runs in JupyterLab 4, Notebook 7, Voilà and JupyterLite.
+(:mod:`.shortcuts`), so it runs in JupyterLab 4, Notebook 7, Voilà and JupyterLite.
 """
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import traitlets
 
-from ..core import (
-    Block,
-    BuddyAllocator,
-    BuddyError,
-    Event,
-    InvalidRequest,
-    OutOfMemory,
-    parse_size,
-)
+from ..core import Block, BuddyAllocator, Event, InvalidRequest, OutOfMemory, parse_size
 from ..core.script import run_script
-from .controls import build_navigation, follows_drag, show_playing
-from .keys import SHORTCUTS, Keys
+from .branches import LiveBranches
+from .controls import build_navigation, show_playing
 from .live import build_live_row
 from .panes import Panes
-from .predict import Feedback, Question
 from .predict_panel import PredictPanel
-from .predictions import NO_QUESTION, Kept, Predictions
+from .predict_questions import Marking, PredictQuestion
+from .predict_state import NO_QUESTION, Predictions
+from .shortcuts import SHORTCUTS, Shortcuts
 
 
 class Stepper(widgets.VBox):
@@ -69,35 +61,18 @@ class Stepper(widgets.VBox):
         if not isinstance(predict, bool):
             raise InvalidRequest(f"predict must be True or False, got {predict!r}")
         count = allocator.event_count()
-        if isinstance(position, bool) or not isinstance(position, int) \
-                or not 0 <= position <= count:
-            raise InvalidRequest(
-                f"position must be an integer between 0 and {count} "
-                f"(the number of events), got {position!r}"
-            )
+        _check_range(position, count)
         self._allocator = allocator
         self._count = count
         self._revision = 0
-        self._branch: _Branch | None = None
-        # The scenario Reset returns to: its first operations, read only once a live
-        # operation is about to replace some of them (long timelines are never scanned).
-        self._origin_ops = allocator.operation_count()
-        self._origin: list[tuple[str, int, str]] | None = None
-        asked_from = 0
-        if predict and position:
-            # Operations already shown when the Stepper starts are not asked about;
-            # a start inside an operation moves back to that operation's start.
-            op = allocator.event_at(position - 1).op
-            span = allocator.operation_span(op)
-            asked_from = op + 1 if position == span.stop else op
-            position = position if position == span.stop else span.start
-        self._predictions = Predictions(allocator, predict, asked_from)
-        self._origin_position = position
+        self._branches = LiveBranches(allocator)
+        self._predictions, position = Predictions.starting_at(allocator, predict, position)
+        self._start = position
         self._nav = build_navigation(count)
         self._live = build_live_row()
         self._panes = Panes()
         self._panel = PredictPanel() if predict else None
-        self._keys = Keys()
+        self._shortcuts = Shortcuts()
         # Laid out for a 1366x768 laptop: narration, controls, the live row and the
         # pictures stack so that the memory map and the top of the tree are in view with
         # the controls, and a live operation's effect shows without scrolling.
@@ -110,7 +85,7 @@ class Stepper(widgets.VBox):
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         operations.add_class("buddy-row-gap")
         children = [self._panes.top, self._nav.box, operations, self._panes.pictures,
-                    self._keys]
+                    self._shortcuts]
         kwargs.setdefault("layout", widgets.Layout(width="100%", max_width="1100px"))
         super().__init__(children, **kwargs)
         self.add_class("buddy-stepper")
@@ -146,7 +121,7 @@ class Stepper(widgets.VBox):
         return self._panes.caption
 
     @property
-    def question(self) -> Question | None:
+    def question(self) -> PredictQuestion | None:
         """In predict mode, the question to answer before the next operation; else None."""
         predictions = self._predictions
         return predictions.question() if self.position == predictions.gate() else None
@@ -223,40 +198,25 @@ class Stepper(widgets.VBox):
         Stepper moved to the recorded ``fail`` event.
         """
         size = parse_size(size)
-        before = self._before_live()
-        try:
-            block = self._allocator.allocate(size, name)
-        except OutOfMemory:
-            self._after_live(before)
-            raise
-        self._after_live(before)
-        return block
+        return self._live_operation(lambda: self._allocator.allocate(size, name))
 
     def free(self, name: str) -> Block:
         """Free ``name`` at the position shown (later events are discarded); move to the new end."""
-        before = self._before_live()
-        block = self._allocator.free(name)
-        self._after_live(before)
-        return block
+        return self._live_operation(lambda: self._allocator.free(name))
 
     @property
     def discarded(self) -> int:
         """How many events the last live operation discarded that :meth:`undo_live` can put
         back (0 when there is nothing to put back)."""
-        return 0 if self._branch is None else self._branch.events
+        return self._branches.discarded
 
     def undo_live(self) -> bool:
         """Take back the last live operation and restore the events it discarded, exactly,
         with any predict-mode answers about them; False when there is nothing to restore."""
-        branch = self._branch
+        branch = self._branches.undo()
         if branch is None:
             return False
-        allocator = self._allocator
-        allocator.seek(allocator.operation_span(branch.first_op).start)
-        allocator.truncate()
-        _replay(allocator, branch.operations)
         self._predictions.restore(branch.kept)
-        self._branch = None
         self._timeline_changed()
         self._live.show_offer(0)
         self._show_at(min(branch.position, self._predictions.gate()))
@@ -265,33 +225,24 @@ class Stepper(widgets.VBox):
     def reset(self) -> None:
         """Go back to the scenario the Stepper was created with: its operations, its start
         position, no answers; live operations and their discarded branches are forgotten."""
-        allocator = self._allocator
-        if self._origin is None:  # the scenario's operations are all still there
-            kept = self._origin_ops
-            allocator.seek(allocator.operation_span(kept - 1).stop if kept else 0)
-            allocator.truncate()
-        else:
-            allocator.seek(0)
-            allocator.truncate()
-            _replay(allocator, self._origin)
+        self._branches.reset()
         self._predictions.reset()
-        self._branch = None
         self._timeline_changed()
         self._live.show_offer(0)
         self._live.show_error("")
-        self._show_at(self._origin_position)
+        self._show_at(self._start)
 
     # ------------------------------------------------------------ predict
-    def answer(self, value: int | str) -> Feedback:
+    def answer(self, value: int | str) -> Marking:
         """Answer the waiting predict-mode question with a choice value; returns the marking."""
         if not self.predict:
             raise InvalidRequest("answer() is for predict mode: create the Stepper with "
                                  "predict=True")
         if self.question is None:
             raise InvalidRequest(NO_QUESTION)
-        feedback = self._predictions.answer(value)
+        marking = self._predictions.answer(value)
         self._show()
-        return feedback
+        return marking
 
     def refresh(self) -> None:
         """Catch up after the allocator was changed outside the Stepper."""
@@ -302,12 +253,7 @@ class Stepper(widgets.VBox):
     @traitlets.validate("position")
     def _check_position(self, proposal) -> int:
         value = proposal["value"]
-        count = self._allocator.event_count()
-        if isinstance(value, bool) or not 0 <= value <= count:
-            raise InvalidRequest(
-                f"position must be an integer between 0 and {count} "
-                f"(the number of events), got {value!r}"
-            )
+        _check_range(value, self._allocator.event_count())
         gate = self._predictions.gate()
         if value > gate:
             raise InvalidRequest(
@@ -331,41 +277,13 @@ class Stepper(widgets.VBox):
             return
         if allocator.position != self.position:
             allocator.seek(self.position)
-        count, position, gate = self._count, self.position, self._predictions.gate()
-        nav = self._nav
-        # The slider and the timer follow the position; their observer (_follow) then
-        # sees its value equal to the position and does nothing: no loop to break.
-        with ExitStack() as stack:
-            for widget in (nav.slider, nav.timer):
-                stack.enter_context(widget.hold_sync())
-            _set_range(nav.slider, count, position)
-            nav.slider.continuous_update = follows_drag(count)
-            _set_range(nav.timer, gate, position)
-            if nav.timer.playing and position >= gate:
-                nav.timer.playing = False
-        _disable_idle(nav, position, count)
-        self._panes.show(allocator, (self._revision, position))
+        self._nav.show(self.position, self._count, self._predictions.gate())
+        self._panes.show(allocator, (self._revision, self.position))
         self._live.set_names([block.name for block in allocator.allocations()])
-        self._show_question()
-
-    def _show_question(self) -> None:
-        panel = self._panel
-        if panel is None:
-            return
-        allocator, position, predictions = self._allocator, self.position, self._predictions
-        panel.show_score(predictions.score_text())
-        if position >= allocator.event_count():
-            panel.idle("End of the timeline: add an operation below to get a new question.")
-            return
-        op = allocator.event_at(position).op
-        answer = predictions.answered(op)
-        if answer is not None:
-            panel.review(answer.question, answer.value, answer.feedback)
-        elif op < predictions.asked_from:
-            panel.idle("This operation was already shown when the Stepper started; "
-                       "step forward to the next question.")
-        else:
-            panel.ask(self.question)
+        if self._panel is not None:
+            at_end = self.position >= self._count
+            self._panel.show_state(self._predictions,
+                                   None if at_end else allocator.event_at(self.position).op)
 
     def _catch_up(self) -> bool:
         """Adopt a timeline changed elsewhere; True if that moved (and showed) the position."""
@@ -382,26 +300,19 @@ class Stepper(widgets.VBox):
         self._revision += 1
         self._predictions.timeline_changed()
 
-    def _before_live(self) -> _Branch:
-        """What a live operation at the shown position may discard, kept so it can be undone."""
-        allocator, position = self._allocator, self.position
-        allocator.seek(position)
-        first = allocator.event_at(position - 1).op if position else 0
-        if self._origin is None and first < self._origin_ops:
-            self._origin = _operations(allocator, 0, self._origin_ops)
-        return _Branch(first_op=first, operations=_operations(allocator, first),
-                       position=position, events=allocator.event_count())
+    def _live_operation(self, operation: Callable[[], Block]) -> Block:
+        """Record an allocate or free at the shown position (answers about what it replaced
+        are set aside with the discarded branch) and move to the new end."""
+        try:
+            block = self._branches.record(self.position, operation,
+                                          self._predictions.replaced_from)
+        except OutOfMemory:  # recorded as a fail event, shown like any other operation
+            self._after_live()
+            raise
+        self._after_live()
+        return block
 
-    def _after_live(self, before: _Branch) -> None:
-        """After an operation was appended: keep what it discarded for undo_live, drop stale
-        answers and move to the new end."""
-        allocator = self._allocator
-        new_op = allocator.operation_count() - 1
-        lost = before.events - allocator.operation_span(new_op).start
-        kept = self._predictions.replaced_from(new_op)
-        self._branch = None if lost <= 0 else _Branch(
-            first_op=new_op, operations=before.operations[new_op - before.first_op:],
-            position=before.position, events=lost, kept=kept)
+    def _after_live(self) -> None:
         self._live.show_offer(self.discarded)
         self._timeline_changed()
         self._show_at(min(self._allocator.event_count(), self._predictions.gate()))
@@ -427,14 +338,10 @@ class Stepper(widgets.VBox):
         nav.slider.observe(self._follow, "value")
         nav.timer.observe(self._follow, "value")
         nav.timer.observe(lambda change: show_playing(nav.play, change["new"]), "playing")
-        nav.speed.observe(self._speed_changed, "value")
-        live.allocate.on_click(self._allocate_clicked)
-        live.free.on_click(self._free_clicked)
-        live.undo.on_click(lambda _: self.undo_live())
-        live.reset.on_click(lambda _: self.reset())
-        self._keys.on_key(self.press)
+        live.connect(self.allocate, self.free, self.undo_live, self.reset, self._report_live)
+        self._shortcuts.on_key(self.press)
         if self._panel is not None:
-            self._panel.check.on_click(self._check_clicked)
+            self._panel.on_check(self.answer)
 
     def _follow(self, change) -> None:
         """The slider was moved, or the browser's Play timer ticked: go there, never past
@@ -463,40 +370,6 @@ class Stepper(widgets.VBox):
                 return
         timer.playing = True
 
-    def _speed_changed(self, change) -> None:
-        self._nav.timer.interval = change["new"]
-
-    def _allocate_clicked(self, _button) -> None:
-        live = self._live
-        text, name = live.size.value.strip(), live.name.value.strip() or None
-        if not text:
-            live.show_error("Type a size to allocate first, e.g. 34K.")
-            return
-        try:
-            self.allocate(text, name)
-        except OutOfMemory as error:  # recorded as a fail event, which is now shown
-            self._report_live(str(error))
-            return
-        except BuddyError as error:  # the core's own words; nothing changed
-            live.show_error(str(error))
-            return
-        self._report_live("")
-        live.name.value = ""
-
-    def _free_clicked(self, _button) -> None:
-        live = self._live
-        name = live.free_name.value.strip()
-        if not name:
-            live.show_error("Type the name of an allocated block to free, e.g. A.")
-            return
-        try:
-            self.free(name)
-        except BuddyError as error:
-            live.show_error(str(error))
-            return
-        self._report_live("")
-        live.free_name.value = ""
-
     def _report_live(self, message: str) -> None:
         """After a live operation: its message, unless predict mode must ask about it first."""
         if self.question is not None:
@@ -505,69 +378,9 @@ class Stepper(widgets.VBox):
         else:
             self._live.show_error(message)
 
-    def _check_clicked(self, _button) -> None:
-        value = self._panel.choices.value
-        if value is None:
-            self._panel.hint("Pick an answer first, then press Check.")
-            return
-        self.answer(value)
-
-
-@dataclass(frozen=True)
-class _Branch:
-    """Operations a live operation replaced (from ``first_op`` on), with where the Stepper
-    was, how many events they made and the predict-mode answers about them."""
-
-    first_op: int
-    operations: list[tuple[str, int, str]]
-    position: int
-    events: int
-    kept: Kept | None = None
-
-
-def _operations(allocator: BuddyAllocator, start: int = 0,
-                stop: int | None = None) -> list[tuple[str, int, str]]:
-    """Operations ``start`` to ``stop`` (default: the end) as ``("alloc", requested, name)``
-    or ``("free", 0, name)``: enough to record them again, since the core is deterministic."""
-    found = []
-    for op in range(start, allocator.operation_count() if stop is None else stop):
-        span = allocator.operation_span(op)
-        last = allocator.event_at(span.stop - 1)
-        if last.kind in ("allocate", "fail"):
-            found.append(("alloc", last.requested, last.name))
-        else:
-            found.append(("free", 0, allocator.event_at(span.start).name))
-    return found
-
-
-def _replay(allocator: BuddyAllocator, operations: list[tuple[str, int, str]]) -> None:
-    """Record ``operations`` again at the end of the timeline (a failed request fails again)."""
-    for kind, size, name in operations:
-        if kind == "free":
-            allocator.free(name)
-            continue
-        try:
-            allocator.allocate(size, name)
-        except OutOfMemory:
-            pass
-
-
-def _disable_idle(nav, position: int, count: int) -> None:
-    """Grey out the buttons that would do nothing here: backwards at the start, forwards at
-    the end.  (In predict mode Forward stays live before an unanswered question: pressing it
-    says why it cannot go on.)"""
-    at_start, at_end = position <= 0, position >= count
-    for button in (nav.first, nav.back, nav.previous_operation):
-        button.disabled = at_start
-    for button in (nav.forward, nav.last, nav.next_operation):
-        button.disabled = at_end  # Play stays: at the end it starts over
-
-
-def _set_range(widget, maximum: int, value: int) -> None:
-    """Set max and value in an order the widget accepts (value always within 0..max)."""
-    if maximum >= widget.max:
-        widget.max = maximum
-        widget.value = value
-    else:
-        widget.value = value
-        widget.max = maximum
+def _check_range(position: object, count: int) -> None:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= count:
+        raise InvalidRequest(
+            f"position must be an integer between 0 and {count} "
+            f"(the number of events), got {position!r}"
+        )

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 from ..core import BuddyAllocator, Event, InvalidRequest, format_size
 
-FAILS = "fail"  # the choice value meaning "the request fails"
-KINDS = ("where", "splits", "fails", "merges")
+FAIL_CHOICE = "fail"  # the choice value meaning "the request fails"
+QUESTION_KINDS = ("where", "splits", "fails", "merges")  # what PredictQuestion.kind can be
 _ALLOCATION_KINDS = ("where", "splits", "fails")  # asked in turn, one per allocation
 _MAX_ADDRESS_CHOICES = 6
 
 
 @dataclass(frozen=True)
-class Feedback:
+class Marking:
     """How one answer was marked: ``message`` is one line, starting "Right" or "Not quite"."""
 
     correct: bool
@@ -33,7 +33,7 @@ class Feedback:
 
 
 @dataclass(frozen=True)
-class Question:
+class PredictQuestion:
     """One question about operation ``op``; ``choices`` are ``(label, value)`` pairs."""
 
     op: int
@@ -53,15 +53,15 @@ class Question:
             f"pick one of {', '.join(label for label, _ in self.choices)}"
         )
 
-    def check(self, value: int | str) -> Feedback:
+    def check(self, value: int | str) -> Marking:
         """Mark an answer; an unknown choice raises :class:`InvalidRequest`."""
         chosen = self.label_of(value)
         if value == self.answer:
-            return Feedback(True, chosen, f"Right! {self.reason}")
-        return Feedback(False, chosen, f"Not quite: you chose {chosen}. {self.reason}")
+            return Marking(True, chosen, f"Right! {self.reason}")
+        return Marking(False, chosen, f"Not quite: you chose {chosen}. {self.reason}")
 
 
-def question_for(allocator: BuddyAllocator, op: int) -> Question:
+def question_for(allocator: BuddyAllocator, op: int) -> PredictQuestion:
     """The question to ask before operation ``op`` is revealed.
 
     Free operations ask how many merges follow; allocations take turns asking
@@ -85,57 +85,60 @@ def question_for(allocator: BuddyAllocator, op: int) -> Question:
         return _fails(allocator, op, events)
 
 
-def score_text(feedbacks: list[Feedback]) -> str:
+def score_text(markings: list[Marking]) -> str:
     """The running score, e.g. "Score: 3 / 4 correct"."""
-    right = sum(feedback.correct for feedback in feedbacks)
-    return f"Score: {right} / {len(feedbacks)} correct"
+    right = sum(marking.correct for marking in markings)
+    return f"Score: {right} / {len(markings)} correct"
 
 
 # --------------------------------------------------------------- questions
-def _where(allocator: BuddyAllocator, op: int, events: list[Event]) -> Question | None:
+def _where(allocator: BuddyAllocator, op: int, events: list[Event]) -> PredictQuestion | None:
     outcome = events[-1]
     need = outcome.size
-    answer: int | str = FAILS if outcome.kind == "fail" else outcome.address
+    answer: int | str = FAIL_CHOICE if outcome.kind == "fail" else outcome.address
     places = set()
     for address, size in allocator.free_blocks():
         if size >= need:
             places.update((address, address + size // 2, address + size - need))
     places.discard(answer)
-    others = sorted(places)[: _MAX_ADDRESS_CHOICES - (answer != FAILS)]
-    addresses = sorted(others + ([answer] if answer != FAILS else []))
+    others = sorted(places)[: _MAX_ADDRESS_CHOICES - (answer != FAIL_CHOICE)]
+    addresses = sorted(others + ([answer] if answer != FAIL_CHOICE else []))
     if len(addresses) < 2:
         return None
     choices = tuple((format_size(a), a) for a in addresses)
-    choices += (("nowhere: it fails", FAILS),)
+    choices += (("nowhere: it fails", FAIL_CHOICE),)
     prompt = (
         f"{_who(outcome)} asks for {format_size(outcome.requested)}. "
         "Where will its block start?"
     )
-    return Question(op, "where", prompt, choices, answer, _allocation_reason(allocator, events))
+    return PredictQuestion(op, "where", prompt, choices, answer,
+                           _allocation_reason(allocator, events))
 
 
-def _splits(allocator: BuddyAllocator, op: int, events: list[Event]) -> Question:
+def _splits(allocator: BuddyAllocator, op: int, events: list[Event]) -> PredictQuestion:
     outcome = events[-1]
     most = _levels(allocator, outcome.size)
     splits = sum(event.kind == "split" for event in events)
-    answer: int | str = FAILS if outcome.kind == "fail" else splits
-    choices = tuple((str(n), n) for n in range(most + 1)) + (("none: it fails", FAILS),)
+    answer: int | str = FAIL_CHOICE if outcome.kind == "fail" else splits
+    choices = tuple((str(n), n) for n in range(most + 1)) + (("none: it fails", FAIL_CHOICE),)
     prompt = (
         f"{_who(outcome)} asks for {format_size(outcome.requested)}. "
         "How many splits happen before it gets its block?"
     )
-    return Question(op, "splits", prompt, choices, answer, _allocation_reason(allocator, events))
+    return PredictQuestion(op, "splits", prompt, choices, answer,
+                           _allocation_reason(allocator, events))
 
 
-def _fails(allocator: BuddyAllocator, op: int, events: list[Event]) -> Question:
+def _fails(allocator: BuddyAllocator, op: int, events: list[Event]) -> PredictQuestion:
     outcome = events[-1]
-    answer = FAILS if outcome.kind == "fail" else "succeeds"
-    choices = (("yes, it gets a block", "succeeds"), ("no: the request fails", FAILS))
+    answer = FAIL_CHOICE if outcome.kind == "fail" else "succeeds"
+    choices = (("yes, it gets a block", "succeeds"), ("no: the request fails", FAIL_CHOICE))
     prompt = f"{_who(outcome)} asks for {format_size(outcome.requested)}. Will it get a block?"
-    return Question(op, "fails", prompt, choices, answer, _allocation_reason(allocator, events))
+    return PredictQuestion(op, "fails", prompt, choices, answer,
+                           _allocation_reason(allocator, events))
 
 
-def _merges(allocator: BuddyAllocator, op: int, events: list[Event]) -> Question:
+def _merges(allocator: BuddyAllocator, op: int, events: list[Event]) -> PredictQuestion:
     freed = events[0]
     merges = [event for event in events if event.kind == "merge"]
     most = _levels(allocator, freed.size)
@@ -157,7 +160,7 @@ def _merges(allocator: BuddyAllocator, op: int, events: list[Event]) -> Question
             f"Its buddy at {format_size(buddy)} is not a whole free "
             f"{format_size(freed.size)} block, so nothing merges."
         )
-    return Question(op, "merges", prompt, choices, len(merges), reason)
+    return PredictQuestion(op, "merges", prompt, choices, len(merges), reason)
 
 
 # ------------------------------------------------------------------ helpers

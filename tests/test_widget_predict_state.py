@@ -6,7 +6,7 @@ import pytest
 from examples import WIKIPEDIA
 
 from buddy_edu import InvalidRequest, run_script
-from buddy_edu.widget.predictions import NO_QUESTION, Predictions
+from buddy_edu.widget.predict_state import NO_QUESTION, Predictions
 
 K = 1024
 
@@ -53,6 +53,18 @@ def test_operations_shown_at_the_start_are_not_asked_about():
     predictions = Predictions(allocator, enabled=True, asked_from=3)
     assert predictions.question().op == 3
     assert predictions.gate() == allocator.operation_span(3).start
+
+
+def test_starting_part_way_asks_from_the_first_operation_not_yet_shown():
+    allocator = run_script(WIKIPEDIA)
+    end_of_1 = allocator.operation_span(1).stop
+    predictions, position = Predictions.starting_at(allocator, True, end_of_1)
+    assert (predictions.asked_from, position) == (2, end_of_1)
+    inside_3 = allocator.operation_span(3).start + 1  # between its two events
+    predictions, position = Predictions.starting_at(allocator, True, inside_3)
+    assert (predictions.asked_from, position) == (3, allocator.operation_span(3).start)
+    predictions, position = Predictions.starting_at(allocator, False, inside_3)
+    assert (predictions.asked_from, position, predictions.enabled) == (0, inside_3, False)
 
 
 def test_after_the_last_operation_no_question_waits():

@@ -115,7 +115,7 @@ export default {
 """
 
 
-class Keys(anywidget.AnyWidget):
+class Shortcuts(anywidget.AnyWidget):
     """Invisible: reports the Stepper's shortcut keys to the kernel and keeps the change in
     view.  ``on_key(callback)`` gets the key's name (one of :data:`SHORTCUTS`)."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core import BuddyAllocator, Event, InvalidRequest
-from .predict import Feedback, Question, question_for, score_text
+from .predict_questions import Marking, PredictQuestion, question_for, score_text
 
 #: Why an answer cannot be taken now.
 NO_QUESTION = ("no question is waiting here: questions come up at the start of each "
@@ -27,9 +27,9 @@ NO_QUESTION = ("no question is waiting here: questions come up at the start of e
 class Answer:
     """A marked prediction and the events it was about (to notice a rewritten timeline)."""
 
-    question: Question
+    question: PredictQuestion
     value: int | str
-    feedback: Feedback
+    marking: Marking
     events: tuple[Event, ...]
 
 
@@ -49,13 +49,27 @@ class Predictions:
     the Stepper starts are not.
     """
 
+    @classmethod
+    def starting_at(cls, allocator: BuddyAllocator, enabled: bool,
+                    position: int) -> tuple[Predictions, int]:
+        """Predictions for a Stepper that starts at ``position``, and the position it starts
+        at: operations already shown there are not asked about, and a start inside an
+        operation (in predict mode) moves back to that operation's start."""
+        if not enabled or not position:
+            return cls(allocator, enabled), position
+        op = allocator.event_at(position - 1).op
+        span = allocator.operation_span(op)
+        if position == span.stop:
+            return cls(allocator, enabled, op + 1), position
+        return cls(allocator, enabled, op), span.start
+
     def __init__(self, allocator: BuddyAllocator, enabled: bool, asked_from: int = 0) -> None:
         self._allocator = allocator
         self.enabled = enabled
         self._start = asked_from
         self.asked_from = asked_from
         self.answers: dict[int, Answer] = {}
-        self._questions: dict[int, Question] = {}
+        self._questions: dict[int, PredictQuestion] = {}
 
     # ------------------------------------------------------------ reading
     def due(self) -> int:
@@ -74,7 +88,7 @@ class Predictions:
             return count
         return allocator.operation_span(op).start
 
-    def question(self) -> Question | None:
+    def question(self) -> PredictQuestion | None:
         """The question waiting to be answered, or None (predict mode off, or every
         operation answered)."""
         op = self.due()
@@ -90,23 +104,23 @@ class Predictions:
 
     def score(self) -> tuple[int, int]:
         """``(right, answered)``."""
-        right = sum(answer.feedback.correct for answer in self.answers.values())
+        right = sum(answer.marking.correct for answer in self.answers.values())
         return right, len(self.answers)
 
     def score_text(self) -> str:
         """The running score in words, e.g. "Score: 3 / 4 correct"."""
-        return score_text([answer.feedback for answer in self.answers.values()])
+        return score_text([answer.marking for answer in self.answers.values()])
 
     # ------------------------------------------------------------ changing
-    def answer(self, value: int | str) -> Feedback:
+    def answer(self, value: int | str) -> Marking:
         """Mark ``value`` as the answer to the waiting question and record it."""
         question = self.question()
         if question is None:
             raise InvalidRequest(NO_QUESTION)
-        feedback = question.check(value)
-        self.answers[question.op] = Answer(question, value, feedback,
+        marking = question.check(value)
+        self.answers[question.op] = Answer(question, value, marking,
                                            self._events(question.op))
-        return feedback
+        return marking
 
     def timeline_changed(self) -> None:
         """Drop the answers (and cached questions) the allocator's timeline no longer
