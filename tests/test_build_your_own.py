@@ -161,12 +161,12 @@ def test_expected_values_come_from_the_core_run():
     for trace in traces:  # every expected block is the one the core split or handed out
         core = BuddyAllocator(total, min_block)
         for op in trace:
-            if op[0] == "free":
-                core.free(op[1])
+            if op.kind == "free":
+                core.free(op.name)
                 continue
             start_at = core.event_count()
             with contextlib.suppress(Exception):
-                core.allocate(op[2], op[1])
+                core.allocate(op.size, op.name)
             first = core.event_at(start_at)
             if first.kind != "fail":
                 assert [first.address, first.size] in [r for r, _ in expected]
@@ -210,13 +210,13 @@ def test_compare_asks_for_functions_that_are_not_defined():
 def _merges(total, min_block, trace, index):
     core = BuddyAllocator(total, min_block)
     for op in trace[:index]:
-        if op[0] == "alloc":
+        if op.kind == "allocate":
             with contextlib.suppress(Exception):
-                core.allocate(op[2], op[1])
+                core.allocate(op.size, op.name)
         else:
-            core.free(op[1])
+            core.free(op.name)
     start_at = core.event_count()
-    core.free(trace[index][1])
+    core.free(trace[index].name)
     return [core.event_at(i) for i in range(start_at, core.event_count())
             if core.event_at(i).kind == "merge"]
 
@@ -225,10 +225,10 @@ def test_the_first_divergence_of_a_one_level_merge_is_the_first_double_merge():
     result = compare(functions("one-level-merge"))
     d = result.divergence
     trace, total, min_block = d.core.trace, d.core.total, d.core.min_block
-    assert trace[d.op_index][0] == "free"
+    assert trace[d.op_index].kind == "free"
     assert len(_merges(total, min_block, trace, d.op_index)) >= 2
     for index in range(d.op_index):  # no earlier free merged twice in this trace
-        if trace[index][0] == "free":
+        if trace[index].kind == "free":
             assert len(_merges(total, min_block, trace, index)) <= 1
     assert d.theirs.states[d.op_index].free != d.core.states[d.op_index].free
     assert "free lists differ" in d.reason
@@ -237,8 +237,8 @@ def test_the_first_divergence_of_a_one_level_merge_is_the_first_double_merge():
 def test_the_first_divergence_of_address_plus_size_frees_an_upper_half():
     d = compare(functions("address-plus-size")).divergence
     op = d.core.trace[d.op_index]
-    assert op[0] == "free"
-    address, size, _ = d.core.states[d.op_index - 1].allocated[op[1]]
+    assert op.kind == "free"
+    address, size, _ = d.core.states[d.op_index - 1].allocated[op.name]
     assert address % (2 * size) == size  # an upper half: the only case the bug gets wrong
     assert all(mine == want for mine, want in zip(d.theirs.states[:d.op_index],
                                                   d.core.states[:d.op_index], strict=False))
@@ -276,11 +276,11 @@ def test_recorded_runs_look_like_the_core_to_the_pictures():
     core, mine = RecordedRun(d.core), RecordedRun(d.theirs)
     real = BuddyAllocator(d.core.total, d.core.min_block)
     for op in d.core.trace[:d.op_index + 1]:
-        if op[0] == "alloc":
+        if op.kind == "allocate":
             with contextlib.suppress(Exception):
-                real.allocate(op[2], op[1])
+                real.allocate(op.size, op.name)
         else:
-            real.free(op[1])
+            real.free(op.name)
     core.seek(d.op_index + 1)
     mine.seek(d.op_index + 1)
     assert core.blocks() == real.blocks() and core.free_lists() == real.free_lists()

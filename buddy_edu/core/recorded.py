@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import InvalidRequest
-from .model import Block, Event
+from .model import Block, Event, Operation
 from .units import format_size
 
 
@@ -29,7 +29,7 @@ class OpState:
     block handed out, or the free block a free ended with.
     """
 
-    op: tuple
+    op: Operation
     free: dict[int, list[int]] | None
     allocated: dict[str, tuple[int, int, int]]
     outcome: str
@@ -43,7 +43,7 @@ class Run:
     who: str
     total: int
     min_block: int
-    trace: tuple
+    trace: tuple[Operation, ...]
     states: tuple[OpState, ...]
 
 
@@ -58,11 +58,11 @@ class Divergence:
     core: Run
 
 
-def op_text(op) -> str:
-    """``alloc P3 100`` or ``free P3``, for captions."""
-    if op[0] == "alloc":
-        return f"{op[1]} = alloc {format_size(op[2])}"
-    return f"free {op[1]}"
+def op_text(op: Operation) -> str:
+    """``P3 = alloc 100`` or ``free P3``, for captions: the script's own words."""
+    if op.kind == "allocate":
+        return f"{op.name} = alloc {format_size(op.size)}"
+    return f"free {op.name}"
 
 
 def block_text(block) -> str:
@@ -101,17 +101,16 @@ class RecordedRun:
         """Operation ``index`` in the core's event words: allocate, fail, free or merge."""
         state = self.run.states[index]
         op = state.op
-        if op[0] == "alloc":
-            requested = op[2]
+        if op.kind == "allocate":
             if state.outcome == "ok":
-                return Event("allocate", state.block[0], state.block[1], op[1], requested, index)
-            size = state.block[1] if state.block else requested
-            return Event("fail", None, size, op[1], requested, index)
+                return Event("allocate", state.block[0], state.block[1], op.name, op.size, index)
+            size = state.block[1] if state.block else op.size
+            return Event("fail", None, size, op.name, op.size, index)
         before = self.run.states[index - 1].allocated if index else {}
-        address, size, requested = before.get(op[1], (0, 0, 0))
+        address, size, requested = before.get(op.name, (0, 0, 0))
         if state.block is not None and state.block != (address, size):
-            return Event("merge", state.block[0], state.block[1], op[1], requested, index)
-        return Event("free", address, size, op[1], requested, index)
+            return Event("merge", state.block[0], state.block[1], op.name, requested, index)
+        return Event("free", address, size, op.name, requested, index)
 
     def _state(self) -> OpState | None:
         return self.run.states[self.position - 1] if self.position else None

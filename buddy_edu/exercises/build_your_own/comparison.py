@@ -20,7 +20,7 @@ import random
 import sys
 from dataclasses import dataclass, field
 
-from ...core import BuddyAllocator, InvalidRequest, OutOfMemory
+from ...core import BuddyAllocator, InvalidRequest, Operation
 from ...core.recorded import Divergence, OpState, Run, block_text, op_text
 from ..answers import transport
 from . import harness
@@ -83,29 +83,22 @@ class Comparison:
 
 
 # ------------------------------------------------------------------ the core's side
-def core_run(total: int, min_block: int, trace) -> Run:
+def core_run(total: int, min_block: int, trace: list[Operation]) -> Run:
     """``trace`` through the core's allocator (policy ``lowest``), one state per operation."""
     core = BuddyAllocator(total, min_block)
     states = []
     for op in trace:
-        outcome = "ok"
-        if op[0] == "alloc":
-            try:
-                placed = core.allocate(op[2], op[1])
-                block = (placed.address, placed.size)
-            except OutOfMemory:
-                outcome, block = "fail", None
-        else:
-            core.free(op[1])
-            last = core.event_at(core.event_count() - 1)
-            block = (last.address, last.size)
+        core.replay([op])
+        last = core.event_at(core.event_count() - 1)
+        outcome = "fail" if last.kind == "fail" else "ok"
+        block = None if outcome == "fail" else (last.address, last.size)
         allocated = {b.name: (b.address, b.size, b.requested) for b in core.allocations()}
-        states.append(OpState(tuple(op), free_lists(core), allocated, outcome, block))
-    return Run("the allocator", total, min_block, tuple(map(tuple, trace)), tuple(states))
+        states.append(OpState(op, free_lists(core), allocated, outcome, block))
+    return Run("the allocator", total, min_block, tuple(trace), tuple(states))
 
 
 # ------------------------------------------------------------------ the student's side
-def student_run(functions: dict, total: int, min_block: int, trace) -> Run:
+def student_run(functions: dict, total: int, min_block: int, trace: list[Operation]) -> Run:
     """``trace`` through the student's functions; stops after the first operation that
     raises, runs too long, or returns something that cannot be used."""
     free: dict = {total: [0]}
@@ -123,8 +116,8 @@ def student_run(functions: dict, total: int, min_block: int, trace) -> Run:
     for op in trace:
         outcome, block = "ok", None
         try:
-            if op[0] == "alloc":
-                name, request = op[1], op[2]
+            if op.kind == "allocate":
+                name, request = op.name, op.size
                 size = _plain(call("block_size", request, min_block, total), "block_size")
                 found = _plain(call("find_block", free, size), "find_block")
                 if found is None:
@@ -135,19 +128,19 @@ def student_run(functions: dict, total: int, min_block: int, trace) -> Run:
                     block = (address, size)
                     live[name] = (address, size, request)
             else:
-                if op[1] not in live:  # the allocator served it and yours did not
-                    raise _Stop(f"{op[1]} was never allocated by your functions")
-                address, size, _ = live.pop(op[1])
+                if op.name not in live:  # the allocator served it and yours did not
+                    raise _Stop(f"{op.name} was never allocated by your functions")
+                address, size, _ = live.pop(op.name)
                 block = _pair(_plain(call("free_block", free, address, size, total),
                                      "free_block"), "free_block")
         except _Stop as stop:
             outcome = str(stop)
         status, plain = transport.read(free)
-        states.append(OpState(tuple(op), normalize_free(plain) if status == "value" else None,
+        states.append(OpState(op, normalize_free(plain) if status == "value" else None,
                               dict(live), outcome, block))
         if outcome not in ("ok", "fail"):
             break
-    return Run("your functions", total, min_block, tuple(map(tuple, trace)), tuple(states))
+    return Run("your functions", total, min_block, tuple(trace), tuple(states))
 
 
 class _Stop(Exception):
@@ -178,7 +171,7 @@ def first_difference(theirs: Run, core: Run) -> tuple[int, str] | None:
             if want.outcome == "fail":
                 return index, "the allocator finds no free block large enough here, yours does."
             return index, "yours finds no free block large enough, the allocator does."
-        if mine.op[0] == "alloc" and mine.block != want.block:
+        if mine.op.kind == "allocate" and mine.block != want.block:
             return index, (f"yours hands out the block {block_text(mine.block)}, the "
                            f"allocator {block_text(want.block)}.")
         if mine.free is None:

@@ -33,7 +33,7 @@ import json
 import random
 from dataclasses import dataclass
 
-from ...core import BuddyAllocator, Event, InvalidRequest, OutOfMemory
+from ...core import BuddyAllocator, Event, InvalidRequest, Operation, OutOfMemory
 
 #: Memories of the traces: (total, min_block) in plain units, small enough to read.
 MEMORIES = ((1024, 64), (512, 32), (2048, 128), (1024, 32), (256, 16))
@@ -100,41 +100,42 @@ def check_function_name(name: object) -> Spec:
 
 # ----------------------------------------------------------------- traces
 def random_traces(rng: random.Random, count: int = QUESTION_TRACES,
-                  operations: int = TRACE_OPERATIONS) -> tuple[int, int, list[list[list]]]:
+                  operations: int = TRACE_OPERATIONS
+                  ) -> tuple[int, int, list[list[Operation]]]:
     """``(total, min_block, traces)``: ``count`` random traces over one memory.
 
-    A trace is a list of ``["alloc", name, request]`` and ``["free", name]``
-    steps; it ends by asking for the whole memory (which fails while anything is
-    allocated) and freeing whatever is still allocated, so that frees merge all
-    the way up.  Some requests are exact block sizes, some are one unit
-    over one, and some are too large to fit, because the rules differ there.
+    A trace is a list of the core's :class:`~buddy_edu.core.Operation` values; it
+    ends by asking for the whole memory (which fails while anything is allocated)
+    and freeing whatever is still allocated, so that frees merge all the way up.
+    Some requests are exact block sizes, some are one unit over one, and some are
+    too large to fit, because the rules differ there.
     """
     total, min_block = rng.choice(MEMORIES)
     traces = []
     for _ in range(count):
         core = BuddyAllocator(total, min_block)  # only to know which names are live
         live: list[str] = []
-        steps: list[list] = []
+        steps: list[Operation] = []
         number = 0
         for _ in range(operations):
             if live and (rng.random() < 0.4 or len(live) >= 8):
                 name = live.pop(rng.randrange(len(live)))
                 core.free(name)
-                steps.append(["free", name])
+                steps.append(Operation("free", name))
                 continue
             number += 1
             name = f"P{number}"
             request = _request(rng, total, min_block)
-            steps.append(["alloc", name, request])
+            steps.append(Operation("allocate", name, request))
             try:
                 core.allocate(request, name)
             except OutOfMemory:
                 continue
             live.append(name)
         if live:  # the whole memory while something is allocated: find_block finds nothing
-            steps.append(["alloc", f"P{number + 1}", total])
+            steps.append(Operation("allocate", f"P{number + 1}", total))
         rng.shuffle(live)
-        steps.extend(["free", name] for name in live)
+        steps.extend(Operation("free", name) for name in live)
         traces.append(steps)
     return total, min_block, traces
 
@@ -153,7 +154,7 @@ def _request(rng: random.Random, total: int, min_block: int) -> int:
 class Step:
     """One step of a trace as the core ran it: the free lists before and after, and its events."""
 
-    op: list
+    op: Operation
     before: dict[int, list[int]]
     after: dict[int, list[int]]
     events: tuple[Event, ...]
@@ -165,26 +166,26 @@ def free_lists(allocator: BuddyAllocator) -> dict[int, list[int]]:
             if addresses}
 
 
-def reference(total: int, min_block: int, trace: list[list]) -> list[Step]:
+def as_operations(trace: list) -> list[Operation]:
+    """A trace as Operation values, whether given as them or as their dicts (as JSON keeps
+    them in a question's parameters)."""
+    return [op if isinstance(op, Operation) else Operation.from_dict(op) for op in trace]
+
+
+def reference(total: int, min_block: int, trace: list[Operation]) -> list[Step]:
     """Run ``trace`` through the core (policy ``lowest``) and record every step."""
     core = BuddyAllocator(total, min_block)
     steps = []
-    for op in trace:
+    for op in as_operations(trace):
         before = free_lists(core)
         start = core.event_count()
-        if op[0] == "alloc":
-            try:
-                core.allocate(op[2], op[1])
-            except OutOfMemory:
-                pass
-        else:
-            core.free(op[1])
+        core.replay([op])
         events = tuple(core.event_at(i) for i in range(start, core.event_count()))
         steps.append(Step(op, before, free_lists(core), events))
     return steps
 
 
-def expected_calls(function: str, total: int, min_block: int, traces: list[list[list]]
+def expected_calls(function: str, total: int, min_block: int, traces: list[list[Operation]]
                    ) -> tuple[list[list], list[list]]:
     """The calls ``function`` gets on these traces and what the core says each must give.
 
@@ -210,9 +211,9 @@ def expected_calls(function: str, total: int, min_block: int, traces: list[list[
             add([request, min_block, total], core.block_size(request))
     for trace in traces:
         for step in reference(total, min_block, trace):
-            kind, events = step.op[0], step.events
-            if kind == "alloc":
-                request = step.op[2]
+            kind, events = step.op.kind, step.events
+            if kind == "allocate":
+                request = step.op.size
                 size = core.block_size(request)
                 if function == "block_size":
                     add([request, min_block, total], size)

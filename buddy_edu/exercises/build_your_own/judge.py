@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 
-from ...core import InvalidRequest
+from ...core import InvalidRequest, Operation
 from ..answers import Form, FormError, transport
 from ..questions import scenarios
 from ..questions.feedback import Feedback, right, wrong
@@ -21,6 +21,7 @@ from . import harness
 from .contract import (
     SPECS,
     Spec,
+    as_operations,
     check_function_name,
     expected_calls,
     normalize_free,
@@ -29,9 +30,13 @@ from .contract import (
 )
 
 
-def function_question(function: str, total: int, min_block: int, traces: list[list[list]]
+def function_question(function: str, total: int, min_block: int, traces: list[list]
                       ) -> Question:
-    """The question "write ``function``", checked on the calls these traces lead to."""
+    """The question "write ``function``", checked on the calls these traces lead to.
+
+    ``traces`` are lists of the core's Operation values (or their dicts, as the question's
+    JSON keeps them)."""
+    traces = [as_operations(trace) for trace in traces]
     spec = check_function_name(function)
     calls, expected = expected_calls(function, total, min_block, traces)
     prompt = (f"Write `{spec.signature}` → {spec.returns}. {spec.does}\n\n"
@@ -39,7 +44,7 @@ def function_question(function: str, total: int, min_block: int, traces: list[li
               f"of allocations and frees in a memory of {total} units with blocks of at "
               f"least {min_block}: every call must give what the kit's allocator did.")
     params = {"function": function, "total": total, "min_block": min_block,
-              "traces": traces, "calls": calls}
+              "traces": [[op.to_dict() for op in trace] for trace in traces], "calls": calls}
     return Question(FUNCTION, prompt, params, expected)
 
 
@@ -55,7 +60,8 @@ def generate_function_question(seed: random.Random | int | str, function: str = 
     return function_question(function, total, min_block, traces)
 
 
-def _telling(function: str, total: int, min_block: int, traces: list[list[list]]) -> bool:
+def _telling(function: str, total: int, min_block: int, traces: list[list[Operation]]
+             ) -> bool:
     """Whether the traces hold the cases where the common mistakes show (the core decides).
 
     A split must go down two levels or more; a free must merge twice in a row (a
