@@ -42,25 +42,34 @@ def test_exercises_list_prints_one_name_a_line(capsys):
     assert run(capsys, "exercises", "list") == (0, "".join(f"{n}\n" for n in ASSIGNMENTS), "")
 
 
-def test_exercises_key_prints_the_students_answer_key_as_json(capsys):
-    status, out, err = run(capsys, "exercises", "key", NAME, "--student", "jdoe")
+@pytest.fixture
+def course(tmp_path):
+    """A course folder: answer keys are made from its secret."""
+    from buddy_edu.exercises.course.settings import init_course
+
+    return init_course(tmp_path / "course", name="OS 101")
+
+
+def test_exercises_key_prints_the_students_answer_key_as_json(capsys, course):
+    status, out, err = run(capsys, "exercises", "key", NAME, "--student", "jdoe",
+                           "--course", str(course.root))
     assert status == 0 and err == ""
-    assert json.loads(out) == answer_key(NAME, "jdoe")
-    assert json.loads(out) != answer_key(NAME, "kim")
+    assert json.loads(out) == answer_key(NAME, "jdoe", course.secret())
+    assert json.loads(out) != answer_key(NAME, "kim", course.secret())
 
 
-def test_exercises_key_writes_the_whole_class_key_from_a_roster(capsys, tmp_path):
+def test_exercises_key_writes_the_whole_class_key_from_a_roster(capsys, tmp_path, course):
     roster = tmp_path / "roster.csv"
     roster.write_text("name,student\nAda Lovelace,ada\nBob,-2-3\nCarol,@A1\n")
     out = tmp_path / "keys.csv"
     status, printed, err = run(capsys, "exercises", "key", NAME, "--roster", str(roster),
-                               "--out", str(out))
+                               "--out", str(out), "--course", str(course.root))
     assert status == 0 and "3 students" in printed and err == ""
     rows = list(csv.reader(out.open()))
     questions = [f"q{n}" for n in range(1, len(ASSIGNMENTS[NAME].slots) + 1)]
     assert rows[0] == ["student", *questions]
     assert [row[0] for row in rows[1:]] == ["ada", "'-2-3", "'@A1"]  # never a formula
-    key = answer_key(NAME, "ada")
+    key = answer_key(NAME, "ada", course.secret())
     assert rows[1][1] == format_size(key["q1"])
     assert len({tuple(row[1:]) for row in rows[1:]}) == 3
 
@@ -70,11 +79,13 @@ def test_exercises_key_writes_the_whole_class_key_from_a_roster(capsys, tmp_path
     ("student\nada\nbob\nada\n", "line 4: student 'ada' is also on line 2"),
     ("", "is empty"),
 ])
-def test_a_bad_roster_names_the_line_and_writes_no_key(capsys, tmp_path, roster, message):
+def test_a_bad_roster_names_the_line_and_writes_no_key(capsys, tmp_path, course, roster,
+                                                      message):
     (tmp_path / "roster.csv").write_text(roster)
     out = tmp_path / "keys.csv"
     status, _, err = run(capsys, "exercises", "key", NAME, "--roster",
-                         str(tmp_path / "roster.csv"), "--out", str(out))
+                         str(tmp_path / "roster.csv"), "--out", str(out),
+                         "--course", str(course.root))
     assert status == 2 and message in err and not out.exists()
 
 

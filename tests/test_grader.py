@@ -515,7 +515,7 @@ def test_grade_takes_options_and_keywords_that_replace_their_fields(tmp_path, mo
 
     seen = []
 
-    def run_all(assignment, todo, options):  # records the options instead of running
+    def run_all(assignment, todo, options, variants):  # records the options, runs nothing
         seen.append(options)
         yield from ()
 

@@ -147,6 +147,7 @@ def _list(args) -> int:
 
 def _key(args) -> int:
     from ..exercises import answer_key
+    from ..exercises.course.assignments import check_student, get_assignment
     from ..exercises.course.class_key import write_class_key
     from ..exercises.course.settings import CourseNotFound, find_course
 
@@ -156,6 +157,9 @@ def _key(args) -> int:
     if args.student is None and not args.out:
         print("buddy-edu: --roster needs --out FILE.csv for the class key", file=sys.stderr)
         return 2
+    get_assignment(args.name)
+    if args.student is not None:
+        check_student(args.student)
     try:
         course = find_course(args.course)
     except CourseNotFound as error:

@@ -227,8 +227,11 @@ class SealedQuestion:
         """The question :func:`seal` wrote; InvalidRequest if the data is not one."""
         try:
             kind_spec(data["kind"])
+            params = dict(data["params"])
+            if "calls" in params:  # JSON made the free lists' block sizes text: back to ints
+                params["calls"] = _int_keys(params["calls"])
             return cls(str(data["id"]), data["kind"], int(data["points"]), str(data["prompt"]),
-                       dict(data["params"]), data)
+                       params, data)
         except (KeyError, TypeError, ValueError):
             raise InvalidRequest("the course data of this notebook is damaged: ask your "
                                  "instructor for the notebook again") from None
@@ -331,3 +334,13 @@ class SealedQuestion:
             if digest(salt, "call", number, reading) != sealed[number]:
                 return Feedback(0.0, "")
         return Feedback(1.0, "")
+
+
+def _int_keys(value: object) -> object:
+    """``value`` with every dict key that is a whole number written as text made an int."""
+    if isinstance(value, list):
+        return [_int_keys(item) for item in value]
+    if isinstance(value, dict):
+        return {int(key) if isinstance(key, str) and key.isdigit() else key: _int_keys(item)
+                for key, item in value.items()}
+    return value
