@@ -265,6 +265,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process lists from /proc")
 def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path):
     import json
