@@ -191,6 +191,7 @@ def can_build_wheels() -> bool:
     return False
 
 
+@pytest.mark.slow  # builds a wheel and a virtual environment: ~5 s
 @pytest.mark.skipif(not can_build_wheels(),
                     reason="building a wheel offline needs setuptools>=70.1 (or the wheel package)")
 def test_a_wheel_installs_every_lesson_and_lab_finds_and_copies_them(tmp_path):

@@ -587,6 +587,7 @@ def test_the_compiled_webassembly_is_cached_and_reused(module_cache, wiki):
     assert len(nodes(first)) == 11
 
 
+@pytest.mark.slow  # compiles Graphviz's WebAssembly twice: ~2 s each
 @pytest.mark.parametrize("damage", ["flip a byte", "truncate", "empty", "other version"])
 def test_a_damaged_or_stale_module_cache_is_recompiled(module_cache, wiki, damage):
     expected = draw_in_a_new_kernel(module_cache, wiki)
