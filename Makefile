@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab slides test lint bench clean lite lite-serve
+.PHONY: lab slides test test-fast lint bench clean lite lite-serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,25 @@ slides: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/buddy-edu slides --out build/slides
 
-test: $(BIN)/python
+# buddy-edu with its test tools; installed again only when pyproject.toml changes (the
+# install is editable, so code changes need no reinstall), which saves seconds a run.
+TEST_TOOLS := $(VENV)/.test-tools
+$(TEST_TOOLS): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+# Every test.  A test whose system tool is missing here (bubblewrap, Graphviz, Chromium,
+# Node.js) is skipped, and the block at the end says which and how to install them;
+# BUDDY_EDU_REQUIRE_TOOLS=1 (set by .ci/run) fails those tests instead.
+test: $(TEST_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The loop to run while working: every test that starts no kernel, sandbox or browser and
+# is not marked slow (the markers: tests/conftest.py); under a minute on two cores.
+FAST := not kernel and not sandbox and not browser and not lite and not slow
+test-fast: $(TEST_TOOLS)
+	$(BIN)/python -m pytest -m "$(FAST)"
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .

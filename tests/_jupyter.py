@@ -34,28 +34,21 @@ HOW_TO_GET_IT = (
 )
 
 
-def browser_problem() -> str | None:
-    """Why a browser test cannot run here, or None if Chromium and playwright are present."""
+def browser_problem(advice: bool = True) -> str | None:
+    """Why a browser test cannot run here, or None if Chromium and playwright are present.
+
+    tests/conftest.py asks this once per run to skip (or, in CI, fail) the ``browser``
+    tests, without the ``advice`` on getting them, which its closing block gives;
+    benchmarks/render.py asks it before timing anything.
+    """
+    how = f": {HOW_TO_GET_IT}" if advice else ""
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return f"the playwright package is missing: {HOW_TO_GET_IT}"
+        return f"the playwright package is missing{how or ' (pip install -e .[test])'}"
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        return f"no Chromium at {CHROMIUM}: {HOW_TO_GET_IT}"
+        return f"no Chromium at {CHROMIUM}{how}"
     return None
-
-
-def require_browser() -> None:
-    """Skip the calling test when Chromium or playwright is missing, saying how to get
-    them; fail instead under BUDDY_EDU_REQUIRE_BROWSER=1 (CI), where skipping would hide
-    that the browser tests never ran."""
-    import pytest
-
-    problem = browser_problem()
-    if problem:
-        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {problem}")
-        pytest.skip(problem)
 
 
 def free_port() -> int:

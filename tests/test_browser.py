@@ -3,9 +3,8 @@
 What only a browser can show: the widgets render, buttons found by their
 accessible names move the timeline, the slider answers the keyboard, the
 tree and the narration change on screen, and Play advances on its own
-(its timer runs in JavaScript).  Where Chromium or playwright is missing the
-test skips and says how to get them, unless BUDDY_EDU_REQUIRE_BROWSER=1 (CI)
-makes that a failure.
+(its timer runs in JavaScript).  Where Chromium or playwright is missing,
+tests/conftest.py skips the module, or fails it under BUDDY_EDU_REQUIRE_BROWSER=1 (CI).
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from _jupyter import (
     CHROMIUM_ARGS,
     LabServer,
     open_and_run,
-    require_browser,
     write_notebook,
 )
 from examples import WIKIPEDIA
@@ -31,7 +29,7 @@ from examples import WIKIPEDIA
 from buddy_edu import run_script, tree_nodes
 from buddy_edu.render import node_name
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]  # JupyterLab and its kernels
 
 K = 1024
 NOTEBOOK = "stepper.ipynb"
@@ -42,7 +40,6 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a notebook with a Stepper and a predict-mode Stepper."""
-    require_browser()
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     root.mkdir()

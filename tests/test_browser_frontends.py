@@ -13,19 +13,17 @@ from _jupyter import (
     CHROMIUM_ARGS,
     LabServer,
     open_and_run,
-    require_browser,
     write_notebook,
 )
 from examples import WIKIPEDIA
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.kernel]  # Notebook 7, Voila and their kernels
 WAIT_MS = 60_000
 NOTEBOOK = "stepper.ipynb"
 
 
 @pytest.fixture(params=["notebook", "voila"])
 def server(request, tmp_path):
-    require_browser()
     root = tmp_path / "root"
     root.mkdir()
     write_notebook(root / NOTEBOOK, [

@@ -355,6 +355,7 @@ def student_notebook(student: str, bug: str | None = None, extra: dict | None = 
     return nb
 
 
+@pytest.mark.kernel
 def test_the_exercise_notebook_runs_with_full_marks_for_a_correct_implementation(
         tmp_path, interactive):
     nb = student_notebook("grace")
@@ -382,6 +383,7 @@ def free_block(free, address, size, total):
 
 
 @pytest.mark.sandbox
+@pytest.mark.kernel
 def test_the_batch_grades_correct_buggy_looping_and_raising_submissions(tmp_path):
     from buddy_edu.grading.batch import grade
 

@@ -163,6 +163,8 @@ def test_exercises_without_an_action_shows_its_help(capsys):
     assert status == 2 and "list" in err and "key" in err
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_grade_writes_csv_gradebook_and_feedback_and_resumes(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     handed_in(tmp_path / "subs", "jdoe", answer_key(NAME, "jdoe"))
@@ -229,6 +231,8 @@ def test_without_bubblewrap_grading_stops_before_anything_and_names_the_fix(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["subs"]
 
 
+@pytest.mark.kernel
+@pytest.mark.sandbox  # the last run grades in the sandbox
 def test_no_sandbox_warns_every_run_and_the_gradebook_says_so(capsys, tmp_path, monkeypatch):
     import sqlite3
 
@@ -251,6 +255,7 @@ def test_no_sandbox_warns_every_run_and_the_gradebook_says_so(capsys, tmp_path, 
         assert db.execute("SELECT sandboxed FROM submissions").fetchall() == [(1,)]
 
 
+@pytest.mark.sandbox  # the preflight runs bwrap (no kernel starts)
 def test_a_sandbox_that_cannot_start_a_kernel_stops_before_grading(capsys, tmp_path, monkeypatch):
     # Without the interpreter's folders the kernel cannot start: every student would
     # get 0 points for "a dead kernel", so the batch must stop and say why instead.

@@ -191,6 +191,7 @@ def can_build_wheels() -> bool:
     return False
 
 
+@pytest.mark.slow  # builds a wheel and a virtual environment: ~5 s
 @pytest.mark.skipif(not can_build_wheels(),
                     reason="building a wheel offline needs setuptools>=70.1 (or the wheel package)")
 def test_a_wheel_installs_every_lesson_and_lab_finds_and_copies_them(tmp_path):
@@ -265,6 +266,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
+@pytest.mark.kernel
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process lists from /proc")
 def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path):
     import json

@@ -336,6 +336,7 @@ def test_classic_failures():
         BuddyAllocator(1536, 1)
 
 
+@pytest.mark.slow  # a million allocations: ~5 s
 def test_deep_tree_of_a_million_unit_blocks():
     a = BuddyAllocator(1 << 20, 1)
     for _ in range(1 << 20):

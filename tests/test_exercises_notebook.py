@@ -192,6 +192,7 @@ def test_stored_notebooks_are_generated_and_clean(name):
     assert any(lesson in stored.cells[0].source for lesson in ASSIGNMENTS[name].lessons)
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", VALUE_ASSIGNMENTS)
 def test_notebook_runs_top_to_bottom_with_full_marks(name, tmp_path, interactive):
     """Run the notebook as a student would, answers from the key, in a fresh kernel."""
@@ -226,6 +227,7 @@ def test_notebook_runs_top_to_bottom_with_full_marks(name, tmp_path, interactive
     assert after_mistake["text/plain"].startswith(f"{name} for {student}: {less} / {maximum}")
 
 
+@pytest.mark.kernel
 def test_a_wrong_student_id_is_one_clear_line_in_the_notebook(tmp_path):
     """No traceback into the kit's code: the message says what to type instead."""
     notebook = nbformat.v4.new_notebook(cells=[

@@ -328,17 +328,20 @@ def figures():
     return {name: guessing(name, 100) for name in ASSIGNMENTS}
 
 
+@pytest.mark.slow  # the figures generate 100 students' variants: ~9 s
 def test_constant_answers_earn_at_most_a_quarter_of_any_question(figures):
     for name, per_question in figures.items():
         for figure in per_question:
             assert figure.worst_listed <= 0.25, (name, figure)
 
 
+@pytest.mark.slow
 def test_a_neighbours_whole_key_earns_at_most_a_third(figures):
     for name, per_question in figures.items():
         assert neighbour_share(name, 100, per_question) <= 1 / 3, name
 
 
+@pytest.mark.slow  # 30 students' keys, and the figures
 def test_no_question_has_the_same_key_for_every_student(figures):
     for name in ASSIGNMENTS:
         keys = [exercises.answer_key(name, f"student-{n:03d}") for n in range(30)]

@@ -4,7 +4,7 @@ One module-wide batch holds a correct, an empty and a wrong submission and
 every attack the issue lists; the tests read its results, CSV, gradebook and
 feedback pages.  Fast unit tests (no kernel) cover the answer encoder that
 runs in the kernel, submission discovery, the gradebook and the scoring
-messages.
+messages.  Every test that grades is ``sandbox`` and ``kernel`` (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -199,6 +199,8 @@ def batch(tmp_path_factory):
 
 
 # ------------------------------------------------------------------ the batch
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_every_submission_is_graded_and_the_batch_finishes(batch):
     assert set(batch.results) == {
         "alice", "bob", "carol", "erin", "patcher", "yes", "faker", "crasher", "looper",
@@ -210,6 +212,8 @@ def test_every_submission_is_graded_and_the_batch_finishes(batch):
         assert result.score == round(sum(q.earned for q in result.questions), 2)
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_correct_answers_get_full_marks_in_any_accepted_form(batch):
     for student in ("alice", "erin", "frank"):
         result = batch.results[student]
@@ -218,12 +222,16 @@ def test_correct_answers_get_full_marks_in_any_accepted_form(batch):
     assert batch.results["erin"].questions[0].answer == format_size(batch.key["erin"]["q1"])
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_an_unchanged_notebook_scores_zero_and_says_no_answer(batch):
     result = batch.results["bob"]
     assert result.score == 0 and result.error is None
     assert all(q.message.startswith("No answer") for q in result.questions)
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_wrong_answers_score_what_the_checks_give_with_their_feedback(batch):
     result = batch.results["carol"]
     assert result.score == honest_score(NAME, "carol", batch.wrong) < batch.max
@@ -233,11 +241,15 @@ def test_wrong_answers_score_what_the_checks_give_with_their_feedback(batch):
         assert question.misconception == expected[question.id].misconception
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_monkeypatching_buddy_edu_in_the_kernel_does_not_raise_the_score(batch):
     result = batch.results["patcher"]
     assert result.score == honest_score(NAME, "patcher", batch.wrong) < batch.max
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_objects_that_equal_everything_are_refused_as_not_plain_data(batch):
     result = batch.results["yes"]
     assert result.score == 0
@@ -246,11 +258,15 @@ def test_objects_that_equal_everything_are_refused_as_not_plain_data(batch):
         assert "Expected" in question.message
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_printed_fake_results_and_forged_markers_count_for_nothing(batch):
     result = batch.results["faker"]
     assert result.score == 0 and result.error is None
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_a_kernel_that_dies_keeps_the_answers_given_before(batch):
     result = batch.results["crasher"]
     assert result.score == points(NAME, "crasher", {"q1", "q2", "q3"})
@@ -259,6 +275,8 @@ def test_a_kernel_that_dies_keeps_the_answers_given_before(batch):
         assert question.earned == 0 and "kernel died" in question.message
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_an_infinite_loop_is_interrupted_and_the_next_cells_still_run(batch):
     result = batch.results["looper"]
     assert result.score == batch.max and result.error is None
@@ -266,6 +284,8 @@ def test_an_infinite_loop_is_interrupted_and_the_next_cells_still_run(batch):
                for note in result.notes), result.notes
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_a_cell_that_ignores_interrupts_stops_the_notebook_keeping_earlier_answers(batch):
     result = batch.results["stubborn"]
     assert result.score == points(NAME, "stubborn", {"q1", "q2"})
@@ -273,11 +293,15 @@ def test_a_cell_that_ignores_interrupts_stops_the_notebook_keeping_earlier_answe
     assert all("did not stop when interrupted" in q.message for q in result.questions[2:])
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_a_100_mb_print_is_capped_and_grading_goes_on(batch):
     assert batch.results["printer"].score == batch.max
 
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_a_cell_that_raises_costs_only_its_question_and_says_why(batch):
     result = batch.results["raiser"]
     q4 = result.questions[3]
@@ -285,16 +309,22 @@ def test_a_cell_that_raises_costs_only_its_question_and_says_why(batch):
     assert q4.earned == 0 and "ZeroDivisionError" in q4.message and "q4 = 1 / 0" in q4.message
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_shadowing_or_replacing_json_in_the_kernel_does_not_break_reading_answers(batch):
     assert batch.results["jsonpatch"].score == batch.max
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_a_file_that_is_not_json_scores_zero_with_the_reason(batch):
     result = batch.results["broken"]
     assert result.score == 0 and "not valid JSON" in result.error
     assert all("not valid JSON" in q.message for q in result.questions)
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_csv_has_one_row_per_student_and_a_column_per_question(batch):
     rows = list(csv.reader(io.StringIO(batch.csv)))
     assert rows[0] == ["student_id", "assignment", "score", "max_score",
@@ -306,6 +336,8 @@ def test_csv_has_one_row_per_student_and_a_column_per_question(batch):
     assert raiser[4 + 3] == "0" and float(raiser[2]) == batch.results["raiser"].score
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_gradebook_holds_every_submission_beside_the_csv(batch):
     db = sqlite3.connect(batch.base / "grades.sqlite")
     count, = db.execute("SELECT COUNT(*) FROM submissions WHERE assignment=?",
@@ -315,6 +347,8 @@ def test_gradebook_holds_every_submission_beside_the_csv(batch):
     assert count == 15 and answers == 15 * len(ASSIGNMENTS[NAME].slots)
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_feedback_pages_show_scores_and_messages_but_not_the_answers(batch):
     carol = (batch.base / "feedback" / "carol.html").read_text(encoding="utf-8")
     result = batch.results["carol"]
@@ -331,6 +365,8 @@ def test_feedback_pages_show_scores_and_messages_but_not_the_answers(batch):
     assert "could not be run to the end" in broken and "not valid JSON" in broken
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_resume_runs_nothing_again_and_reveal_shows_the_answers(batch):
     progress = io.StringIO()
     before = (batch.base / "grades.sqlite").stat().st_size
@@ -350,6 +386,8 @@ def test_resume_runs_nothing_again_and_reveal_shows_the_answers(batch):
 
 
 # ------------------------------------------------------------------ all assignments
+@pytest.mark.sandbox
+@pytest.mark.kernel
 @pytest.mark.parametrize("assignment", [  # build-your-own: see test_build_your_own.py
     name for name, spec in ASSIGNMENTS.items()
     if all(slot.kind != "function" for slot in spec.slots)])
@@ -364,6 +402,8 @@ def test_every_exercise_notebook_filled_from_the_key_gets_full_marks(assignment,
 
 
 # ------------------------------------------------------------------ interrupt and resume
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_an_interrupted_batch_keeps_what_it_graded_and_resumes(tmp_path):
     subs = tmp_path / "subs"
     for student in ("ann", "ben", "cat"):
@@ -403,6 +443,8 @@ def batch_max() -> int:
 
 
 # ------------------------------------------------------------------ one notebook's run
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_the_kernel_is_fresh_and_the_whole_notebook_has_a_time_limit(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# not run"),
@@ -440,6 +482,8 @@ def test_files_that_are_not_notebooks_are_reported_without_running(tmp_path, con
     assert outcome.answers == {"q1": {"missing": True}}
 
 
+@pytest.mark.sandbox
+@pytest.mark.kernel
 def test_a_result_too_large_to_receive_never_reaches_the_graders_memory(tmp_path):
     # Printing is capped inside the kernel; a 50 MB *result* is one message above
     # MESSAGE_LIMIT, so ZeroMQ drops the connection before reading it and the

@@ -39,7 +39,8 @@ from buddy_edu.exercises import ASSIGNMENTS, answer_key
 from buddy_edu.grading.batch import grade
 from buddy_edu.grading.runner import TEMP_PREFIX, sweep_stale_folders
 
-pytestmark = pytest.mark.sandbox
+# Every test but the last grades in the sandbox (the last one only needs bwrap).
+pytestmark = [pytest.mark.sandbox, pytest.mark.kernel]
 
 MARKER = f"buddy-edu-attack-{uuid.uuid4().hex}"
 SECRET = f"instructor-secret-{uuid.uuid4().hex}"

@@ -18,6 +18,7 @@ from buddy_edu import format_size
 from buddy_edu.exercises import ASSIGNMENTS, variant
 from buddy_edu.grading.batch import grade
 
+pytestmark = [pytest.mark.sandbox, pytest.mark.kernel]  # one sandboxed batch per assignment
 ROOT = Path(__file__).resolve().parents[1]
 K = 1024
 

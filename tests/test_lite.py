@@ -14,15 +14,14 @@ built site under Node.js) and compares what a student reads off the picture,
 not coordinates, which differ between Graphviz versions.
 
 Figures (build time, kernel-ready time, click-to-picture) come from
-``benchmarks/lite.py``, not from here.  Needs Chromium, playwright, Node.js
-and npm; skipped when one is missing unless BUDDY_EDU_REQUIRE_BROWSER=1 (CI).
+``benchmarks/lite.py``, not from here.  Needs Node.js and npm (``lite``) and,
+to open the site, Chromium and playwright (``browser``); tests/conftest.py skips
+the tests when one is missing, or fails them under BUDDY_EDU_REQUIRE_BROWSER=1 (CI).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _jupyter import CLICK_TO_PICTURE, require_browser
+from _jupyter import CLICK_TO_PICTURE
 from _lite import (
     CELLS,
     KERNEL_READY,
@@ -61,18 +60,6 @@ WAIT_MS = 60_000
 lite = [pytest.mark.browser, pytest.mark.lite]
 
 
-def require_node() -> None:
-    """Skip without Node.js and npm (the build's npm packages and the viz.js run need
-    them), or fail under BUDDY_EDU_REQUIRE_BROWSER=1, where a skip would hide it."""
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        message = (f"{' and '.join(missing)} not on PATH: install Node.js 18+ with npm "
-                   "(Debian/Ubuntu: `apt-get install nodejs npm`)")
-        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {message}")
-        pytest.skip(message)
-
-
 @dataclass
 class Site:
     path: Path
@@ -83,7 +70,6 @@ class Site:
 @pytest.fixture(scope="session")
 def lite_site(tmp_path_factory):
     """The site built once per run into a temporary folder, served on 127.0.0.1."""
-    require_node()
     base = tmp_path_factory.mktemp("lite")
     out = base / "site"
     seconds = build_site(out)
@@ -105,7 +91,6 @@ class Tab:
 @pytest.fixture(scope="module")
 def tab(lite_site):
     """One Chromium tab on the site's front page, with the proxy and route watching."""
-    require_browser()
     proxy = RefusingProxy()
     leaks: list[str] = []
     try:
@@ -340,14 +325,9 @@ def lesson_trees() -> list[str]:
     return sources
 
 
-@pytest.mark.browser
-@pytest.mark.lite
+@pytest.mark.lite  # the site's viz.js, run by Node.js: no browser
+@pytest.mark.needs("dot")
 def test_dot_wasm_and_vizjs_draw_the_same_trees(lite_site, monkeypatch):
-    if shutil.which("dot") is None:
-        message = "the comparison needs the system Graphviz: apt-get install graphviz"
-        if os.environ.get("BUDDY_EDU_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BUDDY_EDU_REQUIRE_BROWSER=1 but {message}")
-        pytest.skip(message)
     sources = lesson_trees()
     drawn = {}
     for which in ("dot", "wasm"):

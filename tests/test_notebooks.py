@@ -115,6 +115,7 @@ def executed(name: str) -> nbformat.NotebookNode:
     return _EXECUTED[name]
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", LESSONS)
 def test_lesson_runs_top_to_bottom_without_errors_or_warnings(name):
     nb = executed(name)
@@ -212,6 +213,7 @@ def reveals(cell) -> bool:
     return folded or (cell.cell_type == "markdown" and "<details>" in cell.source)
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", COURSE)
 def test_no_answer_shows_before_the_student_has_predicted(name):
     """Every Predict prompt names its answer's telltale words (cell metadata

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -334,9 +333,8 @@ def test_stats_table(wiki):
 
 
 # ---------------------------------------------------------------- backends
+@pytest.mark.needs("dot")
 def test_backend_prefers_the_system_dot_when_it_runs():
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz 'dot' is not installed here (apt-get install graphviz)")
     assert render.backend() == "dot"
 
 
@@ -373,9 +371,8 @@ def test_a_process_whose_path_has_no_dot_still_draws(tmp_path):
     assert {t: n["text"] for t, n in there.items()} == {t: n["text"] for t, n in here.items()}
 
 
+@pytest.mark.needs("dot")
 def test_both_backends_draw_the_same_nodes(monkeypatch, wiki):
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz 'dot' is not installed here (apt-get install graphviz)")
     drawn = {}
     for which in ("dot", "wasm"):
         monkeypatch.setenv(render.ENV_VAR, which)
@@ -418,10 +415,8 @@ def test_a_dot_that_cannot_draw_svg_is_passed_over(monkeypatch, tmp_path):
         render.backend()
 
 
-@pytest.mark.parametrize("which", ["dot", "wasm"])
+@pytest.mark.parametrize("which", [pytest.param("dot", marks=pytest.mark.needs("dot")), "wasm"])
 def test_a_graphviz_failure_is_a_render_error(monkeypatch, which):
-    if which == "dot" and shutil.which("dot") is None:
-        pytest.skip("Graphviz 'dot' is not installed here (apt-get install graphviz)")
     monkeypatch.setenv(render.ENV_VAR, which)
     with pytest.raises(render.RenderError, match="could not draw the tree"):
         backends.render_svg("digraph { a -> }")
@@ -523,9 +518,7 @@ def test_exports_refuse_a_bad_position_and_write_nothing(wiki, tmp_path):
 @pytest.mark.browser
 def test_exported_html_steps_in_a_real_browser(wiki, tmp_path):
     """Buttons and keys move through the snapshots in Chromium, offline."""
-    from _jupyter import CHROMIUM, CHROMIUM_ARGS, require_browser
-
-    require_browser()
+    from _jupyter import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
     path = render.export_html(wiki, tmp_path / "lesson.html", start=0)
@@ -594,6 +587,7 @@ def test_the_compiled_webassembly_is_cached_and_reused(module_cache, wiki):
     assert len(nodes(first)) == 11
 
 
+@pytest.mark.slow  # compiles Graphviz's WebAssembly twice: ~2 s each
 @pytest.mark.parametrize("damage", ["flip a byte", "truncate", "empty", "other version"])
 def test_a_damaged_or_stale_module_cache_is_recompiled(module_cache, wiki, damage):
     expected = draw_in_a_new_kernel(module_cache, wiki)
@@ -626,9 +620,7 @@ CHECKERBOARD = ("memory 1M min 64K\n" + "".join(f"P{i} = alloc 64K\n" for i in r
 @pytest.mark.browser
 def test_exported_wide_tree_scrolls_with_readable_labels_and_zooms(tmp_path):
     """Lesson 03's checkerboard on a laptop: labels never shrink below 10 px; 100% enlarges."""
-    from _jupyter import CHROMIUM, CHROMIUM_ARGS, require_browser
-
-    require_browser()
+    from _jupyter import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
     path = render.export_html(run_script(CHECKERBOARD), tmp_path / "board.html")

@@ -194,6 +194,8 @@ def test_cli_errors_name_the_fix_without_a_traceback(capsys, tmp_path, name, say
     assert not any(tmp_path.iterdir())  # nothing is fetched or written for a bad name
 
 
+@pytest.mark.kernel  # runs the broken lesson
+@pytest.mark.needs("npm")  # fetches reveal.js first
 def test_a_lesson_that_fails_or_is_not_a_notebook_is_a_clear_error(capsys, tmp_path):
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), broken)
@@ -212,15 +214,14 @@ def test_a_lesson_that_fails_or_is_not_a_notebook_is_a_clear_error(capsys, tmp_p
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """Lesson 1 exported by the command, as a lecturer would."""
-    from _jupyter import require_browser
-
-    require_browser()
     out = tmp_path_factory.mktemp("slides")
     assert main(["slides", "01", "--out", str(out)]) == 0
     return out
 
 
 @pytest.mark.browser
+@pytest.mark.kernel  # the export runs lesson 1
+@pytest.mark.needs("npm")  # and fetches reveal.js
 def test_every_step_of_every_stepper_shows_in_turn_offline(exported):
     from _jupyter import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
