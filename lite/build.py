@@ -39,6 +39,8 @@ import venv
 import zipfile
 from pathlib import Path
 
+import vizjs  # lite/vizjs.py: beside this script, so on sys.path when it runs
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_OUT = ROOT / "build" / "lite"
@@ -48,7 +50,6 @@ FIRST = "notebooks/00-start-here.ipynb"
 CONTENT = ("notebooks", "exercises")
 OWN_SOURCES = ("pyproject.toml", "README.md", "buddy_edu", "notebooks")  # what the wheel needs
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
-VIZJS = "@viz-js/viz/dist/viz.js"  # one ES module, the wasm inlined: a single file to serve
 EXTENSION_WHEELS = ("anywidget-",)  # browser wheels that carry a JupyterLab extension
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 # What `packaging` needs to read wheel metadata markers as Pyodide would.
@@ -127,7 +128,10 @@ def build(out: Path, course: Path | None = None) -> dict:
     node_modules = npm_install(work / "npm")
     for name in PYODIDE_FILES:
         shutil.copy2(node_modules / "pyodide" / name, pyodide_dir / name)
-    shutil.copy2(node_modules / VIZJS, pyodide_dir / "viz.js")
+    try:  # the kernel loads it synchronously: no promise to wait for, so no JSPI needed
+        vizjs.write(node_modules, pyodide_dir / "viz.js")
+    except vizjs.VizjsError as error:
+        raise BuildError(str(error)) from None
 
     wheels = download_wheels(work / "wheels") + [build_own_wheel(work / "own")]
     for wheel in wheels:

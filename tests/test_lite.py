@@ -283,9 +283,11 @@ def test_no_request_left_the_machine_over_the_whole_run(tab):
 
 # -------------------------------------------------- three renderers, one picture
 SVG = "{http://www.w3.org/2000/svg}"
+# The site's viz.js is the synchronous classic script the kernel evaluates (lite/vizjs.py):
+# evaluated here the same way, so these trees come from the very file students get.
 VIZ_UNDER_NODE = """
-const { pathToFileURL } = await import('node:url');
-const viz = await (await import(pathToFileURL(process.argv[1]).href)).instance();
+const { readFileSync } = await import('node:fs');
+const viz = (0, eval)(readFileSync(process.argv[1], 'utf8')).instance();
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const sources = JSON.parse(input);
@@ -410,3 +412,29 @@ def test_vizjs_is_found_beside_pyodides_lock_unless_told_otherwise(monkeypatch, 
         lockfileBaseUrl="../../../static/pyodide/"))
     monkeypatch.setenv(browser.URL_VAR, setting)
     assert browser.vizjs_url() == expected
+
+
+# ------------------------------------------------- the synchronous viz.js, made at build time
+def lite_vizjs():
+    """lite/vizjs.py, which lite/build.py imports from beside itself."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lite_vizjs", ROOT / "lite" / "vizjs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_build_marks_viz_js_as_the_kernel_expects():
+    vizjs = lite_vizjs()
+    assert vizjs.SYNC_MARK == browser.SYNC_MARK
+    made = vizjs.synchronous("".join(old for old, _ in vizjs.REPLACEMENTS), "0.0.0")
+    assert browser.SYNC_MARK in made[:2000]  # where browser.viz() looks for it
+    assert "await " not in made and "import.meta" not in made and "export " not in made
+
+
+def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
+    vizjs = lite_vizjs()
+    stock = "".join(old for old, _ in vizjs.REPLACEMENTS)
+    with pytest.raises(vizjs.VizjsError, match=r"9\.9\.9.*lite/vizjs\.py"):
+        vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
