@@ -4,7 +4,9 @@ A submission is a ``.ipynb`` file or a folder searched for them.  Identity
 comes from the folder layout as it is on disk, never from where a link
 points:
 
-- The student id is the file's stem (``jdoe.ipynb`` is jdoe's), or the
+- The student id is the file's stem (``jdoe.ipynb`` is jdoe's), what follows
+  the assignment in the name ``ex.download()`` gives
+  (``splitting-jdoe.ipynb`` is jdoe's when grading splitting), or the
   folder name in ``<student>/<assignment>/<assignment>.ipynb``.
 - In nbgrader's layout only ``submitted/<student>/<assignment>/*.ipynb``
   counts, and the id is ``<student>``: the student controls what is inside
@@ -173,6 +175,9 @@ def _plain_owner(path: Path, assignment: str) -> str:
     parts = path.parts
     if len(parts) >= 3 and parts[-2] == assignment and path.stem == assignment:
         return parts[-3]
+    hand_in = f"{assignment}-"  # the name ex.download() gives: <assignment>-<student>.ipynb
+    if path.stem.startswith(hand_in) and len(path.stem) > len(hand_in):
+        return path.stem[len(hand_in):]
     return path.stem
 
 
