@@ -181,7 +181,8 @@ RUN_ALL = """(path) => {
   const panel = Array.from(window.jupyterapp.shell.widgets('main'))
     .find(w => w.context && w.context.path === path);
   window.jupyterapp.shell.activateById(panel.id);
-  window.jupyterapp.commands.execute('notebook:run-all-cells');
+  // widgetId names the notebook: the current one may not have changed yet (WebKit).
+  window.jupyterapp.commands.execute('notebook:run-all-cells', {widgetId: panel.id});
   return true;
 }"""
 
@@ -290,3 +291,75 @@ TREE_TITLES = """(stepper) => Array.from(stepper.querySelectorAll(
 def environment_note() -> str:
     """The machine the figures were taken on, for the benchmark's output."""
     return f"{os.cpu_count()} cores, Chromium at {CHROMIUM}"
+
+
+# ------------------------------------------------- the same checks in every engine
+# Plain JavaScript over the DOM and the notebook model, so that Chromium, Firefox and WebKit
+# (tests/_engines.py) run exactly the same steps.
+
+OPEN_BESIDE = """(path) => window.jupyterapp.commands.execute('docmanager:open',
+  {path: path, factory: 'Notebook', options: {activate: false}}).then(() => true)"""
+
+# Close every open notebook and open `path` on the kernel the first of them used: one
+# Pyodide kernel start serves several notebooks (two kernels starting at once in WebKit
+# took minutes, or never became ready).  The notebooks are closed first so that only the
+# new one's widget manager listens to the kernel.
+HAND_KERNEL_TO = """async (path) => {
+  const app = window.jupyterapp;
+  const panels = Array.from(app.shell.widgets('main')).filter(w => w.context);
+  const running = panels.find(w => w.sessionContext.session && w.sessionContext.session.kernel);
+  const id = running.sessionContext.session.kernel.id;
+  for (const panel of panels) panel.dispose();
+  await app.commands.execute('docmanager:open',
+    {path: path, factory: 'Notebook', kernel: {id: id}});
+  return id;
+}"""
+
+FIRST_STEPPER = ".buddy-stepper"
+
+
+def first_stepper_moves(page) -> list[float]:
+    """Click Forward on the page's first Stepper (one whose Forward is free, as lesson 00's
+    first is); [ms to the new picture, ms to the next frame].  Throws in the page if the
+    picture stays the same."""
+    from _jupyter import CLICK_TO_PICTURE
+
+    return page.evaluate(f"""async () => {{
+      const click = {CLICK_TO_PICTURE};
+      const stepper = document.querySelector('{FIRST_STEPPER}');
+      stepper.scrollIntoView({{block: 'center'}});
+      return click(stepper);
+    }}""")
+
+
+_QUICKCHECK = """async (answer) => {
+  const cells = Array.from(document.querySelectorAll('.jp-CodeCell'))
+    .filter(cell => cell.textContent.includes('Quick check.'));
+  const cell = cells[cells.length - 1];
+  cell.scrollIntoView({block: 'center'});
+  const input = cell.querySelector('input[type="text"]');
+  input.focus();
+  input.value = answer;
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  input.dispatchEvent(new Event('change', {bubbles: true}));
+  const check = Array.from(cell.querySelectorAll('button'))
+    .find(button => button.textContent.trim() === 'Check');
+  check.click();
+  for (let i = 0; i < 600; i++) {
+    if (cell.textContent.includes('Right')) return cell.textContent;
+    await new Promise(done => setTimeout(done, 100));
+  }
+  throw new Error('the QuickCheck did not mark ' + answer + ' right: ' + cell.textContent);
+}"""
+
+
+def quickcheck_answer(page, answer: str) -> str:
+    """Type ``answer`` into the page's last QuickCheck and press Check; the cell's text once
+    it says Right (an error in the page if it never does, within 60 s)."""
+    return page.evaluate(_QUICKCHECK, answer)
+
+
+def tree_nodes(page, selector: str = FIRST_STEPPER) -> list[str]:
+    """The titles of the tree nodes drawn in the first element matching ``selector``."""
+    return page.evaluate(f"""() => Array.from(document.querySelector('{selector}')
+      .querySelectorAll('.buddy-stepper-tree svg g.node > title')).map(t => t.textContent)""")
