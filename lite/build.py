@@ -58,6 +58,9 @@ KERNEL_WHEELS = ("piplite-", "pyodide_kernel-", "ipykernel-")
 # Loaded by Pyodide itself while the kernel starts, all at once from the lock, instead of one
 # `piplite.install` after another (the kernel skips its own install of each one named here);
 # buddy-edu and what it imports come too, so the first cell that draws does not wait for them.
+# What a kernel start and a lesson's first cells import: compiled to bytecode at build time.
+WARM = ("micropip", "piplite", "pyodide_kernel", "buddy_edu", "buddy_edu.widget",
+        "buddy_edu.render", "buddy_edu.exercises", "ipywidgets", "anywidget", "graphviz")
 PRELOAD = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython",
            "buddy-edu", "ipywidgets", "anywidget", "graphviz")
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
@@ -142,10 +145,15 @@ def build(out: Path, course: Path | None = None) -> dict:
     except vizjs.VizjsError as error:
         raise BuildError(str(error)) from None
 
-    wheels = (download_wheels(work / "wheels") + [build_own_wheel(work / "own")]
-              + kernel_wheels())
+    own = build_own_wheel(work / "own")
+    wheels = (download_wheels(work / "wheels") + [own] + kernel_wheels()
+              + [jedi_stand_in(work / "stand-in")])
     for wheel in wheels:
         shutil.copy2(wheel, pyodide_dir / wheel.name)
+    served = [pyodide_dir / w.name for w in wheels]
+    precompile(node_modules / "pyodide", served, work / "pyc-jobs.json",
+               zips=[pyodide_dir / "python_stdlib.zip", *served],
+               keep_source=pyodide_dir / own.name)
     lock = json.loads((node_modules / "pyodide" / "pyodide-lock.json").read_text())
     lock["packages"] = lock_entries(lock["packages"], [pyodide_dir / w.name for w in wheels])
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
@@ -225,6 +233,38 @@ def build_own_wheel(folder: Path) -> Path:
          "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)])
     (wheel,) = folder.glob("buddy_edu-*.whl")
     return wheel
+
+
+def jedi_stand_in(folder: Path) -> Path:
+    """A wheel named jedi whose import fails, saying why: the kernel's start-up asks for
+    jedi by name (and Pyodide refuses a name its lock lacks), IPython only tries it for tab
+    completion and falls back to its own completer when the import fails."""
+    folder.mkdir(parents=True)
+    wheel = folder / "jedi-0-py3-none-any.whl"
+    info = "jedi-0.dist-info"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("jedi/__init__.py", 'raise ImportError("jedi is left out of the '
+                         'buddy-edu site: IPython completes with its own completer")\n')
+        archive.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: jedi\nVersion: 0\n"
+                         "Summary: stand-in: jedi is left out of this site\n")
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: lite/build.py\n"
+                         "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    return wheel
+
+
+def precompile(pyodide: Path, wheels: list[Path], jobs_file: Path, zips: list[Path],
+               keep_source: Path) -> None:
+    """Compile to bytecode, with Pyodide itself (lite/pyc.mjs), every module that a kernel
+    start and the lessons' first imports (WARM) load, in the zip that holds it: the browser
+    then imports IPython, the stdlib and buddy-edu without compiling them (kernel ready in
+    about half the time).  Other modules stay source.  Only ``keep_source`` (buddy-edu's
+    wheel, whose tracebacks students read) keeps the .py beside its bytecode."""
+    log("compiling what a kernel start imports to bytecode with Pyodide (node lite/pyc.mjs)")
+    jobs_file.write_text(json.dumps({
+        "wheels": [str(w) for w in wheels], "warm": list(WARM),
+        "zips": [{"path": str(z), "keep_source": z == keep_source} for z in zips]}))
+    run(["node", str(HERE / "pyc.mjs"), str(pyodide), str(jobs_file)])
 
 
 def kernel_wheels() -> list[Path]:
