@@ -1,0 +1,378 @@
+"""LMS downloads: zips opened safely, layouts recognised, each notebook mapped to one roster row.
+
+Fast tests build downloads as Canvas, Moodle and Gradescope make them (file
+names, folders, metadata) with tiny notebooks and check the layouts, the roster
+match and its report, and the CSV's status column, without starting a kernel.
+The ``kernel`` tests grade one class handed in through every layout, as folders
+and as zips, and compare the scores.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from buddy_edu import InvalidRequest
+from buddy_edu.exercises.course.roster import RosterEntry
+from buddy_edu.grading import safe_zip
+from buddy_edu.grading.gradebook import Gradebook
+from buddy_edu.grading.gradescope_export import parse_yaml, read_metadata
+from buddy_edu.grading.layouts import identify
+from buddy_edu.grading.results import QuestionResult, Result
+from buddy_edu.grading.roster_match import (
+    RosterReport,
+    close_report,
+    collect,
+    csv_extras,
+    name_key,
+)
+from buddy_edu.grading.submissions import find_submissions
+
+NAME = "coalescing"
+ROSTER = [
+    RosterEntry("jdoe", "Jane Doe", "jdoe@uni.edu", "12345", "S1", "301", "S1"),
+    RosterEntry("bsmith", "Bo Smith", "bs@uni.edu", "12346", "S2", "302", "S2"),
+    RosterEntry("carol", "Carol King", "ck@uni.edu", "12347", "S3", "", "S3"),
+    RosterEntry("dave", "Dave Null", "dn@uni.edu", "12348", "S4", "304", "S4"),
+]
+
+
+def tiny(student: str) -> bytes:
+    """A notebook whose first cell starts ``student``'s variant (never run here)."""
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": f'ex = buddy_edu.exercises.start("{NAME}", student="{student}")'}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4,
+                       "nbformat_minor": 5}).encode()
+
+
+def write(folder: Path, files: dict[str, bytes]) -> Path:
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    return folder
+
+
+def zipped(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            archive.write(path, path.relative_to(folder).as_posix())
+    return target
+
+
+#: One class as each LMS lays it out: jdoe on time, bsmith twice (late, then again),
+#: carol's notebook says jdoe, an unknown student, dave hands in nothing.
+CANVAS = {
+    "doejane_12345_90001_coalescing.ipynb": tiny("jdoe"),
+    "smithbo_LATE_12346_90002_coalescing.ipynb": tiny("bsmith"),
+    "smithbo_LATE_12346_90005_coalescing-1.ipynb": tiny("bsmith"),
+    "kingcarol_12347_90003_coalescing.ipynb": tiny("jdoe"),
+    "mallory_99999_90004_coalescing.ipynb": tiny("jdoe"),
+}
+MOODLE = {
+    "Jane Doe_301_assignsubmission_file_/coalescing.ipynb": tiny("jdoe"),
+    "Bo Smith_302_assignsubmission_file_/coalescing.ipynb": tiny("bsmith"),
+    "Bo Smith_302_assignsubmission_file_/scratch.ipynb": tiny("bsmith"),
+    "Carol King_777_assignsubmission_file/coalescing.ipynb": tiny("jdoe"),  # Moodle 4.1+
+    "Mallory Moe_999_assignsubmission_file_/coalescing.ipynb": tiny("jdoe"),
+}
+GRADESCOPE_META = """\
+submission_5001:
+  :submitters:
+  - :name: Jane Doe
+    :sid: S1
+    :email: JDoe@uni.edu
+  :created_at: 2024-02-01 10:00:00.000000000 -08:00
+  :score: 0.0
+  :history: []
+submission_5002:
+  :submitters:
+  - :name: Bo Smith
+    :sid: 'S2'
+    :email: bs@uni.edu
+  :results:
+    tests:
+    - name: 'q1: it''s'
+      output: |-
+        - not a submitter
+        :sid: S4
+submission_5003:
+  :submitters:
+  - :name: Carol King
+    :sid: "S3"
+submission_5004:
+  :submitters:
+  - :name: Mallory Moe
+    :sid: '999'
+    :email: m@evil.example
+"""
+GRADESCOPE = {
+    "submission_metadata.yml": GRADESCOPE_META.encode(),
+    "submission_5001/coalescing.ipynb": tiny("jdoe"),
+    "submission_5002/coalescing.ipynb": tiny("bsmith"),
+    "submission_5002/old/coalescing-draft.ipynb": tiny("bsmith"),
+    "submission_5003/coalescing.ipynb": tiny("jdoe"),
+    "submission_5004/coalescing.ipynb": tiny("jdoe"),
+}
+
+
+# ------------------------------------------------------------------ safe zips
+def _bad_zip(path: Path, name: str, content: bytes = b"{}", mode: int | None = None) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("fine/jdoe.ipynb", tiny("jdoe"))
+        info = zipfile.ZipInfo(name)
+        if mode is not None:
+            info.external_attr = mode << 16
+        archive.writestr(info, content)
+    return path
+
+
+@pytest.mark.parametrize("entry", ["../escape.ipynb", "fine/../../escape.ipynb",
+                                   "/tmp/escape.ipynb", "C:\\escape.ipynb",
+                                   "..\\escape.ipynb"])
+def test_a_zip_slip_entry_refuses_the_whole_zip_and_writes_nothing(tmp_path, entry):
+    download = _bad_zip(tmp_path / "download.zip", entry)
+    before = set(tmp_path.parent.iterdir())
+    with pytest.raises(safe_zip.UnsafeZip, match="zip-slip") as caught:
+        find_submissions(NAME, [download])
+    assert repr(entry)[1:-1].split("\\")[0] in str(caught.value)
+    assert "nothing was extracted" in str(caught.value)
+    assert set(tmp_path.parent.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["download.zip"]
+
+
+def test_a_link_entry_is_refused(tmp_path):
+    download = _bad_zip(tmp_path / "d.zip", "jdoe2.ipynb", b"/etc/passwd",
+                        mode=stat.S_IFLNK | 0o777)
+    with pytest.raises(safe_zip.UnsafeZip, match="symbolic link"):
+        find_submissions(NAME, [download])
+
+
+def test_a_zip_bomb_is_refused_by_its_size_and_by_its_ratio(tmp_path, monkeypatch):
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.ipynb", b"\0" * (safe_zip.MAX_ENTRY_BYTES + 1))
+    with pytest.raises(safe_zip.UnsafeZip, match="would unpack to 64 MB.*zip bomb"):
+        find_submissions(NAME, [big])
+    dense = tmp_path / "dense.zip"
+    with zipfile.ZipFile(dense, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.ipynb", b"\0" * (8 << 20))
+    with pytest.raises(safe_zip.UnsafeZip, match=r"compressed \d+ to 1: refused as a zip bomb"):
+        find_submissions(NAME, [dense])
+    monkeypatch.setattr(safe_zip, "MAX_TOTAL_BYTES", 1000)
+    with pytest.raises(safe_zip.UnsafeZip, match="would unpack to"):
+        find_submissions(NAME, [_bad_zip(tmp_path / "total.zip", "x.ipynb", b"x" * 2000)])
+
+
+def test_too_many_entries_or_a_repeated_name_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(safe_zip, "MAX_ENTRIES", 3)
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as archive:
+        for number in range(4):
+            archive.writestr(f"s{number}.ipynb", tiny(f"s{number}"))
+    with pytest.raises(safe_zip.UnsafeZip, match="holds 4 entries"):
+        find_submissions(NAME, [many])
+    monkeypatch.undo()
+    twice = tmp_path / "twice.zip"
+    with pytest.warns(UserWarning), zipfile.ZipFile(twice, "w") as archive:
+        archive.writestr("jdoe.ipynb", tiny("jdoe"))
+        archive.writestr("jdoe.ipynb", tiny("kim"))
+    with pytest.raises(safe_zip.UnsafeZip, match="appears twice"):
+        find_submissions(NAME, [twice])
+
+
+def test_a_file_that_is_not_a_zip_is_named(tmp_path):
+    (tmp_path / "d.zip").write_text("not a zip")
+    with pytest.raises(InvalidRequest, match="is not a zip file"):
+        find_submissions(NAME, [tmp_path / "d.zip"])
+
+
+def test_a_plain_zip_of_notebooks_grades_as_its_folder_would_and_leaves_no_folder(tmp_path):
+    import tempfile
+
+    folder = write(tmp_path / "subs", {"jdoe.ipynb": tiny("jdoe"), "kim.ipynb": tiny("kim"),
+                                       "notes.pdf": b"%PDF", ".hidden/x.ipynb": tiny("x")})
+    before = set(Path(tempfile.gettempdir()).glob("buddy-edu-zip-*"))
+    found = find_submissions(NAME, [zipped(folder, tmp_path / "subs.zip")])
+    assert [(s.student, s.path.name) for s in found] == [("jdoe", "jdoe.ipynb"),
+                                                        ("kim", "kim.ipynb")]
+    assert str(found[0].path) == f"{tmp_path / 'subs.zip'}/jdoe.ipynb"
+    assert found[0].content == tiny("jdoe")
+    assert set(Path(tempfile.gettempdir()).glob("buddy-edu-zip-*")) == before
+
+
+# ------------------------------------------------------------------ Gradescope metadata
+def test_the_gradescope_metadata_subset_is_read_with_ruby_tags_and_block_text(tmp_path):
+    text = GRADESCOPE_META + (
+        "submission_5005:\n  :submitters:\n  - :name: Lee\n    :sid: '5'\n"
+        "  :created_at: !ruby/object:ActiveSupport::TimeWithZone\n"
+        "    utc: 2024-02-01 18:00:00.000000000 Z\n"
+        "    zone: &1 !ruby/object:ActiveSupport::TimeZone\n      name: Etc/UTC\n")
+    path = tmp_path / "submission_metadata.yml"
+    path.write_text(text)
+    people = read_metadata(path)
+    assert [p.sid for p in people["submission_5002"]] == ["S2"]  # not the block text's S4
+    assert people["submission_5001"][0].email == "JDoe@uni.edu"
+    assert people["submission_5003"][0].email == ""
+    assert people["submission_5005"][0].name == "Lee"
+    assert parse_yaml("a:\n  - b\n  - 'c: d'\n") == {"a": ["b", "c: d"]}
+    path.write_text("submission_1:\n  :submitters:\n\t- :name: x\n")
+    with pytest.raises(InvalidRequest, match="line 3: a tab in the indentation"):
+        read_metadata(path)
+
+
+# ------------------------------------------------------------------ layouts
+@pytest.mark.parametrize("name, layout, claims, late, order", [
+    ("doejane_12345_90001_coalescing.ipynb", "canvas", (("canvas_id", "12345"),), False,
+     (0, 90001)),
+    ("smithbo_LATE_12346_90005_coalescing-2.ipynb", "canvas", (("canvas_id", "12346"),),
+     True, (2, 90005)),
+    ("o_brien_mary_ann_555_7_My_Notebook.ipynb", "canvas", (("canvas_id", "555"),), False,
+     (0, 7)),
+    ("Jane Doe_301_assignsubmission_file_coalescing.ipynb", "moodle",
+     (("moodle_id", "301"), ("name", "Jane Doe")), False, ()),
+    ("jdoe.ipynb", "file", (("student_id", "jdoe"),), False, ()),
+    ("j.doe@uni.edu.ipynb", "file", (("student_id", "j.doe@uni.edu"),
+                                     ("email", "j.doe@uni.edu")), False, ()),
+])
+def test_file_names_are_recognised_by_layout(tmp_path, name, layout, claims, late, order):
+    found = identify(tmp_path / name, tmp_path, name, NAME)
+    assert (found.layout, found.claims, found.late, found.order, found.skip) == (
+        layout, claims, late, order, None)
+
+
+def test_anonymous_canvas_files_and_moodle_blind_marking_say_what_they_hide(tmp_path):
+    anon = identify(tmp_path / "x_anon_Xy12z_900_coalescing.ipynb", tmp_path, "a", NAME)
+    assert anon.skip.startswith("Canvas's anonymous grading hides")
+    blind = identify(tmp_path / "Participant 8_8_assignsubmission_file_c.ipynb", tmp_path,
+                     "b", NAME)
+    assert blind.claims == (("moodle_id", "8"),)
+
+
+def test_the_outermost_folder_decides_so_a_student_cannot_name_a_file_as_someone_else(
+        tmp_path):
+    inside = "Bo Smith_302_assignsubmission_file_/doejane_12345_1_coalescing.ipynb"
+    write(tmp_path, {inside: tiny("jdoe")})
+    found = identify(tmp_path / inside, tmp_path, inside, NAME)
+    assert found.layout == "moodle" and found.claims[0] == ("moodle_id", "302")
+
+
+def test_an_lms_download_without_a_roster_is_refused_naming_the_fix(tmp_path):
+    folder = write(tmp_path / "canvas", CANVAS)
+    with pytest.raises(InvalidRequest, match="Canvas download.*give the roster.*--roster"):
+        find_submissions(NAME, [folder])
+
+
+# ------------------------------------------------------------------ the roster match
+def _collect(paths, roster=ROSTER):
+    warnings: list[str] = []
+    submissions, report = collect(NAME, paths, roster, warnings.append)
+    return {s.student: s for s in submissions}, report, warnings
+
+
+@pytest.mark.parametrize("layout, files, graded", [
+    ("canvas", CANVAS, {"jdoe": "doejane_12345_90001_coalescing.ipynb",
+                        "bsmith": "smithbo_LATE_12346_90005_coalescing-1.ipynb",
+                        "carol": "kingcarol_12347_90003_coalescing.ipynb"}),
+    ("moodle", MOODLE, {"jdoe": "Jane Doe_301_assignsubmission_file_/coalescing.ipynb",
+                        "bsmith": "Bo Smith_302_assignsubmission_file_/coalescing.ipynb",
+                        "carol": "Carol King_777_assignsubmission_file/coalescing.ipynb"}),
+    ("gradescope", GRADESCOPE, {"jdoe": "submission_5001/coalescing.ipynb",
+                                "bsmith": "submission_5002/coalescing.ipynb",
+                                "carol": "submission_5003/coalescing.ipynb"}),
+])
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_every_layout_maps_the_class_and_reports_what_does_not_fit(tmp_path, layout, files,
+                                                                   graded, as_zip):
+    folder = write(tmp_path / layout, files)
+    given = zipped(folder, tmp_path / f"{layout}.zip") if as_zip else folder
+    submissions, report, _ = _collect([given])
+    assert {s: Path(str(sub.path)).relative_to(given).as_posix()
+            for s, sub in submissions.items()} == graded
+    unknown = {"canvas": "mallory_99999_90004_coalescing.ipynb",
+               "moodle": "Mallory Moe_999_assignsubmission_file_/coalescing.ipynb",
+               "gradescope": "submission_5004/coalescing.ipynb"}[layout]
+    assert [shown.split(str(given) + "/")[1] for shown, _ in report.unmatched] == [unknown]
+    assert "Mallory" in report.unmatched[0][1] or "99999" in report.unmatched[0][1]
+    assert "the notebook says student='jdoe'" in report.unmatched[0][1]
+    assert [(student, len(others)) for student, _, others in report.duplicates] == [
+        ("bsmith", 1)]
+    assert [(student, declared) for student, _, declared in report.mismatched] == [
+        ("carol", "jdoe")]
+    assert report.late == (("bsmith",) if layout == "canvas" else ())
+    if layout == "canvas":
+        assert submissions["bsmith"].notes == ("handed in late (Canvas marks it late)",)
+    assert report.sources["carol"].flags == ("id mismatch",)
+    lines = report.lines()
+    assert lines[0].startswith("roster: 4 students, 3 matched to a notebook")
+    assert any(line.startswith("  id mismatch: carol:") and "graded as carol" in line
+               for line in lines)
+
+
+def test_moodle_names_match_loosely_but_two_students_of_one_name_match_nobody(tmp_path):
+    assert name_key("Doe, Jane") == name_key("jane  DOE") == name_key("Jäne Doe")
+    twins = [*ROSTER, RosterEntry("carol2", "Carol King")]
+    folder = write(tmp_path / "m", {"Carol King_777_assignsubmission_file_/x.ipynb":
+                                    tiny("carol")})
+    submissions, report, _ = _collect([folder], twins)
+    assert submissions == {}
+    assert "2 roster rows have the name 'Carol King'" in report.unmatched[0][1]
+
+
+def test_files_named_by_student_ids_need_the_id_in_the_roster(tmp_path):
+    folder = write(tmp_path / "f", {"jdoe.ipynb": tiny("jdoe"), "BS@uni.edu.ipynb": tiny("x"),
+                                    "stranger.ipynb": tiny("your-id")})
+    submissions, report, _ = _collect([folder])
+    assert sorted(submissions) == ["bsmith", "jdoe"]  # bsmith by email, case aside
+    assert report.unmatched[0][1].startswith("the file name 'stranger' is in no roster row's")
+    assert report.mismatched == (("bsmith", str(folder / "BS@uni.edu.ipynb"), "x"),)
+
+
+def test_a_gradescope_group_is_graded_for_the_member_whose_questions_it_answers(tmp_path):
+    meta = ("submission_7:\n  :submitters:\n  - :name: Jane Doe\n    :sid: S1\n"
+            "  - :name: Bo Smith\n    :sid: S2\n")
+    folder = write(tmp_path / "g", {"submission_metadata.yml": meta.encode(),
+                                    "submission_7/a.ipynb": tiny("bsmith")})
+    submissions, report, _ = _collect([folder])
+    assert list(submissions) == ["bsmith"] and report.mismatched == ()
+
+
+def test_the_report_survives_the_gradebook_and_fills_in_who_is_missing(tmp_path):
+    folder = write(tmp_path / "canvas", CANVAS)
+    submissions, report, _ = _collect([folder])
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        for submission in submissions.values():
+            book.record(_result(submission.student, submission.file_hash, 3))
+        closed = close_report(book, NAME, report, list(submissions.values()))
+        assert closed.missing == ("dave",)
+        assert RosterReport.from_json(book.report(NAME)) == closed
+        assert json.loads(book.sources(NAME)["bsmith"])["lms_name"] == \
+            "smithbo_LATE_12346_90005"
+        book.export_csv(NAME, tmp_path / "g.csv", ["q1"], **csv_extras(closed, "course:abc"))
+    rows = {row["student_id"]: row for row in
+            csv.DictReader((tmp_path / "g.csv").open(encoding="utf-8"))}
+    assert list(rows) == ["bsmith", "carol", "dave", "jdoe"]
+    assert (rows["dave"]["score"], rows["dave"]["status"], rows["dave"]["mode"]) == (
+        "0", "missing", "course")
+    assert rows["bsmith"]["status"] == "duplicate; late"
+    assert rows["carol"]["status"] == "id mismatch" and rows["jdoe"]["status"] == ""
+    assert closed.lines()[-1] == "  missing (0 points in the CSV): dave"
+
+
+def _result(student: str, file_hash: str, score: float) -> Result:
+    question = QuestionResult("q1", 3, score, score / 3, "ok")
+    return Result(student, NAME, f"{student}.ipynb", score, 3, (question,),
+                  file_hash=file_hash, mode="course:abc")
+
+
+def test_no_roster_keeps_todays_csv_columns(tmp_path):
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        book.record(_result("ann", "a" * 64, 1))
+        book.export_csv(NAME, tmp_path / "g.csv", ["q1"])
+    header = next(csv.reader(io.StringIO((tmp_path / "g.csv").read_text())))
+    assert header == ["student_id", "assignment", "score", "max_score", "q1", "mode"]
