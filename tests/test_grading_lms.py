@@ -376,3 +376,169 @@ def test_no_roster_keeps_todays_csv_columns(tmp_path):
         book.export_csv(NAME, tmp_path / "g.csv", ["q1"])
     header = next(csv.reader(io.StringIO((tmp_path / "g.csv").read_text())))
     assert header == ["student_id", "assignment", "score", "max_score", "q1", "mode"]
+
+
+# ------------------------------------------------------------------ one class, every layout
+COURSE_ROSTER = ("student_id,name,email,canvas_id,sis_id,moodle_id,gradescope_sid\n"
+                 "jdoe,Jane Doe,jdoe@uni.edu,12345,S1,301,S1\n"
+                 "bsmith,Bo Smith,bs@uni.edu,12346,S2,302,S2\n"
+                 "carol,Carol King,ck@uni.edu,12347,S3,,S3\n"
+                 "dave,Dave Null,dn@uni.edu,12348,S4,304,S4\n")
+
+
+def handed_in(released: Path, student: str, answers: dict) -> bytes:
+    """The course's class notebook as ``student`` hands it in (see tests/test_course.py)."""
+    import re
+
+    import nbformat
+
+    notebook = nbformat.read(released, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = cell.source.replace('student="your-id"', f'student="{student}"')
+            for qid, value in answers.items():
+                cell.source = re.sub(rf"^{qid} = None.*$", f"{qid} = {value!r}", cell.source,
+                                     flags=re.M)
+    return nbformat.writes(notebook).encode()
+
+
+@pytest.fixture(scope="module")
+def lms_class(tmp_path_factory):
+    """A course of four and the notebooks three of them hand in, laid out by every LMS."""
+    from buddy_edu.exercises import answer_key
+    from buddy_edu.exercises.course.release import write_release
+    from buddy_edu.exercises.course.settings import init_course
+
+    base = tmp_path_factory.mktemp("lms")
+    course = init_course(base / "course", name="OS 101")
+    course.roster_path.write_text(COURSE_ROSTER, encoding="utf-8")
+    released = write_release(course, NAME)
+    secret = course.secret()
+    key = {s: answer_key(NAME, s, secret) for s in ("jdoe", "bsmith", "carol")}
+    half = dict(list(key["bsmith"].items())[:3])
+    notebooks = {
+        "jdoe": handed_in(released, "jdoe", key["jdoe"]),
+        "bsmith": handed_in(released, "bsmith", key["bsmith"]),
+        "bsmith-first": handed_in(released, "bsmith", half),
+        "carol": handed_in(released, "jdoe", key["jdoe"]),  # carol hands in jdoe's work
+        "mallory": handed_in(released, "jdoe", key["jdoe"]),
+    }
+    layouts = {
+        "canvas": {
+            "doejane_12345_90001_coalescing.ipynb": notebooks["jdoe"],
+            "smithbo_LATE_12346_90002_coalescing.ipynb": notebooks["bsmith-first"],
+            "smithbo_LATE_12346_90005_coalescing-1.ipynb": notebooks["bsmith"],
+            "kingcarol_12347_90003_coalescing.ipynb": notebooks["carol"],
+            "mallory_99999_90004_coalescing.ipynb": notebooks["mallory"],
+        },
+        "moodle": {
+            "Jane Doe_301_assignsubmission_file_/coalescing.ipynb": notebooks["jdoe"],
+            "Bo Smith_302_assignsubmission_file_/coalescing.ipynb": notebooks["bsmith"],
+            "Bo Smith_302_assignsubmission_file_/first try.ipynb": notebooks["bsmith-first"],
+            "Carol King_777_assignsubmission_file_/coalescing.ipynb": notebooks["carol"],
+            "Mallory Moe_999_assignsubmission_file_/coalescing.ipynb": notebooks["mallory"],
+        },
+        "moodle-flat": {
+            "Jane Doe_301_assignsubmission_file_coalescing.ipynb": notebooks["jdoe"],
+            "Bo Smith_302_assignsubmission_file_coalescing.ipynb": notebooks["bsmith"],
+            "Bo Smith_302_assignsubmission_file_first try.ipynb": notebooks["bsmith-first"],
+            "Carol King_777_assignsubmission_file_coalescing.ipynb": notebooks["carol"],
+            "Mallory Moe_999_assignsubmission_file_coalescing.ipynb": notebooks["mallory"],
+        },
+        "gradescope": {
+            "submission_metadata.yml": GRADESCOPE_META.encode(),
+            "submission_5001/coalescing.ipynb": notebooks["jdoe"],
+            "submission_5002/coalescing.ipynb": notebooks["bsmith"],
+            "submission_5002/drafts/first.ipynb": notebooks["bsmith-first"],
+            "submission_5003/coalescing.ipynb": notebooks["carol"],
+            "submission_5004/coalescing.ipynb": notebooks["mallory"],
+        },
+    }
+    downloads = {}
+    for layout, files in layouts.items():
+        folder = write(base / layout, files)
+        downloads[layout] = folder
+        downloads[f"{layout}.zip"] = zipped(folder, base / f"{layout}.zip")
+    return types_namespace(base=base, course=course, key=key, downloads=downloads)
+
+
+def types_namespace(**values):
+    import types
+
+    return types.SimpleNamespace(**values)
+
+
+@pytest.fixture(scope="module")
+def graded(lms_class):
+    """Every download graded on its own (own gradebook, so nothing is reused)."""
+    from buddy_edu.grading import grade
+
+    done = {}
+    for name in ("canvas.zip", "canvas", "moodle", "moodle-flat.zip", "gradescope.zip"):
+        out = lms_class.base / f"grades-{name}.csv"
+        progress = io.StringIO()
+        results = grade(NAME, [lms_class.downloads[name]], out=out, sandbox=False, jobs=2,
+                        timeout=60, cell_timeout=10, course=lms_class.course,
+                        progress=progress)
+        rows = list(csv.DictReader(out.open(encoding="utf-8")))
+        done[name] = types_namespace(results={r.student: r for r in results},
+                                     report=results.report, rows=rows,
+                                     progress=progress.getvalue())
+    return done
+
+
+@pytest.mark.kernel
+def test_one_class_grades_the_same_through_every_lms_as_folder_or_zip(lms_class, graded):
+    from buddy_edu.exercises import ASSIGNMENTS
+
+    full = ASSIGNMENTS[NAME].max_score
+    scores = {name: {s: r.score for s, r in run.results.items()} for name, run in graded.items()}
+    first = scores["canvas.zip"]
+    assert all(table == first for table in scores.values()), scores
+    assert sorted(first) == ["bsmith", "carol", "jdoe"]
+    assert first["jdoe"] == first["bsmith"] == full  # bsmith's later, complete file counts
+    assert first["carol"] < full  # jdoe's answers checked against carol's questions
+    for run in graded.values():
+        assert run.report.missing == ("dave",)
+        assert [student for student, _, _ in run.report.duplicates] == ["bsmith"]
+        assert [(s, d) for s, _, d in run.report.mismatched] == [("carol", "jdoe")]
+        assert len(run.report.unmatched) == 1
+        assert any("the notebook starts the variant of 'jdoe'" in note
+                   for note in run.results["carol"].notes)
+
+
+@pytest.mark.kernel
+def test_the_csv_says_missing_late_duplicate_and_mismatch(graded):
+    rows = {row["student_id"]: row for row in graded["canvas.zip"].rows}
+    assert list(rows) == ["bsmith", "carol", "dave", "jdoe"]
+    assert (rows["dave"]["score"], rows["dave"]["status"]) == ("0", "missing")
+    assert rows["bsmith"]["status"] == "duplicate; late"
+    assert rows["carol"]["status"] == "id mismatch"
+    assert {row["mode"] for row in rows.values()} == {"course"}
+    assert "late" not in {row["status"] for row in graded["gradescope.zip"].rows}
+    assert "handed in late (Canvas marks it late)" in graded["canvas"].results["bsmith"].notes
+
+
+@pytest.mark.kernel
+def test_buddy_edu_grade_prints_the_report_block(lms_class, capsys, tmp_path):
+    from buddy_edu.cli import main
+
+    status = main(["grade", NAME, str(lms_class.downloads["canvas.zip"]), "--course",
+                   str(lms_class.course.root), "--no-sandbox", "--out",
+                   str(tmp_path / "g.csv"), "--jobs", "2", "--timeout", "60"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    block = [line for line in out.splitlines() if line.startswith(("roster:", "  "))]
+    assert block[0] == ("roster: 4 students, 3 matched to a notebook, 1 missing, "
+                        "1 notebook matched to nobody")
+    zip_name = str(lms_class.downloads["canvas.zip"])
+    assert block[1] == (
+        f"  not graded: {zip_name}/mallory_99999_90004_coalescing.ipynb: Canvas user 99999 "
+        "(mallory) is in no roster row's canvas_id: add it to that student's row of the "
+        "roster; the notebook says student='jdoe'")
+    assert block[2] == (f"  two notebooks: bsmith: graded {zip_name}/smithbo_LATE_12346_90005_"
+                        f"coalescing-1.ipynb (not {zip_name}/smithbo_LATE_12346_90002_"
+                        "coalescing.ipynb)")
+    assert block[3].startswith("  id mismatch: carol: ") and "says student='jdoe'" in block[3]
+    assert block[4].startswith("  late: bsmith: ")
+    assert block[5] == "  missing (0 points in the CSV): dave"
