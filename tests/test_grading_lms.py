@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from buddy_edu import InvalidRequest
+from buddy_edu.exercises import ASSIGNMENTS
 from buddy_edu.exercises.course.roster import RosterEntry
 from buddy_edu.grading import safe_zip
 from buddy_edu.grading.gradebook import Gradebook
@@ -489,7 +490,6 @@ def graded(lms_class):
 
 @pytest.mark.kernel
 def test_one_class_grades_the_same_through_every_lms_as_folder_or_zip(lms_class, graded):
-    from buddy_edu.exercises import ASSIGNMENTS
 
     full = ASSIGNMENTS[NAME].max_score
     scores = {name: {s: r.score for s, r in run.results.items()} for name, run in graded.items()}
@@ -542,3 +542,112 @@ def test_buddy_edu_grade_prints_the_report_block(lms_class, capsys, tmp_path):
     assert block[3].startswith("  id mismatch: carol: ") and "says student='jdoe'" in block[3]
     assert block[4].startswith("  late: bsmith: ")
     assert block[5] == "  missing (0 points in the CSV): dave"
+
+
+# ------------------------------------------------------------------ exports
+def _graded_book(tmp_path: Path, layout: str, files: dict) -> Path:
+    """A gradebook as a batch of this download leaves it (fake scores, real sources)."""
+    folder = write(tmp_path / layout, files)
+    submissions, report, _ = _collect([folder])
+    book_path = tmp_path / f"{layout}.sqlite"
+    with Gradebook(book_path) as book:
+        for number, submission in enumerate(sorted(submissions.values(),
+                                                   key=lambda s: s.student)):
+            book.record(_result(submission.student, submission.file_hash, 1 + number))
+        close_report(book, NAME, report, list(submissions.values()))
+    return book_path
+
+
+def _moodle_import_reads(entry: str) -> str | None:
+    """The participant id Moodle's feedback importer reads from a zip entry's path
+    (assignfeedback_file_zip_importer::is_valid_filename_for_import, Moodle 4.1+)."""
+    for part in entry.split("/"):
+        info = part.split("_", 4)
+        if len(info) >= 4 and info[1].isdigit() and (info[2], info[3]) == (
+                "assignsubmission", "file"):
+            return info[1]
+    return None
+
+
+def test_canvas_and_moodle_grade_csvs_have_the_columns_they_import(tmp_path):
+    from buddy_edu.grading.lms_exports import export
+
+    roster = [*ROSTER, RosterEntry("erin", "Erin Noid")]  # no LMS id, no email
+    book = _graded_book(tmp_path, "canvas", CANVAS)
+    done = export("canvas", book, NAME, roster, tmp_path / "canvas.csv")
+    rows = list(csv.reader((tmp_path / "canvas.csv").open(encoding="utf-8")))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", NAME]
+    assert rows[1] == ["Points Possible", "", "", "", "", str(ASSIGNMENTS[NAME].max_score)]
+    assert rows[2:] == [["Jane Doe", "12345", "S1", "", "", "3"],
+                        ["Bo Smith", "12346", "S2", "", "", "1"],
+                        ["Carol King", "12347", "S3", "", "", "2"],
+                        ["Dave Null", "12348", "S4", "", "", "0"]]
+    assert done.written == 4 and done.left_out[0][0] == "erin"
+    export("moodle", book, NAME, roster, tmp_path / "moodle.csv", column="Coalescing (real)")
+    rows = list(csv.reader((tmp_path / "moodle.csv").open(encoding="utf-8")))
+    assert rows[0] == ["Email address", "ID number", "Full name", "Coalescing (real)"]
+    assert rows[1] == ["jdoe@uni.edu", "S1", "Jane Doe", "3"] and rows[-1][-1] == "0"
+    assert len(rows) == 5
+
+
+@pytest.mark.parametrize("files", [MOODLE, {
+    "Jane Doe_301_assignsubmission_file_coalescing.ipynb": tiny("jdoe"),
+    "Bo Smith_302_assignsubmission_file_coalescing.ipynb": tiny("bsmith")}])
+def test_the_moodle_feedback_zip_uses_the_downloads_own_folder_names(tmp_path, files):
+    from buddy_edu.grading.lms_exports import export
+
+    book = _graded_book(tmp_path, "moodle", files)
+    done = export("moodle-feedback", book, NAME, ROSTER, tmp_path / "feedback.zip")
+    with zipfile.ZipFile(tmp_path / "feedback.zip") as archive:
+        names = archive.namelist()
+        page = archive.read(names[0]).decode()
+    folders = {name.rsplit("/", 1)[0] for name in names}
+    downloaded = {name.split("/")[0] if "/" in name else name[:-len("coalescing.ipynb")]
+                  for name in files}
+    assert folders <= downloaded and len(folders) == len(names) == done.written
+    assert {_moodle_import_reads(name) for name in names} <= {"301", "302", "777"}
+    assert all(name.endswith(f"/{NAME}-feedback.html") for name in names)
+    assert "feedback for" in page and "dave" in dict(done.left_out)
+
+
+def test_the_canvas_feedback_zip_names_each_page_for_canvas_to_attach(tmp_path):
+    from buddy_edu.grading.lms_exports import export
+
+    book = _graded_book(tmp_path, "canvas", CANVAS)
+    export("canvas-feedback", book, NAME, ROSTER, tmp_path / "feedback.zip")
+    with zipfile.ZipFile(tmp_path / "feedback.zip") as archive:
+        names = sorted(archive.namelist())
+    # Canvas reads the user and attachment ids as the first two all-digit '_' fields.
+    ids = [[part for part in name.split("_") if part.isdigit()][:2] for name in names]
+    assert ids == [["12345", "90001"], ["12347", "90003"], ["12346", "90005"]]
+
+
+def test_exports_check_their_inputs_before_writing(tmp_path):
+    from buddy_edu.grading.lms_exports import export
+
+    with pytest.raises(InvalidRequest, match="there is no gradebook .*grade first"):
+        export("canvas", tmp_path / "none.sqlite", NAME, ROSTER, tmp_path / "c.csv")
+    with Gradebook(tmp_path / "empty.sqlite"):
+        pass
+    with pytest.raises(InvalidRequest, match="holds no grade of 'coalescing'"):
+        export("canvas", tmp_path / "empty.sqlite", NAME, ROSTER, tmp_path / "c.csv")
+    with pytest.raises(InvalidRequest, match="unknown export 'blackboard'"):
+        export("blackboard", tmp_path / "empty.sqlite", NAME, ROSTER, tmp_path / "c.csv")
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_buddy_edu_export_writes_and_names_who_was_left_out(tmp_path, capsys, monkeypatch):
+    from buddy_edu.cli import main
+
+    book = _graded_book(tmp_path, "canvas", CANVAS)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(COURSE_ROSTER + "erin,Erin Noid,,,,,\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    status = main(["export", "canvas", NAME, "--gradebook", str(book), "--roster", str(roster)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert out.splitlines()[0].startswith(f"wrote the grades of 4 students to canvas-{NAME}.csv")
+    assert "  left out erin: no canvas_id or sis_id in the roster" in out
+    assert (tmp_path / f"canvas-{NAME}.csv").is_file()
+    status = main(["export", "moodle", NAME, "--gradebook", str(book)])
+    assert status == 2 and "an LMS file is made for a roster" in capsys.readouterr().err

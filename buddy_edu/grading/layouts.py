@@ -176,7 +176,7 @@ def identify(path: Path, root: Path | None, shown: str, assignment: str,
     match = MOODLE_FILE.match(path.name)
     if match:
         original = match["original"]
-        return _moodle(path, shown, match, path.name[:-len(original)].rstrip("_"),
+        return _moodle(path, shown, match, path.name[:-len(original)],
                        Path(original).stem == assignment)
     match = CANVAS_FILE.match(path.name)
     if match:
@@ -213,8 +213,7 @@ def _moodle(path, shown, match, prefix, named) -> Found:
     if not name.lower().startswith("participant"):  # blind marking hides the name
         claims.append(("name", name))
     return Found(path, shown, "moodle", f"Moodle participant {pid} ({name})",
-                 claims=tuple(claims), named_for_assignment=named,
-                 lms_name=prefix.rstrip("_"))
+                 claims=tuple(claims), named_for_assignment=named, lms_name=prefix)
 
 
 def _canvas(path, shown, match, assignment) -> Found:
