@@ -31,6 +31,7 @@ from ..exercises.answers import transport
 from ..exercises.course.assignments import PLACEHOLDER_ID, PRACTICE, Variants, get_assignment
 from ..exercises.course.settings import Course
 from ..exercises.questions.question import Question
+from . import process_cap
 from .gradebook import Gradebook, check_gradebook, default_path
 from .options import GradingOptions
 from .pages import write_feedback
@@ -130,6 +131,8 @@ def grade(
         preflight(options.limits)
     else:
         _say(stream, NO_SANDBOX_WARNING)
+    if process_cap.mechanism().name != "rlimit":  # as root: say which cap holds
+        _say(stream, process_cap.mechanism().describe(options.limits))
     if course is None:
         _say(stream, PRACTICE_WARNING)
     sweep_stale_folders()
