@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 
 from .options import GradingOptions
 from .probe import ANSWER_LIMIT
-from .process_cap import KernelCap, cap_kernel
+from .process_cap import KernelCap, cap_kernel, mechanism
 from .sandbox import bwrap_argv, kernel_env, launcher_argv
 
 #: Characters of one cell's stdout the grader keeps (the answer report needs the most).
@@ -75,12 +75,12 @@ def prepare_kernel(folder: Path, notebook: bytes, file_name: str,
         (workdir / file_name).write_bytes(notebook)
         owned = (kernel_dir, workdir, workdir / file_name, scratch)
         env = kernel_env(sandboxed=False, scratch=scratch)
-    cap = cap_kernel(options.limits, owned=owned)
-    command = launcher_argv(options.limits,
-                            count_processes=options.sandbox or cap.counts_processes)
+    unprivileged = mechanism().name == "uid"  # then RLIMIT_NPROC binds without a sandbox
+    command = launcher_argv(options.limits, count_processes=options.sandbox or unprivileged)
     if options.sandbox:
         command = bwrap_argv(command, notebook=copy, notebook_name=file_name,
                              kernel_dir=kernel_dir, limits=options.limits)
+    cap = cap_kernel(options.limits, owned=owned)  # last: nothing after it can fail
     spec = KernelSpec(argv=[*cap.prefix, *command, "-f", "{connection_file}"],
                       display_name="grading", language="python", interrupt_mode="message",
                       env={})

@@ -108,12 +108,12 @@ def preflight(limits: Limits) -> None:
         notebook.write_bytes(b"{}")
         kernel_dir.mkdir()
         os.chmod(folder, 0o711)
-        cap = cap_kernel(limits, connection_file="", owned=(kernel_dir, notebook))
         command = launcher_argv(limits, count_processes=True,
                                 then="import ipykernel.kernelapp, buddy_edu.exercises")
-        argv = [*cap.prefix, *bwrap_argv(command, notebook=notebook,
-                                         notebook_name="notebook.ipynb",
-                                         kernel_dir=kernel_dir, limits=limits)]
+        command = bwrap_argv(command, notebook=notebook, notebook_name="notebook.ipynb",
+                             kernel_dir=kernel_dir, limits=limits)
+        cap = cap_kernel(limits, connection_file="", owned=(kernel_dir, notebook))
+        argv = [*cap.prefix, *command]
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=120,
                                   stdin=subprocess.DEVNULL)
