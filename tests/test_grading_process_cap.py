@@ -175,3 +175,64 @@ def test_a_fork_bomb_sees_at_most_the_limit_and_classmates_keep_full_marks(
 def _cgroup_parents() -> list[Path]:
     found = process_cap.mechanism()
     return [found.parent] if found.parent is not None else []
+
+
+# ------------------------------------------------------------------ cgroup v2, on a fake tree
+class FakeCgroup2:
+    """A cgroup v2 tree in a plain folder: "no internal processes" and moves enforced."""
+
+    def __init__(self, root: Path, own: str, others: list[int], controllers: str):
+        self.root, self.own = root, root / own
+        self.own.mkdir(parents=True)
+        (self.own / "cgroup.controllers").write_text(controllers)
+        (self.own / "cgroup.subtree_control").write_text("")
+        (self.own / "cgroup.procs").write_text(
+            "\n".join(str(pid) for pid in [os.getpid(), *others]))
+
+    def write(self, path: Path, text: str) -> None:
+        if path.name == "cgroup.subtree_control" and (path.parent / "cgroup.procs").read_text():
+            raise OSError(16, "Device or resource busy")  # a cgroup with processes: EBUSY
+        if path.name == "cgroup.procs":
+            for procs in self.root.rglob("cgroup.procs"):
+                procs.write_text("\n".join(p for p in procs.read_text().split() if p != text))
+            text = ((path.read_text() + "\n") if path.exists() else "") + text
+        path.write_text(text.strip() + "\n" if path.name != "cgroup.procs" else text.strip())
+        if path.name == "cgroup.subtree_control":
+            path.write_text(" ".join(word.lstrip("+") for word in text.split()))
+
+    def install(self, monkeypatch) -> None:
+        monkeypatch.setattr(process_cap, "_mounts", lambda kind: [(self.root, set())]
+                            if kind == "cgroup2" else [])
+        monkeypatch.setattr(process_cap, "_own", lambda controller: "/" + str(
+            self.own.relative_to(self.root)) if controller == "" else None)
+        monkeypatch.setattr(process_cap, "_write", self.write)
+        monkeypatch.setattr(process_cap, "remove_cgroup", lambda folder: None)
+        monkeypatch.setattr(os, "geteuid", lambda: 0)
+
+
+def test_cgroup2_moves_a_lone_grader_into_a_leaf_to_delegate_pids_and_memory(
+        forced, monkeypatch, tmp_path):
+    tree = FakeCgroup2(tmp_path, "docker/abc", [], "cpu memory pids")
+    tree.install(monkeypatch)
+    forced("cgroup2")
+    found = process_cap.mechanism()
+    assert (found.name, found.parent, found.memory) == ("cgroup2", tree.own, True)
+    leaf = tree.own / f"{process_cap.PREFIX}grader-{os.getpid()}"
+    assert (leaf / "cgroup.procs").read_text() == str(os.getpid())
+    assert (tree.own / "cgroup.subtree_control").read_text().split() == ["pids", "memory"]
+    cap = process_cap.cap_kernel(Limits(processes=99, memory=1 << 30, scratch=1 << 20))
+    folder = cap.cgroups[0]
+    assert (folder / "pids.max").read_text().strip() == "99"
+    assert (folder / "memory.max").read_text().strip() == str((1 << 30) + 3 * (1 << 20))
+    assert cap.prefix[-2:] == [str(folder / "cgroup.procs"), "--"]
+    assert "memory.max" in found.describe(Limits())
+
+
+def test_cgroup2_leaves_a_shared_cgroup_alone_and_falls_back(forced, monkeypatch, tmp_path):
+    tree = FakeCgroup2(tmp_path, "user.slice/session-1.scope", [1, 77], "memory pids")
+    tree.install(monkeypatch)
+    monkeypatch.setattr(process_cap, "_cgroup1", lambda: None)
+    forced(None)
+    assert process_cap.mechanism().name == "uid"  # others share the cgroup: never moved
+    assert sorted((tree.own / "cgroup.procs").read_text().split()) == sorted(
+        [str(os.getpid()), "1", "77"])
