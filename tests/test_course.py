@@ -50,8 +50,20 @@ def course(tmp_path):
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "buddy_edu", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    """``buddy-edu ARGS`` run in ``cwd``, in this process (as ``buddy_edu.cli.main``)."""
+    import contextlib
+
+    from buddy_edu.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(list(args))
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
 # ------------------------------------------------------------------ the folder
