@@ -25,7 +25,7 @@ from buddy_edu.exercises import answer_key
 from buddy_edu.exercises.course.release import write_release
 from buddy_edu.exercises.course.settings import init_course
 from buddy_edu.grading import grade
-from buddy_edu.grading.roster_match import collect
+from buddy_edu.grading.lms.roster_match import collect
 
 ASSIGNMENT = "coalescing"
 

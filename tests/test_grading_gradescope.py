@@ -30,7 +30,7 @@ import pytest
 
 from buddy_edu import InvalidRequest
 from buddy_edu.exercises import ASSIGNMENTS, answer_key
-from buddy_edu.grading import gradescope_package
+from buddy_edu.grading.lms.autograder import build_autograder
 
 NAME = "coalescing"
 ROSTER = ("student_id,name,email,canvas_id,sis_id,moodle_id,gradescope_sid\n"
@@ -120,7 +120,7 @@ def setup(tmp_path_factory):
     released = write_release(course, NAME)
     fake_wheel = base / "buddy_edu-0.1.0-py3-none-any.whl"
     fake_wheel.write_bytes(b"not used: setup.sh is skipped")
-    autograder = gradescope_package.build_autograder(course, NAME, base / "autograder.zip",
+    autograder = build_autograder(course, NAME, base / "autograder.zip",
                                                      wheel=fake_wheel)
     secret = course.secret()
     key = {s: answer_key(NAME, s, secret) for s in ("jdoe", "bsmith", "carol")}
@@ -211,13 +211,13 @@ def test_the_zip_has_gradescopes_files_at_its_root_and_keeps_the_secret_owner_on
 
 def test_bad_arguments_are_refused_before_anything_is_written(setup, tmp_path):
     with pytest.raises(InvalidRequest, match="visibility must be one of"):
-        gradescope_package.build_autograder(setup.course, NAME, tmp_path / "a.zip",
+        build_autograder(setup.course, NAME, tmp_path / "a.zip",
                                             visibility="always", wheel=setup.zip)
     with pytest.raises(InvalidRequest, match="is not a wheel file"):
-        gradescope_package.build_autograder(setup.course, NAME, tmp_path / "a.zip",
+        build_autograder(setup.course, NAME, tmp_path / "a.zip",
                                             wheel=setup.zip)
     with pytest.raises(InvalidRequest, match="does not give 'nope'|unknown assignment"):
-        gradescope_package.build_autograder(setup.course, "nope", tmp_path / "a.zip")
+        build_autograder(setup.course, "nope", tmp_path / "a.zip")
     assert list(tmp_path.iterdir()) == []
 
 

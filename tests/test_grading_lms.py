@@ -21,18 +21,18 @@ import pytest
 from buddy_edu import InvalidRequest
 from buddy_edu.exercises import ASSIGNMENTS
 from buddy_edu.exercises.course.roster import RosterEntry
-from buddy_edu.grading import safe_zip
 from buddy_edu.grading.gradebook import Gradebook
-from buddy_edu.grading.gradescope_export import parse_yaml, read_metadata
-from buddy_edu.grading.layouts import identify
-from buddy_edu.grading.results import QuestionResult, Result
-from buddy_edu.grading.roster_match import (
+from buddy_edu.grading.lms import safe_zip
+from buddy_edu.grading.lms.gradescope_export import parse_yaml, read_metadata
+from buddy_edu.grading.lms.layouts import identify
+from buddy_edu.grading.lms.roster_match import (
     RosterReport,
     close_report,
     collect,
     csv_extras,
     name_key,
 )
+from buddy_edu.grading.results import QuestionResult, Result
 from buddy_edu.grading.submissions import find_submissions
 
 NAME = "coalescing"
@@ -570,7 +570,7 @@ def _moodle_import_reads(entry: str) -> str | None:
 
 
 def test_canvas_and_moodle_grade_csvs_have_the_columns_they_import(tmp_path):
-    from buddy_edu.grading.lms_exports import export
+    from buddy_edu.grading.lms.exports import export
 
     roster = [*ROSTER, RosterEntry("erin", "Erin Noid")]  # no LMS id, no email
     book = _graded_book(tmp_path, "canvas", CANVAS)
@@ -594,7 +594,7 @@ def test_canvas_and_moodle_grade_csvs_have_the_columns_they_import(tmp_path):
     "Jane Doe_301_assignsubmission_file_coalescing.ipynb": tiny("jdoe"),
     "Bo Smith_302_assignsubmission_file_coalescing.ipynb": tiny("bsmith")}])
 def test_the_moodle_feedback_zip_uses_the_downloads_own_folder_names(tmp_path, files):
-    from buddy_edu.grading.lms_exports import export
+    from buddy_edu.grading.lms.exports import export
 
     book = _graded_book(tmp_path, "moodle", files)
     done = export("moodle-feedback", book, NAME, ROSTER, tmp_path / "feedback.zip")
@@ -611,7 +611,7 @@ def test_the_moodle_feedback_zip_uses_the_downloads_own_folder_names(tmp_path, f
 
 
 def test_the_canvas_feedback_zip_names_each_page_for_canvas_to_attach(tmp_path):
-    from buddy_edu.grading.lms_exports import export
+    from buddy_edu.grading.lms.exports import export
 
     book = _graded_book(tmp_path, "canvas", CANVAS)
     export("canvas-feedback", book, NAME, ROSTER, tmp_path / "feedback.zip")
@@ -623,7 +623,7 @@ def test_the_canvas_feedback_zip_names_each_page_for_canvas_to_attach(tmp_path):
 
 
 def test_exports_check_their_inputs_before_writing(tmp_path):
-    from buddy_edu.grading.lms_exports import export
+    from buddy_edu.grading.lms.exports import export
 
     with pytest.raises(InvalidRequest, match="there is no gradebook .*grade first"):
         export("canvas", tmp_path / "none.sqlite", NAME, ROSTER, tmp_path / "c.csv")

@@ -97,7 +97,7 @@ def _release(args) -> int:
 
 
 def _gradescope(args) -> int:
-    from ..grading.gradescope_package import build_autograder
+    from ..grading.lms.autograder import build_autograder
 
     course = find_course(args.dir)
     path = build_autograder(course, args.assignment, args.out, wheel=args.wheel,

@@ -3,7 +3,7 @@
 A command of its own rather than ``grade --format``: an export reads only the
 gradebook, so it runs in a second, with no notebook, kernel or sandbox, and can
 be run again after a regrade of one student or for another LMS, without
-``grade``'s dozen options around it.  See :mod:`buddy_edu.grading.lms_exports`
+``grade``'s dozen options around it.  See :mod:`buddy_edu.grading.lms.exports`
 for each file's columns and names.
 """
 
@@ -54,7 +54,7 @@ def _export(args) -> int:
     from ..core import InvalidRequest
     from ..exercises.course.roster import read_roster
     from ..exercises.course.settings import CourseNotFound, find_course
-    from ..grading.lms_exports import FORMATS, export
+    from ..grading.lms.exports import FORMATS, export
 
     if args.roster is not None:
         roster = read_roster(args.roster)

@@ -33,11 +33,11 @@ from ..exercises.course.settings import Course
 from ..exercises.questions.question import Question
 from . import process_cap
 from .gradebook import Gradebook, check_gradebook, default_path
+from .lms.roster_match import ClassResults, close_report, csv_extras, gather, roster_for
 from .options import GradingOptions
 from .pages import write_feedback
 from .progress import Progress
 from .results import QuestionResult, Result
-from .roster_match import ClassResults, close_report, csv_extras, gather, roster_for
 from .runner import RunOutcome, run_notebook, sweep_stale_folders
 from .sandbox import preflight
 from .submissions import Submission
@@ -99,7 +99,7 @@ def grade(
     With a roster (``roster``: a CSV file or its rows; else the course's
     ``roster.csv`` if it lists anyone) ``submissions`` may be what an LMS gives
     (Canvas, Moodle, Gradescope downloads, as folders or zips): each notebook is
-    mapped to one roster student (see :mod:`.roster_match`), the returned list's
+    mapped to one roster student (see :mod:`.lms.roster_match`), the returned list's
     ``report`` says what did not fit, and the CSV gets a ``status`` column and a
     row of 0 for each roster student with no grade (``missing``).
 

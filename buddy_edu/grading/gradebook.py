@@ -235,7 +235,7 @@ class Gradebook:
     def record_source(self, assignment: str, student: str, file_hash: str,
                       source: str) -> None:
         """Keep where this file of the student came from (JSON text: layout, LMS names, flags;
-        see :class:`.roster_match.Source`), beside its grade."""
+        see :class:`.lms.roster_match.Source`), beside its grade."""
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO sources VALUES (?,?,?,?)",
                              (assignment, student, file_hash, source))

@@ -1,10 +1,10 @@
 """Finding the notebooks to grade, whose they are, and reading each exactly once.
 
 A submission is a ``.ipynb`` file, a folder searched for them, or an LMS's
-zip (see :mod:`.layouts` for the layouts recognised and :mod:`.safe_zip` for
+zip (see :mod:`.lms.layouts` for the layouts recognised and :mod:`.lms.safe_zip` for
 how a zip is opened).  Without a roster, identity comes from the folder
 layout as it is on disk, never from where a link points (with a roster,
-:mod:`.roster_match` maps each notebook to one roster row):
+:mod:`.lms.roster_match` maps each notebook to one roster row):
 
 - The student id is the file's stem (``jdoe.ipynb`` is jdoe's), or the
   folder name in ``<student>/<assignment>/<assignment>.ipynb``.
@@ -41,7 +41,7 @@ from pathlib import Path
 
 from ..core import InvalidRequest
 from ..exercises.course.assignments import check_student
-from .layouts import LMS_LAYOUTS, Found, discover
+from .lms.layouts import LMS_LAYOUTS, Found, discover
 
 #: Largest notebook (bytes) the grader reads; a bigger file is graded as unreadable.
 MAX_NOTEBOOK_BYTES = 32 << 20
@@ -71,8 +71,8 @@ def find_submissions(assignment: str, paths: Iterable[str | os.PathLike],
     """The submissions of ``assignment`` among ``paths`` (files, folders, zips), sorted by student.
 
     Without a roster the student is the file's or folder's name (see
-    :mod:`.layouts`); an LMS download, which names students by the LMS's ids,
-    needs a roster (:func:`.roster_match.collect`).  Files that cannot count
+    :mod:`.lms.layouts`); an LMS download, which names students by the LMS's ids,
+    needs a roster (:func:`.lms.roster_match.collect`).  Files that cannot count
     (links, misplaced or unusable names) are skipped with a message to
     ``warn``; raises InvalidRequest only for problems of the command itself.
     """

@@ -35,13 +35,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import InvalidRequest
-from ..exercises.course.assignments import get_assignment
-from ..exercises.course.class_key import csv_cell
-from ..exercises.course.roster import RosterEntry
-from .gradebook import Gradebook
-from .pages import feedback_html
-from .results import Result, format_points
+from ...core import InvalidRequest
+from ...exercises.course.assignments import get_assignment
+from ...exercises.course.class_key import csv_cell
+from ...exercises.course.roster import RosterEntry
+from ..gradebook import Gradebook
+from ..pages import feedback_html
+from ..results import Result, format_points
 
 #: The targets of ``buddy-edu export``, with the suffix of the file each writes.
 FORMATS = {"canvas": ".csv", "moodle": ".csv", "moodle-feedback": ".zip",

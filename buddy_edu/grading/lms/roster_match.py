@@ -29,12 +29,12 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 
-from ..core import InvalidRequest
-from ..exercises.course.assignments import PLACEHOLDER_ID
-from ..exercises.course.roster import RosterEntry, read_roster
+from ...core import InvalidRequest
+from ...exercises.course.assignments import PLACEHOLDER_ID
+from ...exercises.course.roster import RosterEntry, read_roster
+from ..notebook_file import declared_in
+from ..submissions import Submission, Warn, find_submissions, read_found
 from .layouts import Found, discover
-from .notebook_file import declared_in
-from .submissions import Submission, Warn, find_submissions, read_found
 
 _LAYOUT_NAMES = {"canvas": "Canvas", "moodle": "Moodle", "gradescope": "Gradescope",
                  "nbgrader": "nbgrader", "file": "file"}

@@ -1,7 +1,7 @@
 """Inside Gradescope's container: grade one submission, write ``results/results.json``.
 
-``run_autograder`` (see :mod:`.gradescope_package`) runs ``python -m
-buddy_edu.grading.gradescope_run /autograder``.  It
+``run_autograder`` (see :mod:`.autograder`) runs ``python -m
+buddy_edu.grading.lms.autograder_run /autograder``.  It
 
 1. reads the course and ``autograder.json`` from ``source/``, and the
    submitters from ``submission_metadata.json`` (``users``: email, id, name;
@@ -35,17 +35,17 @@ import tempfile
 from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 
-from ..core import InvalidRequest
-from ..exercises.course.assignments import get_assignment
-from ..exercises.course.settings import load_course
-from ..exercises.questions.feedback import Feedback, limited
-from ..exercises.registry import TYPES
-from . import process_cap
-from .gradescope_package import CONFIG_FILE, CONFIG_FORMAT
+from ...core import InvalidRequest
+from ...exercises.course.assignments import get_assignment
+from ...exercises.course.settings import load_course
+from ...exercises.questions.feedback import Feedback, limited
+from ...exercises.registry import TYPES
+from .. import process_cap
+from ..options import GradingOptions
+from ..sandbox import SandboxUnavailable, preflight
+from .autograder import CONFIG_FILE, CONFIG_FORMAT
 from .layouts import Found, discover
-from .options import GradingOptions
 from .roster_match import RosterIndex, match
-from .sandbox import SandboxUnavailable, preflight
 
 CONTAINER_NOTE = (
     "bubblewrap cannot isolate notebooks in this container ({why}), so your notebook ran "
@@ -54,7 +54,7 @@ CONTAINER_NOTE = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m buddy_edu.grading.gradescope_run [ROOT]``: grade, write results.json."""
+    """``python -m buddy_edu.grading.lms.autograder_run [ROOT]``: grade, write results.json."""
     args = sys.argv[1:] if argv is None else argv
     root = Path(args[0] if args else "/autograder")
     results = run_autograder(root)
@@ -79,7 +79,7 @@ def run_autograder(root: Path) -> dict:
 
 
 def _grade(root: Path) -> dict:
-    from .batch import grade
+    from ..batch import grade
 
     source = root / "source"
     config = _config(source / CONFIG_FILE)

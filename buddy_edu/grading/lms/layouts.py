@@ -40,7 +40,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..core import InvalidRequest
+from ...core import InvalidRequest
 from .gradescope_export import METADATA_FILE, SUBMISSION_FOLDER, Submitter, read_metadata
 from .safe_zip import extracted
 

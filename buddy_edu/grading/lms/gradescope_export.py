@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import InvalidRequest
+from ...core import InvalidRequest
 
 METADATA_FILE = "submission_metadata.yml"
 #: The folder of one submission in the export.

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from ..core import InvalidRequest
+from ...core import InvalidRequest
 
 #: Most entries a download may hold (a class of thousands hands in one or two files each).
 MAX_ENTRIES = 20_000

@@ -11,12 +11,12 @@ at its root:
 - ``setup.sh``: makes a virtual environment in ``/autograder/venv`` and
   installs the kit from the wheel bundled under ``wheels/`` (its dependencies
   from PyPI, when the image is built), and bubblewrap if apt has it;
-- ``run_autograder``: runs :mod:`.gradescope_run` in that environment;
+- ``run_autograder``: runs :mod:`.autograder_run` in that environment;
 - ``autograder.json``: the assignment and how its results are shown;
 - ``course/``: the course's settings, roster and **secret**: this zip is the
   instructor's, like the course folder.  Gradescope keeps it on its side; no
   student sees it, and the student's notebook is kept from reading it (see
-  :mod:`.gradescope_run`).
+  :mod:`.autograder_run`).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..core import InvalidRequest
-from ..exercises.course.settings import ROSTER_FILE, SECRET_FILE, SETTINGS_FILE, Course
-from .options import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, GradingOptions
+from ...core import InvalidRequest
+from ...exercises.course.settings import ROSTER_FILE, SECRET_FILE, SETTINGS_FILE, Course
+from ..options import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY, GradingOptions
 
 CONFIG_FILE = "autograder.json"
 CONFIG_FORMAT = "buddy-edu-autograder"
@@ -64,7 +64,7 @@ RUN_AUTOGRADER = """\
 # in /autograder/submission_metadata.json, write /autograder/results/results.json.
 ROOT="${BUDDY_EDU_AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${BUDDY_EDU_AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
-exec "$PYTHON" -m buddy_edu.grading.gradescope_run "$ROOT"
+exec "$PYTHON" -m buddy_edu.grading.lms.autograder_run "$ROOT"
 """
 
 
@@ -129,7 +129,7 @@ def _add(archive: zipfile.ZipFile, name: str, data: str | bytes, mode: int) -> N
 
 def build_wheel(folder: Path) -> Path:
     """Build the kit's wheel from this checkout into ``folder`` (offline, with setuptools)."""
-    source = Path(__file__).resolve().parents[2]
+    source = Path(__file__).resolve().parents[3]  # buddy_edu/grading/lms/ -> the checkout
     project = source / "pyproject.toml"
     if not project.is_file() or 'name = "buddy-edu"' not in project.read_text("utf-8"):
         raise InvalidRequest("this buddy-edu was installed from a wheel, not run from a "
