@@ -80,7 +80,8 @@ def test_the_tree_svg_is_an_image_with_that_name(wiki, tmp_path):
     root = ET.fromstring(svg)
     assert root.get("role") == "img"
     assert root.get("aria-label") == render.tree_summary(wiki, ALLOC_D)
-    graph = root.find(f"{SVG}g")
+    (graph,) = list(root)  # the drawing, hidden from screen readers: the name says it
+    assert graph.get("aria-hidden") == "true" and graph.get("class") == "graph"
     assert graph.find(f"{SVG}title").text == render.tree_summary(wiki, ALLOC_D)  # its tooltip
     saved = ET.parse(render.save_svg(wiki, tmp_path / "tree.svg", 0)).getroot()
     assert saved.get("role") == "img"  # a standalone file says what it shows too
@@ -144,6 +145,8 @@ def test_the_memory_map_is_named_block_by_block_in_address_order(wiki):
     root = ET.fromstring(render.memory_strip_svg(wiki, ALLOC_D))
     assert root.get("role") == "img"
     assert root.get("aria-label") == render.strip_summary(wiki, ALLOC_D)
+    (drawing,) = list(root)  # boxes, labels and legend: not read out one by one
+    assert drawing.get("aria-hidden") == "true" and len(drawing.findall(f"{SVG}g")) > 6
 
 
 def test_a_huge_memory_map_names_the_first_blocks_and_counts_the_rest():

@@ -83,6 +83,9 @@ def _named(svg: str, summary: str) -> str:
     as :func:`_for_pages` is, so a revisited state gives the very same string)."""
     label = html.escape(summary)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    # What is inside is drawing, not text to read out: Chromium would otherwise expose
+    # every node's group, named by its <title> (b0_1048576), under the image.
+    svg = svg.replace('<g id="graph0" ', '<g id="graph0" aria-hidden="true" ', 1)
     return svg.replace("<title>buddy</title>", f"<title>{label}</title>", 1)
 
 

@@ -105,7 +105,7 @@ def memory_strip_svg(allocator: BuddyAllocator, position: int | None = None,
         f'<svg class="buddy-strip" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-label="{escape(label)}" viewBox="-2 0 {WIDTH + 4} {height}" width="100%" '
         f'font-family="Helvetica,Arial,sans-serif" font-size="12">'
-        f'{"".join(parts)}{"".join(outlines)}{axis}{extra}</svg>'
+        f'<g aria-hidden="true">{"".join(parts)}{"".join(outlines)}{axis}{extra}</g></svg>'
     )
 
 
