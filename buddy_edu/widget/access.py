@@ -46,12 +46,14 @@ RING_LIGHT, RING_DARK = "#005A8C", "#8FCBF5"
 TREE_PANE_NAME = ("Tree of blocks: scroll it with the arrow keys; the tree in words "
                   "follows the picture")
 
+# Specific enough to beat ipywidgets' own "outline: none !important" on its inputs.
+_FOCUSED = ":is(button, input, select, textarea, [tabindex], [contenteditable]):focus-visible"
 CSS = f"""
-:is({ROOTS}) :focus-visible, .buddy-stepper:focus-visible {{
+:is({ROOTS}) {_FOCUSED}, .buddy-stepper.buddy-stepper:focus-visible {{
   outline: 3px solid {RING_LIGHT} !important; outline-offset: 2px !important;
 }}
-body[data-jp-theme-light="false"] :is({ROOTS}) :focus-visible,
-body[data-jp-theme-light="false"] .buddy-stepper:focus-visible {{
+body[data-jp-theme-light="false"] :is({ROOTS}) {_FOCUSED},
+body[data-jp-theme-light="false"] .buddy-stepper.buddy-stepper:focus-visible {{
   outline-color: {RING_DARK} !important;
 }}
 """
