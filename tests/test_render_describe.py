@@ -233,3 +233,51 @@ def test_the_exported_page_and_the_slides_carry_the_words(wiki, tmp_path):
     assert f'<p id="said" aria-live="polite" aria-atomic="true" style="{SR_ONLY}"></p>' in page
     assert page.count('class="buddy-tree-outline"') == 19
     assert 'id="where" aria-live' not in page  # one live region, not two
+
+
+@pytest.mark.browser
+@pytest.mark.needs("npm")
+def test_the_exported_page_passes_axe_and_announces_each_step(wiki, tmp_path):
+    """The offline page in Chromium: no WCAG 2.1 A/AA violation (axe-core, pinned), each
+    step's narration in one live region, the tree's pane reached by Tab (issue 22)."""
+    import _a11y
+    from _jupyter import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    path = render.export_html(run_script(CHECKERBOARD), tmp_path / "page.html", start=0)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(path.as_uri())
+            page.add_script_tag(path=str(_a11y.axe_script()))
+            result = page.evaluate(_a11y.AXE_RUN, [page.locator("body").element_handle(),
+                                                   _a11y.WCAG_TAGS])
+            assert result["violations"] == []
+            said = page.locator("#said")
+            region = said.element_handle()
+            board = run_script(CHECKERBOARD)
+            assert said.text_content() == render.caption(board, 0)
+            page.get_by_role("button", name="Forward").click()
+            assert said.text_content() == render.caption(board, 1)
+            page.keyboard.press("End")
+            assert said.text_content() == render.caption(board, board.event_count())
+            assert page.evaluate("r => r === document.getElementById('said')", region)
+            page.get_by_role("button", name="First").focus()
+            stops = []
+            for _ in range(6):
+                page.keyboard.press("Tab")
+                stops.append(page.evaluate("document.activeElement.getAttribute('aria-label')"
+                                           " || document.activeElement.textContent.trim()"))
+                if stops[-1].startswith("Tree of blocks"):
+                    break
+            assert stops == ["◀ Back", "Forward ▶", "Last »", "Tree at 100%",
+                             render.export.TREE_REGION]
+            page.keyboard.press("ArrowLeft")  # scrolls the pane; the page stays at the end
+            assert said.text_content() == render.caption(board, board.event_count())
+        finally:
+            browser.close()
+
+
+CHECKERBOARD = ("memory 1M min 64K\n" + "".join(f"P{i} = alloc 64K\n" for i in range(16))
+                + "".join(f"free P{i}\n" for i in range(0, 16, 2)) + "big = alloc 128K\n")
