@@ -272,7 +272,8 @@ def test_strip_text_on_the_page_follows_the_theme_and_on_boxes_stays_dark(wiki):
     assert {t.text for t in on_boxes} >= {"A", "C", "D"}
     assert all(t.get("fill") is None for t in on_boxes)  # SVG's default: black
     assert [t.text for t in on_page] == ["0", "512K", "1M", "requested", "internal waste",
-                                         "free", "changed by this step"]
+                                         "free", "changed by this step",
+                                         "dark foot: allocated, however narrow"]
     assert len(on_boxes) + len(on_page) == len(list(root.iter(f"{SVG}text")))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .backends import ENV_VAR, backend
 from .cache import CacheInfo, cache_info, clear_cache
+from .describe import strip_summary, tree_outline_html, tree_summary
 from .dot import node_name, to_dot, to_svg
 from .errors import RenderError
 from .export import export_html, frames_html, save_svg
@@ -21,5 +22,6 @@ from .tables import free_lists_html, stats_html
 __all__ = [
     "ENV_VAR", "CacheInfo", "Change", "RenderError", "at_position", "backend", "cache_info",
     "caption", "clear_cache", "current_change", "export_html", "frames_html", "free_lists_html",
-    "memory_strip_svg", "node_name", "save_svg", "stats_html", "to_dot", "to_svg",
+    "memory_strip_svg", "node_name", "save_svg", "stats_html", "strip_summary", "to_dot",
+    "to_svg", "tree_outline_html", "tree_summary",
 ]

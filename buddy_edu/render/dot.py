@@ -18,6 +18,7 @@ to fit a cell scrolls instead of shrinking the labels below 11 px.
 from __future__ import annotations
 
 import functools
+import html
 import re
 import textwrap
 
@@ -27,6 +28,7 @@ from ..core import BuddyAllocator, format_size
 from ..core.tree import tree_nodes
 from . import palette
 from .cache import cached_svg
+from .describe import tree_summary
 from .position import Change, at_position, current_change
 
 _ON_PAGE = "#010101"  # stand-in for currentColor; no other part of the picture uses it
@@ -65,9 +67,26 @@ def to_svg(allocator: BuddyAllocator, position: int | None = None) -> str:
 
     Lines on the background are ``currentColor`` and the root has a
     ``min-width`` (see the module's docstring), so the SVG is readable as it
-    is in any page, light or dark.
+    is in any page, light or dark.  The root is ``role="img"`` and named by
+    :func:`buddy_edu.render.describe.tree_summary` (also its tooltip), so a
+    screen reader says what the tree shows instead of Graphviz's node ids.
     """
-    return _for_pages(cached_svg(to_dot(allocator, position).source))
+    with at_position(allocator, position):
+        source = to_dot(allocator).source
+        summary = tree_summary(allocator)
+    return _named(_for_pages(cached_svg(source)), summary)
+
+
+@functools.lru_cache(maxsize=32)
+def _named(svg: str, summary: str) -> str:
+    """The SVG as an image named ``summary``: on the root, and as the graph's title (cached,
+    as :func:`_for_pages` is, so a revisited state gives the very same string)."""
+    label = html.escape(summary)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+    # What is inside is drawing, not text to read out: Chromium would otherwise expose
+    # every node's group, named by its <title> (b0_1048576), under the image.
+    svg = svg.replace('<g id="graph0" ', '<g id="graph0" aria-hidden="true" ', 1)
+    return svg.replace("<title>buddy</title>", f"<title>{label}</title>", 1)
 
 
 @functools.lru_cache(maxsize=32)

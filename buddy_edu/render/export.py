@@ -5,6 +5,11 @@ free lists, stats and narration) and a few lines of plain JavaScript to step
 through them, so it works offline, without Jupyter, from a USB stick.  A wide
 tree scrolls rather than shrinking below readable labels, and a button shows
 it at its natural size; the page follows the reader's light or dark setting.
+
+Every frame carries the pictures' text alternatives (the tree and the memory
+map named in words, the whole tree as a visually hidden list beside it), and
+the page announces each step's narration in one live region; the tree's
+scrolling pane takes focus and scrolls with the arrow keys.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from html import escape
 from pathlib import Path
 
 from ..core import BuddyAllocator, InvalidRequest
+from .describe import SR_ONLY, tree_outline_html
 from .dot import to_svg
 from .position import at_position, caption
 from .strip import memory_strip_svg
@@ -24,6 +30,7 @@ _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
 _NAMESPACE = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
 _GRAPHVIZ_ID = re.compile(r'\s+id="(?:graph|node|edge)\d+"')
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
+TREE_REGION = "Tree of blocks: scroll it with the arrow keys; the tree in words follows it"
 
 
 def save_svg(allocator: BuddyAllocator, path: str | Path, position: int | None = None) -> Path:
@@ -51,7 +58,7 @@ def export_html(allocator: BuddyAllocator, path: str | Path, *, title: str | Non
         for position, frame in enumerate(frames_html(allocator))
     ]
     page = _PAGE.format(title=escape(heading), count=count, start=first,
-                        snapshots="\n".join(sections))
+                        snapshots="\n".join(sections), sr_only=SR_ONLY)
     path.write_text(page, encoding="utf-8")
     return path
 
@@ -76,7 +83,8 @@ def frames_html(allocator: BuddyAllocator, positions: range | None = None, *,
                      f"{stats_html(allocator)}</div>") if tables else ""
             frames.append(
                 f'<p class="caption">{escape(caption(allocator))}</p>'
-                f'<div class="tree">{_inline(to_svg(allocator))}</div>'
+                f'<div class="tree" tabindex="0" role="region" aria-label="{TREE_REGION}">'
+                f"{_inline(to_svg(allocator))}{tree_outline_html(allocator)}</div>"
                 f'<div class="strip">{_inline(memory_strip_svg(allocator))}</div>'
                 + extra
             )
@@ -104,7 +112,9 @@ nav button {{ font-size: 1rem; padding: .3rem .8rem; }}
 .js .snapshot.current {{ display: block; }}
 .snapshot {{ border-top: 1px solid #ccc; margin-top: 1rem; }}
 .caption {{ font-size: 1.15rem; min-height: 2.6em; }}
-.tree {{ overflow-x: auto; }}
+.tree {{ overflow-x: auto; position: relative; }}
+:focus-visible {{ outline: 3px solid #005A8C; outline-offset: 2px; }}
+@media (prefers-color-scheme: dark) {{ :focus-visible {{ outline-color: #8FCBF5; }} }}
 .tree svg {{ max-width: 100%; height: auto; }}
 .natural .tree svg {{ max-width: none; }}
 .strip {{ max-width: 60rem; margin: 1rem 0; }}
@@ -123,8 +133,9 @@ td, th {{ border: 1px solid #ccc; padding: .15rem .5rem; text-align: left; }}
 <button type="button" id="last" title="Last step (End)">Last &raquo;</button>
 <button type="button" id="zoom" aria-pressed="false"
  title="Show the tree at its natural size (pressed) or fit to the page">Tree at 100%</button>
-<span id="where" aria-live="polite"></span>
+<span id="where"></span>
 </nav>
+<p id="said" aria-live="polite" aria-atomic="true" style="{sr_only}"></p>
 <main>
 {snapshots}
 </main>
@@ -136,6 +147,8 @@ td, th {{ border: 1px solid #ccc; padding: .15rem .5rem; text-align: left; }}
     at = Math.max(0, Math.min(last, n));
     for (var i = 0; i < snaps.length; i++) snaps[i].classList.toggle("current", i === at);
     document.getElementById("where").textContent = "Position " + at + " of " + last;
+    var caption = snaps[at].querySelector(".caption");
+    document.getElementById("said").textContent = caption ? caption.textContent : "";
   }}
   document.getElementById("first").onclick = function () {{ show(0); }};
   document.getElementById("back").onclick = function () {{ show(at - 1); }};
@@ -149,6 +162,7 @@ td, th {{ border: 1px solid #ccc; padding: .15rem .5rem; text-align: left; }}
   document.addEventListener("keydown", function (e) {{
     var moves = {{ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: last}};
     if (e.altKey || e.ctrlKey || e.metaKey || !(e.key in moves)) return;
+    if (e.key.indexOf("Arrow") === 0 && e.target.closest && e.target.closest(".tree")) return;
     e.preventDefault();
     show(moves[e.key]);
   }});

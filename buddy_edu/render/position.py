@@ -68,11 +68,17 @@ def current_change(allocator: BuddyAllocator) -> Change:
     return Change(event, frozenset({(address, size)}))
 
 
-def caption(allocator: BuddyAllocator, position: int | None = None) -> str:
-    """The narration of a position: "Start: 1M free." or "Step i of n: <event>"."""
+def caption(allocator: BuddyAllocator, position: int | None = None, *,
+            of_total: bool = True) -> str:
+    """The narration of a position: "Start: 1M free." or "Step i of n: <event>".
+
+    ``of_total=False`` leaves out "of n" ("Step i: <event>"), for predict mode,
+    where the number of events still to come would give answers away.
+    """
     with at_position(allocator, position):
         here = allocator.position
         if here == 0:
             return f"Start: {format_size(allocator.total)} free."
         event = allocator.event_at(here - 1)
-        return f"Step {here} of {allocator.event_count()}: {event.describe()}"
+        total = f" of {allocator.event_count()}" if of_total else ""
+        return f"Step {here}{total}: {event.describe()}"

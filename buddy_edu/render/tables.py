@@ -17,6 +17,10 @@ MAX_ADDRESSES = 8
 
 
 _CHANGED = ' class="changed" style="font-weight:600"'
+#: The stats rows, in order.
+STAT_NAMES = ("allocated", "requested", "internal fragmentation", "free", "largest free block",
+              "external fragmentation")
+HIDDEN = "hidden"  # what a hidden row shows instead of its figure
 _MARK = ' <span title="changed by this step">(changed)</span>'
 
 
@@ -54,14 +58,24 @@ def free_lists_html(allocator: BuddyAllocator, position: int | None = None) -> s
     )
 
 
-def stats_html(allocator: BuddyAllocator, position: int | None = None) -> str:
+def stats_html(allocator: BuddyAllocator, position: int | None = None, *,
+               hidden: tuple[str, ...] = ()) -> str:
     """Allocated, requested, both fragmentations, free and the largest free block; the
-    figures the last event changed are marked."""
+    figures the last event changed are marked.
+
+    The rows named in ``hidden`` (e.g. ``"largest free block"``) show no figure: predict
+    mode hides those that would answer the question asked (see :data:`STAT_NAMES`).
+    """
+    unknown = set(hidden) - set(STAT_NAMES)
+    if unknown:
+        raise ValueError(f"no stats row named {sorted(unknown)}: the rows are "
+                         f"{', '.join(STAT_NAMES)}")
     with at_position(allocator, position):
         s = allocator.stats()
     before = _before(allocator, position, lambda a: _stat_rows(a.stats()))
-    rows = _stat_rows(s)
-    changed = [before is not None and row[:2] != earlier[:2]
+    rows = [(name, HIDDEN, "shown once you have answered") if name in hidden
+            else (name, value, note) for name, value, note in _stat_rows(s)]
+    changed = [before is not None and row[0] not in hidden and row[:2] != earlier[:2]
                for row, earlier in zip(rows, before or rows, strict=True)]
     body = "".join(
         f'<tr{_CHANGED if mark else ""}><th scope="row">{name}</th><td>{value}'

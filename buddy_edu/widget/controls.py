@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from ..core import Event
+
 # Up to this many events the pictures follow the slider while it is dragged.
 # Beyond, a drag passes mostly positions never drawn, each a new picture of
 # tens to hundreds of milliseconds, and the kernel would fall seconds behind
@@ -55,9 +57,11 @@ class Navigation:
         return (self.first, self.back, self.play, self.forward, self.last,
                 self.previous_operation, self.next_operation)
 
-    def show(self, position: int, events: int, gate: int) -> None:
+    def show(self, position: int, events: int, gate: int, *, of_total: bool = True) -> None:
         """Show ``position`` of ``events``; Play may run up to ``gate`` (in predict mode, the
-        next unanswered question) and stops there.
+        next unanswered question) and stops there.  With ``of_total=False`` (predict mode,
+        a question waiting) the slider also ends at ``gate``: its length would tell how
+        many events are still to come.
 
         The slider and the timer take the position without reporting a move back to
         the Stepper: their observer sees its value equal to the position and does
@@ -66,7 +70,7 @@ class Navigation:
         with ExitStack() as stack:
             for widget in (self.slider, self.timer):
                 stack.enter_context(widget.hold_sync())
-            _set_range(self.slider, events, position)
+            _set_range(self.slider, events if of_total else gate, position)
             self.slider.continuous_update = follows_drag(events)
             _set_range(self.timer, gate, position)
             if self.timer.playing and position >= gate:
@@ -101,6 +105,7 @@ def build_navigation(events: int) -> Navigation:
         layout=widgets.Layout(width="170px"),
         style={"description_width": "initial"},
     )
+    forward.add_class("buddy-forward")  # where focus goes after a predict-mode Check
     slider = widgets.IntSlider(
         value=0, min=0, max=events, step=1, description="Event",
         tooltip="Drag, or focus and use the arrow keys, to move through the events",
@@ -108,6 +113,7 @@ def build_navigation(events: int) -> Navigation:
         layout=widgets.Layout(flex="1 1 360px", max_width="760px"),
         style={"description_width": "initial"},
     )
+    slider.add_class("buddy-event-slider")  # named "event k of n: ..." by access.py
     timer = widgets.Play(
         value=0, min=0, max=events, step=1, interval=SPEEDS[1][1],
         description="Timer", tooltip="The clock behind the Play button",
@@ -126,6 +132,16 @@ def build_navigation(events: int) -> Navigation:
     widgets.dlink((speed, "value"), (timer, "interval"))
     return Navigation(first, back, play, forward, last, previous_operation, next_operation,
                       speed, slider, timer, box)
+
+
+def slider_text(position: int, events: int, event: Event | None, *,
+                of_total: bool = True) -> str:
+    """What the slider says to a screen reader at ``position``: "event 8 of 18: Free B: ..."
+    ("event 8: ..." when ``of_total`` is False), or where the start is."""
+    total = f" of {events}" if of_total else ""
+    if event is None:
+        return f"event 0{total}: the start, before the first event"
+    return f"event {position}{total}: {event.describe()}"
 
 
 def follows_drag(events: int) -> bool:

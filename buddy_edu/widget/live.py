@@ -36,8 +36,8 @@ class LiveRow:
         self.undo.layout.display = None if discarded else "none"
         plural = "event" if discarded == 1 else "events"
         self.offer.value = (
-            f'<div role="status">This discarded {discarded} later {plural}; Undo puts them '
-            "back.</div>" if discarded else "")
+            f"This discarded {discarded} later {plural}; Undo puts them back."
+            if discarded else "")
 
     def show_error(self, message: str) -> None:
         """Show the core's message next to the inputs (empty hides it)."""
@@ -139,6 +139,7 @@ def build_live_row() -> LiveRow:
     )
     error = widgets.HTML("")
     offer = widgets.HTML("")
+    offer.add_class("buddy-live")  # announced when it changes (see access.py)
     row = widgets.HBox(
         [size, name, allocate, _gap(), free_name, free, _gap(), undo, reset],
         layout=widgets.Layout(flex_flow="row wrap", align_items="center"),

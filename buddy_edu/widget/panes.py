@@ -10,6 +10,11 @@ The tree pane scrolls: "Fit" shrinks a wide tree to the cell but never below
 the readable minimum the SVG carries (labels 11 px tall), "100%" shows it at
 its natural size.  Colours on the page background come from JupyterLab's
 theme variables, so the panes read in Light and Dark.
+
+For screen readers the narration is one live region that stays while its text
+changes (the browser code in :mod:`.access` gives it its role), the tree and the
+memory map are images named in words, and the whole tree follows its picture as
+a visually hidden list (:mod:`buddy_edu.render.describe`).
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ class Panes:
 
     def __init__(self) -> None:
         self.narration = widgets.HTML("")
+        self.narration.add_class("buddy-stepper-narration")
+        self.narration.add_class("buddy-live")  # a polite live region: see access.py
         # The tree pane scrolls within about a third of the screen, so on a laptop the
         # controls, the memory map and the tree are in view together.
         self.tree = widgets.HTML("", layout=widgets.Layout(max_height=TREE_HEIGHT, **_PANE))
@@ -55,6 +62,7 @@ class Panes:
         self.zoom = widgets.ToggleButtons(
             options=[(label, key) for key, (label, _tip) in _ZOOM.items()], value="fit",
             description="Tree of blocks", tooltips=[tip for _label, tip in _ZOOM.values()],
+            tooltip="How the tree fits the cell",
             style={"description_width": "initial", "button_width": "auto"},
         )
         self.zoom.add_class("buddy-zoom")
@@ -74,24 +82,28 @@ class Panes:
                          layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")),
         ])
 
-    def show(self, allocator: BuddyAllocator, key: tuple) -> None:
-        """Draw the allocator's current state, unless ``key`` is already on screen."""
+    def show(self, allocator: BuddyAllocator, key: tuple, *, of_total: bool = True,
+             hidden_stats: tuple[str, ...] = ()) -> None:
+        """Draw the allocator's current state, unless ``key`` is already on screen.
+
+        Predict mode passes ``of_total=False`` and the stats rows to hide while a
+        question waits (they would give the answer away); ``key`` must tell those apart.
+        """
         if key == self._shown:
             return
-        caption = render.caption(allocator)
+        caption = render.caption(allocator, of_total=of_total)
         svg = render.to_svg(allocator)
+        outline = render.tree_outline_html(allocator)
         strip = render.memory_strip_svg(allocator)
         free_lists = render.free_lists_html(allocator)
-        stats = render.stats_html(allocator)
+        stats = render.stats_html(allocator, hidden=hidden_stats)
         panes = (self.narration, self.tree, self.strip, self.free_lists, self.stats)
         with ExitStack() as stack:
             for pane in panes:
                 stack.enter_context(pane.hold_sync())
-            self.narration.value = (
-                f'<div class="buddy-stepper-narration" role="status" aria-live="polite">'
-                f"{escape(caption)}</div>"
-            )
-            self.tree.value = _section("", svg, "buddy-stepper-tree")  # titled by the zoom row
+            self.narration.value = escape(caption)
+            # titled by the zoom row; the tree in words follows the picture, visually hidden
+            self.tree.value = _section("", svg + outline, "buddy-stepper-tree")
             self.strip.value = _section("Memory, address 0 to the end", strip)
             self.free_lists.value = _section("", free_lists)
             self.stats.value = _section("", stats)

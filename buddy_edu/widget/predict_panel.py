@@ -33,6 +33,9 @@ class PredictPanel(widgets.VBox):
             layout=widgets.Layout(width="auto"),
         )
         self.feedback = widgets.HTML("", layout=widgets.Layout(flex="1 1 240px"))
+        # The question and its marking are announced as they change (see access.py).
+        self.prompt.add_class("buddy-live")
+        self.feedback.add_class("buddy-live")
         self.score = widgets.HTML("", layout=widgets.Layout(flex="0 0 auto"))
         # Compact, so that on a laptop the panel sits beside the live row and the tree
         # stays in view: the score sits beside the question, the choices run in a row
@@ -103,8 +106,7 @@ class PredictPanel(widgets.VBox):
 
     def hint(self, text: str) -> None:
         """A one-line nudge, e.g. when Forward is pressed before answering."""
-        self.feedback.value = (f'<p role="status" style="color:{palette.ERROR_TEXT}">'
-                               f"{escape(text)}</p>")
+        self.feedback.value = f'<p style="color:{palette.ERROR_TEXT}">{escape(text)}</p>'
 
     def show_marking(self, marking: Marking) -> None:
         """The marked answer, with a green bar if right and a red one if wrong (and a mark)."""
@@ -112,7 +114,7 @@ class PredictPanel(widgets.VBox):
                                    else palette.ERROR_TEXT)
         mark = "✔" if marking.correct else "✘"
         self.feedback.value = (
-            f'<p role="status" style="{style};font-weight:600">'
+            f'<p style="{style};font-weight:600">'
             f"{mark} {escape(marking.message)}</p>"
         )
 

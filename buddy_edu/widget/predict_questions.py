@@ -20,6 +20,12 @@ from ..core import BuddyAllocator, Event, InvalidRequest, format_size
 FAIL_CHOICE = "fail"  # the choice value meaning "the request fails"
 QUESTION_KINDS = ("where", "splits", "fails", "merges")  # what PredictQuestion.kind can be
 _ALLOCATION_KINDS = ("where", "splits", "fails")  # asked in turn, one per allocation
+#: The stats rows that would answer a question of each kind, hidden until it is answered.
+#: Every allocation question can be answered "it fails" (where, how many splits, will it
+#: succeed), and beside it "largest free block 64K, the biggest request that fits" says
+#: whether a 128K request does; external fragmentation (1 - largest / free) says it too.
+_FAILS_GIVEN_AWAY = ("largest free block", "external fragmentation")
+GIVEAWAY_STATS = {kind: _FAILS_GIVEN_AWAY for kind in _ALLOCATION_KINDS}
 _MAX_ADDRESS_CHOICES = 6
 
 

@@ -16,7 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core import BuddyAllocator, Event, InvalidRequest
-from .predict_questions import Marking, PredictQuestion, question_for, score_text
+from .predict_questions import (
+    GIVEAWAY_STATS,
+    Marking,
+    PredictQuestion,
+    question_for,
+    score_text,
+)
 
 #: Why an answer cannot be taken now.
 NO_QUESTION = ("no question is waiting here: questions come up at the start of each "
@@ -97,6 +103,18 @@ class Predictions:
         if op not in self._questions:
             self._questions[op] = question_for(self._allocator, op)
         return self._questions[op]
+
+    def hides_total(self) -> bool:
+        """Whether to keep the number of events from the student (the "of N" in "Step k of
+        N", the slider's end): while an operation is unanswered, it tells how many events
+        (splits, merges) are still to come."""
+        return self.enabled and self.gate() < self._allocator.event_count()
+
+    def hidden_stats(self) -> tuple[str, ...]:
+        """The stats rows that would answer the waiting question, hidden until it is
+        answered (see :data:`GIVEAWAY_STATS`); () when nothing is asked."""
+        question = self.question()
+        return GIVEAWAY_STATS.get(question.kind, ()) if question is not None else ()
 
     def answered(self, op: int) -> Answer | None:
         """The answer given about operation ``op``, if any."""

@@ -25,6 +25,7 @@ import ipywidgets as widgets
 from IPython.display import Markdown
 
 from ..render import palette
+from .access import Access
 
 __all__ = ["AUTO", "CheckableQuestion", "QuickCheck", "inline_markdown"]
 
@@ -117,6 +118,7 @@ class QuickCheck(widgets.VBox):
                 f'<small style="{_STYLES["note"]}">Answer form: '
                 f"{inline_markdown(form)}</small>"))
         self.feedback = widgets.HTML("")
+        self.feedback.add_class("buddy-live")  # each result is announced (see access.py)
         children.append(self.feedback)
         # After two wrong tries a student alone is stuck: offer the worked steps, replayed
         # by a Stepper, for questions that can say what to replay (``worked()``).
@@ -126,7 +128,7 @@ class QuickCheck(widgets.VBox):
             layout=widgets.Layout(width="auto", display="none"))
         self.why = widgets.Output()
         self.why_button.on_click(lambda _button: self.show_why())
-        children += [self.why_button, self.why]
+        children += [self.why_button, self.why, Access()]
         self.button.on_click(lambda _button: self.check())
         self.answer.observe(self._on_submit, names="value")
         super().__init__(children, layout=widgets.Layout(
@@ -200,7 +202,7 @@ class QuickCheck(widgets.VBox):
     def _show(self, tone: str, message: str) -> None:
         head = f"<b>{escape(_HEADS[tone])}</b> " if _HEADS[tone] else ""
         self.feedback.value = (
-            f'<div role="status" class="buddy-quickcheck-{tone}" '
+            f'<div class="buddy-quickcheck-{tone}" '
             f'style="{_STYLES[tone]}">{head}{inline_markdown(message)}</div>'
         )
 

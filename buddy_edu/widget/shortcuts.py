@@ -1,4 +1,5 @@
-"""The Stepper's one piece of browser code: keyboard shortcuts and a tree that follows the change.
+"""The Stepper's browser code: keyboard shortcuts, a tree that follows the change, and
+what screen readers and keyboards need (:mod:`.access`).
 
 Stock ipywidgets cannot listen to keys on a box or scroll a pane to an
 element, so a small anywidget module does both inside the Stepper's own
@@ -11,11 +12,15 @@ element (found with ``closest(".buddy-stepper")``):
   slider does not handle them a second time; that is also what makes End
   reach the end of a timeline that grew (the slider's own End key remembers
   the range it was created with).  Keys typed into text fields, and keys
-  with Ctrl/Alt/Meta/Shift, are left alone.
+  with Ctrl/Alt/Meta/Shift, are left alone; in the tree pane the four arrows
+  scroll the pane (the other shortcuts still step).
 - **Follow the change.**  When the tree pane scrolls (a big tree at 100 %,
   or one wider than the readable minimum), each new picture scrolls the pane
   so the node the step changed (``g.changed``) is in view: the student never
   sees an empty corner of a lopsided tree.
+- **Access.**  Names, live regions, focus that is never lost, no keys leaking
+  to JupyterLab and a visible focus ring: :mod:`.access`, whose functions this
+  module's browser code includes; ``valuetext`` is what the slider says.
 
 The browser only reports *which* key; the kernel decides what it does, through
 the same methods the buttons call, so predict mode's gate applies to keys too.
@@ -27,6 +32,9 @@ import json
 from collections.abc import Callable
 
 import anywidget
+import traitlets
+
+from . import access
 
 #: Key name (``KeyboardEvent.key``) -> what it does, as the name of a Stepper method.
 SHORTCUTS = {
@@ -40,6 +48,7 @@ SHORTCUTS = {
 
 _ESM = """
 const SHORTCUTS = new Set(%s);
+const SCROLL_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"]);
 
 function typing(target) {
   const tag = target.tagName;
@@ -65,11 +74,15 @@ function attach(model, el) {
   const onKey = (event) => {
     if (!SHORTCUTS.has(event.key) || event.altKey || event.ctrlKey || event.metaKey ||
         event.shiftKey || typing(event.target)) return;
+    // In the tree pane the arrow keys scroll it (the browser's own scrolling).
+    if (SCROLL_KEYS.has(event.key) && event.target.closest(".buddy-tree-pane")) return;
     event.preventDefault();
     event.stopPropagation();
     model.send({ key: event.key });
   };
   root.addEventListener("keydown", onKey, true);
+  const made = access(root, () => model.get("valuetext"));
+  model.on("change:valuetext", made.refresh);
   // Follow when the pane's picture is replaced, its zoom class changes, or it gets its
   // size (a notebook lays cells out lazily) -- not on every change elsewhere, so a student
   // who scrolled the pane by hand keeps that view until the next picture.
@@ -96,20 +109,15 @@ function attach(model, el) {
   find();
   return () => {
     root.removeEventListener("keydown", onKey, true);
+    model.off("change:valuetext", made.refresh);
+    made.dispose();
     for (const observer of [finder, changed, sized]) observer.disconnect();
   };
 }
 
 export default {
   render({ model, el }) {
-    // A view is rendered before it is put into its box: wait until it is in the page.
-    let cleanup = null, tries = 0, timer = null;
-    const tryAttach = () => {
-      cleanup = el.isConnected ? attach(model, el) : null;
-      if (!cleanup && tries++ < 200) timer = setTimeout(tryAttach, 50);
-    };
-    tryAttach();
-    return () => { clearTimeout(timer); if (cleanup) cleanup(); };
+    return whenPlaced(el, (placed) => attach(model, placed));
   },
 };
 """
@@ -119,7 +127,11 @@ class Shortcuts(anywidget.AnyWidget):
     """Invisible: reports the Stepper's shortcut keys to the kernel and keeps the change in
     view.  ``on_key(callback)`` gets the key's name (one of :data:`SHORTCUTS`)."""
 
-    _esm = _ESM % json.dumps(sorted(SHORTCUTS))
+    _esm = access.JS + _ESM % json.dumps(sorted(SHORTCUTS))
+    _css = access.CSS
+    valuetext = traitlets.Unicode(
+        "", help="What the event slider says to a screen reader, e.g. 'event 8 of 18: ...'."
+    ).tag(sync=True)
 
     def __init__(self) -> None:
         super().__init__(layout={"display": "none"})

@@ -20,6 +20,7 @@ import traitlets
 from .. import render
 from ..core.recorded import Divergence, RecordedRun
 from ..core.tree import format_tree
+from .access import Access
 
 _STYLE = """<style>
 .buddy-side h4 {margin: 4px 0}
@@ -62,7 +63,7 @@ class SideBySide(widgets.VBox):
             pane.add_class("buddy-side")
         widgets.link((self._slider, "value"), (self, "position"))
         super().__init__([head, widgets.HBox([back, self._slider, forward, jump]),
-                          widgets.HBox(self._panes)], **kwargs)
+                          widgets.HBox(self._panes), Access()], **kwargs)
         self.add_class("buddy-side-by-side")
         self.observe(lambda _change: self._show(), "position")
         self.position = self._differs

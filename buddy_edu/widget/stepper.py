@@ -20,7 +20,7 @@ import traitlets
 from ..core import Block, BuddyAllocator, Event, InvalidRequest, OutOfMemory, parse_size
 from ..core.script import run_script
 from .branches import LiveBranches
-from .controls import build_navigation, show_playing
+from .controls import build_navigation, show_playing, slider_text
 from .live import build_live_row
 from .panes import Panes
 from .predict_panel import PredictPanel
@@ -277,8 +277,16 @@ class Stepper(widgets.VBox):
             return
         if allocator.position != self.position:
             allocator.seek(self.position)
-        self._nav.show(self.position, self._count, self._predictions.gate())
-        self._panes.show(allocator, (self._revision, self.position))
+        # Predict mode keeps back what would answer the waiting question: the number of
+        # events ("of N", the slider's end) and the stats rows that give it away.
+        predictions, position = self._predictions, self.position
+        of_total, hidden = not predictions.hides_total(), predictions.hidden_stats()
+        self._nav.show(position, self._count, predictions.gate(), of_total=of_total)
+        self._panes.show(allocator, (self._revision, position, of_total, hidden),
+                         of_total=of_total, hidden_stats=hidden)
+        self._shortcuts.valuetext = slider_text(
+            position, self._count, allocator.event_at(position - 1) if position else None,
+            of_total=of_total)
         self._live.set_names([block.name for block in allocator.allocations()])
         if self._panel is not None:
             at_end = self.position >= self._count
