@@ -17,6 +17,15 @@ JupyterLab), ``wheels.txt`` (the browser's wheels, with hashes) and
 built from an empty folder every time: JupyterLite's incremental rebuild was
 seen to drop the local Pyodide address and send the page to a CDN.
 
+Three steps make the site work everywhere and start fast (issue 20): viz.js is
+served as a synchronous script (``vizjs.py``), so the kernel draws without
+WebAssembly JSPI, which WebKit/Safari lacks; the kernel's own packages and
+buddy-edu's are preloaded by Pyodide from the lock at start (``PRELOAD``); and
+what a kernel start imports is compiled to bytecode by Pyodide itself under
+Node.js (``pyc.mjs``).  Left out, as nothing a lesson or exercise uses: the
+JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files, and
+jedi with parso (IPython's tab completion falls back to its own completer).
+
 Only the standard library is needed to start; the steps that need the build
 tools (``packaging``, ``jupyter lite``) run in the tools venv, into which the
 script re-executes itself.

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,9 +332,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def engine_page(engine: str, proxy, downloads: Path, scratch: Path):
+def engine_page(engine: str, proxy, downloads: Path, scratch: Path, route: bool = True,
+                playwright=None):
     """A fresh page of ``engine`` (no cache, no stored notebooks) whose proxy is ``proxy``
-    and whose downloads go to ``downloads``; ``scratch`` holds its profile."""
+    and whose downloads go to ``downloads``; ``scratch`` holds its profile.  ``route=False``
+    leaves Chromium's per-request route off (for timings: it sends every request through
+    this Python process); the proxy still catches what leaves.  ``playwright``: a running
+    sync Playwright for Chromium (see _lite.offline_chromium)."""
     downloads.mkdir(parents=True, exist_ok=True)
     if engine == "chromium":
         from _jupyter import CHROMIUM_ARGS
@@ -342,8 +346,8 @@ def engine_page(engine: str, proxy, downloads: Path, scratch: Path):
         from playwright.sync_api import sync_playwright
 
         leaks: list[str] = []
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
+        with (nullcontext(playwright) if playwright else sync_playwright()) as running:
+            browser = running.chromium.launch(
                 executable_path=CHROMIUM, downloads_path=str(downloads),
                 args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
             try:
@@ -358,7 +362,8 @@ def engine_page(engine: str, proxy, downloads: Path, scratch: Path):
                         leaks.append(route.request.url)
                         route.abort()
 
-                page.route("**/*", guard)
+                if route:
+                    page.route("**/*", guard)
                 # Playwright keeps a download under a random name: keep it under the name the
                 # page gave it, as a browser would.
                 page.on("download", lambda download: download.save_as(

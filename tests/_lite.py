@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from _jupyter import CHROMIUM, CHROMIUM_ARGS, free_port
@@ -128,12 +128,16 @@ def _host(request_line: str) -> str:
 
 
 @contextmanager
-def offline_chromium(proxy: RefusingProxy):
-    """Headless Chromium whose proxy is ``proxy`` (127.0.0.1 itself is never proxied)."""
+def offline_chromium(proxy: RefusingProxy, playwright=None):
+    """Headless Chromium whose proxy is ``proxy`` (127.0.0.1 itself is never proxied).
+
+    ``playwright``: a running sync Playwright to launch it from (one thread can run only
+    one at a time, so tests that hold two browsers at once share one); else its own.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+    with (nullcontext(playwright) if playwright else sync_playwright()) as running:
+        browser = running.chromium.launch(
             executable_path=CHROMIUM,
             args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
         try:

@@ -99,12 +99,22 @@ class Tab:
 
 
 @pytest.fixture(scope="module")
-def tab(lite_site):
+def playwright():
+    """One sync Playwright for the module: the Chromium tab and the engines' Chromium are
+    open at the same time, and a thread runs only one Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def tab(lite_site, playwright):
     """One Chromium tab on the site's front page, with the proxy and route watching."""
     proxy = RefusingProxy()
     leaks: list[str] = []
     try:
-        with offline_chromium(proxy) as chromium:
+        with offline_chromium(proxy, playwright) as chromium:
             page = new_offline_page(chromium, leaks)
             page.set_default_timeout(WAIT_MS)
             page.goto(f"{lite_site.url}/")
@@ -496,7 +506,9 @@ def engine_run(request, lite_site, tmp_path_factory):
     scratch = tmp_path_factory.mktemp(f"engine-{request.param}")
     proxy = RefusingProxy()
     try:
-        with engine_page(request.param, proxy, scratch / "downloads", scratch) as page:
+        shared = request.getfixturevalue("playwright") if request.param == "chromium" else None
+        with engine_page(request.param, proxy, scratch / "downloads", scratch,
+                         playwright=shared) as page:
             try:
                 started = time.monotonic()
                 page.goto(f"{lite_site.url}/")
@@ -655,3 +667,60 @@ def test_a_released_course_notebook_checks_in_every_engine(engine_run, released_
     q1 = next(c for c in ran if c["source"].startswith("q1 = "))
     assert "✓</b> Right." in texts([q1]), texts([q1])
     nothing_left_in(engine_run)
+
+
+# ------------------------------------------------- ex.download() in JupyterLab, too
+LAB_KERNEL_IDLE = """(path) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return Boolean(kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected');
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.kernel
+def test_ex_download_hands_in_from_jupyterlab_as_from_the_site(tmp_path, playwright):
+    """The same hand-in in JupyterLab with a Python kernel: the download arrives, named for
+    the student and assignment, and holds the answer typed since the last save."""
+    import nbformat
+    from _jupyter import LabServer
+
+    from buddy_edu.exercises.course.student_notebooks import build
+
+    root = tmp_path / "root"
+    root.mkdir()
+    notebook = build(HANDED_IN)
+    for cell in notebook.cells:
+        cell.source = cell.source.replace('"your-id"', f'"{STUDENT}"')
+    name = f"{HANDED_IN}.ipynb"
+    nbformat.write(notebook, root / name)
+    right = answer_key(HANDED_IN, STUDENT)["q1"]
+    server = LabServer(root, tmp_path / "home")
+    proxy = RefusingProxy()
+    try:
+        server.wait_ready()
+        with engine_page("chromium", proxy, tmp_path / "downloads", tmp_path,
+                         playwright=playwright) as page:
+            page.goto(server.notebook_url(name))
+            page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+            page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+            page.wait_for_function(LAB_KERNEL_IDLE, arg=name, timeout=60_000)
+            code = page.evaluate(CELLS, name)["cells"]
+            q1 = next(c for c in code if c["source"].startswith("q1 = "))
+            page.evaluate(SET_SOURCE, [name, q1["index"], f'q1 = {right!r}\nex.check("q1", q1)'])
+            ran = run_all(page, name, timeout_ms=120_000)
+            assert errors(ran) == []
+            download = tmp_path / "downloads" / f"{HANDED_IN}-{STUDENT}.ipynb"
+            deadline = time.monotonic() + 30
+            while not (download.exists() and download.stat().st_size) and \
+                    time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(0.5)
+            handed_in = nbformat.read(download, as_version=4)
+            nbformat.validate(handed_in)
+            assert f"q1 = {right!r}" in "\n".join(c.source for c in handed_in.cells)
+            assert page.requests() == []
+    finally:
+        server.stop()
+        proxy.close()
