@@ -242,7 +242,10 @@ def test_notebook_runs_top_to_bottom_with_full_marks(name, tmp_path, interactive
         if "setup" in question.params:
             assert "<svg" in " ".join(o.data.get("text/html", "") for o in shown)
     maximum = ASSIGNMENTS[name].max_score
-    full, after_mistake = (cell.outputs[0].data for cell in notebook.cells[-2:])
+    full = outputs["ex.check_all()"][0].data  # the summary cell, before the hand-in cell
+    after_mistake = notebook.cells[-1].outputs[0].data
+    handed_in = outputs["ex.download()"][0].data  # the hand-in widget, shown as a widget view
+    assert "application/vnd.jupyter.widget-view+json" in handed_in
     assert full["text/plain"].startswith(f"{name} for {student}: {maximum} / {maximum} points")
     assert "total" in full["text/html"]
     less = maximum - questions[0].points
