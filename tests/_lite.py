@@ -367,3 +367,31 @@ def tree_nodes(page, selector: str = FIRST_STEPPER) -> list[str]:
     """The titles of the tree nodes drawn in the first element matching ``selector``."""
     return page.evaluate(f"""() => Array.from(document.querySelector('{selector}')
       .querySelectorAll('.buddy-stepper-tree svg g.node > title')).map(t => t.textContent)""")
+
+
+# JupyterLab draws the outputs of cells on screen only: the hand-in widget starts its download
+# when it is drawn, so show the last cell, as a student who runs it sees it.
+SHOW_LAST_CELL = """async (path) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const last = panel.content.widgets.length - 1;
+  panel.content.activeCellIndex = last;
+  await panel.content.scrollToItem(last, 'center');
+  return last;
+}"""
+
+
+def wait_for_download(page, path: str, download: Path, seconds: float = 60) -> None:
+    """Show ``path``'s last cell (the hand-in widget) and wait for ``download`` to arrive;
+    AssertionError with what the widget says if it does not."""
+    page.evaluate(SHOW_LAST_CELL, path)
+    deadline = time.monotonic() + seconds
+    while not (download.exists() and download.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not download.exists():
+        said = page.evaluate("() => Array.from(document.querySelectorAll('.buddy-edu-handin'))"
+                             ".map(e => e.textContent)")
+        raise AssertionError(f"no {download.name} after {seconds:.0f} s in {download.parent}: "
+                             f"{sorted(p.name for p in download.parent.glob('*'))}; the "
+                             f"hand-in widget says {said}")
+    time.sleep(0.5)  # let the browser finish writing it

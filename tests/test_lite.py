@@ -54,6 +54,7 @@ from _lite import (
     run_all,
     texts,
     tree_nodes,
+    wait_for_download,
 )
 from byo_solutions import CORRECT
 from examples import WIKIPEDIA
@@ -591,12 +592,7 @@ def test_an_exercise_checks_and_is_handed_in_with_ex_download_in_every_engine(en
     shown = texts([c for c in ran if c["index"] == q1["index"]])
     assert "Feedback(score=1.0" in shown, shown
     download = engine_run.downloads / f"{HANDED_IN}-{STUDENT}.ipynb"
-    deadline = time.monotonic() + 60
-    while not (download.exists() and download.stat().st_size) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert download.exists(), (f"{engine_run.engine}: no {download.name} in the downloads: "
-                               f"{sorted(p.name for p in engine_run.downloads.iterdir())}")
-    time.sleep(0.5)  # let the browser finish writing
+    wait_for_download(page, path, download)
     notebook = nbformat.read(download, as_version=4)
     nbformat.validate(notebook)
     stored = nbformat.read(ROOT / path, as_version=4)
@@ -712,11 +708,7 @@ def test_ex_download_hands_in_from_jupyterlab_as_from_the_site(tmp_path, playwri
             ran = run_all(page, name, timeout_ms=120_000)
             assert errors(ran) == []
             download = tmp_path / "downloads" / f"{HANDED_IN}-{STUDENT}.ipynb"
-            deadline = time.monotonic() + 30
-            while not (download.exists() and download.stat().st_size) and \
-                    time.monotonic() < deadline:
-                time.sleep(0.2)
-            time.sleep(0.5)
+            wait_for_download(page, name, download)
             handed_in = nbformat.read(download, as_version=4)
             nbformat.validate(handed_in)
             assert f"q1 = {right!r}" in "\n".join(c.source for c in handed_in.cells)
