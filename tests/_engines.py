@@ -285,9 +285,11 @@ class WebKitPage(EnginePage):
     def screenshot(self, selector: str, path: Path) -> None:
         from selenium.webdriver.common.by import By
 
+        # The window with the element at its top: WebKitWebDriver's element screenshot was
+        # seen to fail, and the web process to crash after it, on a loaded machine.
         element = self.driver.find_element(By.CSS_SELECTOR, selector)
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-        element.screenshot(str(path))
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", element)
+        Path(path).write_bytes(self.driver.get_screenshot_as_png())
 
     def click(self, selector: str) -> None:
         from selenium.webdriver.common.by import By
