@@ -11,6 +11,7 @@ with a summary, points to a graded exercise that exists, and names sources.
 from __future__ import annotations
 
 import re
+from html import escape, unescape
 from pathlib import Path
 
 import nbformat
@@ -190,46 +191,141 @@ def test_every_lesson_states_its_expected_time_at_the_top(name):
     assert f"(../notebooks/{name})" in guide  # the instructor's guide plans with it
 
 
-def visible(cell, unfolded: bool = False) -> str:
-    """What a student sees of a cell before unfolding anything: Markdown outside <details>,
-    and the text of outputs that are not folded (``jupyter.outputs_hidden``).  With
-    ``unfolded``, everything the cell can show."""
-    if cell.cell_type == "markdown":
-        return cell.source if unfolded else re.sub(r"<details>.*?</details>", "",
-                                                   cell.source, flags=re.S)
-    if not unfolded and cell.get("metadata", {}).get("jupyter", {}).get("outputs_hidden"):
-        return ""
+# ------------------------------------------------------------------ predict before reveal
+#: A sentence that asks the student to predict ("**Predict.**", "Predict how many ...",
+#: "then predict where ..."); "predict mode", "a Predict prompt" and ``predict=True`` name
+#: the feature and ask nothing.
+PROMPT = re.compile(r"\bpredict\b(?![\s*`-]*(?:mode|prompt|=))", re.I)
+DETAILS = re.compile(r"<details\b.*?</details>", re.S | re.I)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: Widget fields a student reads without touching anything (a tooltip needs a hover).
+WIDGET_TEXT = ("value", "description", "placeholder", "_options_labels", "titles")
+
+
+def plain(html: str) -> str:
+    """The words of some HTML, as a reader sees them: no tags, styles or entities."""
+    html = re.sub(r"<style\b.*?</style>", " ", html, flags=re.S | re.I)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def unfolded_part(text: str) -> str:
+    """What stays on screen of Markdown or HTML while every <details> is closed."""
+    return DETAILS.sub(" ", text)
+
+
+def folded_part(text: str) -> str:
+    """The text inside the <details> folds of Markdown or HTML."""
+    return " ".join(match.group(0) for match in DETAILS.finditer(text))
+
+
+def widget_texts(nb, model_id: str) -> list[str]:
+    """The text a widget shows after Run All, before anyone touches it: its own fields and its
+    children's, as the kernel left them (a child laid out with display none is not shown)."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    model = state.get(model_id)
+    if model is None:
+        return []
+    fields = model["state"]
+    layout = state.get(str(fields.get("layout", "")).removeprefix("IPY_MODEL_"), {})
+    if layout.get("state", {}).get("display") == "none":
+        return []
     texts = []
+    for key in WIDGET_TEXT:
+        value = fields.get(key)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, list | tuple):
+            texts += [str(item) for item in value]
+    for key, value in fields.items():
+        if key in ("layout", "style"):
+            continue
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            if isinstance(child, str) and child.startswith("IPY_MODEL_"):
+                texts += widget_texts(nb, child.removeprefix("IPY_MODEL_"))
+    return texts
+
+
+def outputs_html(nb, cell) -> list[str]:
+    """Every output of a code cell as HTML or text, widgets as the text they show."""
+    shown = []
     for output in cell.get("outputs", []):
-        texts.append(output.get("text", ""))
-        for kind in ("text/plain", "text/html", "text/markdown"):
-            texts.append(str(output.get("data", {}).get(kind, "")))
-    return "\n".join(texts)
+        data = output.get("data", {})
+        if WIDGET_VIEW in data:
+            shown += widget_texts(nb, data[WIDGET_VIEW]["model_id"])
+        elif "text/html" in data:
+            shown.append(str(data["text/html"]))
+        elif "text/markdown" in data:
+            shown.append(str(data["text/markdown"]))
+        else:
+            shown.append(escape(str(output.get("text", data.get("text/plain", "")))))
+    return shown
 
 
-def reveals(cell) -> bool:
-    """A cell that holds an answer back until the student asks for it."""
-    folded = cell.get("metadata", {}).get("jupyter", {}).get("outputs_hidden", False)
-    return folded or (cell.cell_type == "markdown" and "<details>" in cell.source)
+def on_screen(nb, cell) -> str:
+    """What a student sees of a cell after Run All with every fold closed.  Only HTML
+    <details> folds count: JupyterLab's own folding (``outputs_hidden``,
+    ``source_hidden``) is ignored, since VS Code, Colab and GitHub's viewer show it all."""
+    if cell.cell_type == "markdown":
+        return plain(unfolded_part(cell.source))
+    parts = [escape(cell.source)] + [unfolded_part(html) for html in outputs_html(nb, cell)]
+    return plain(" ".join(parts))
+
+
+def in_folds(nb, cell) -> str:
+    """What a cell shows only once a fold is opened."""
+    if cell.cell_type == "markdown":
+        return plain(folded_part(cell.source))
+    return plain(" ".join(folded_part(html) for html in outputs_html(nb, cell)))
+
+
+OBJECTIVES = re.compile(r"^## Learning objectives\s*$.*?(?=^#|\Z)", re.M | re.S)
+
+
+def prompts(nb) -> list[int]:
+    """The cells whose visible words ask the student to predict (the learning objectives
+    promise that a student will be able to predict, and ask nothing)."""
+    return [index for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
+            and PROMPT.search(OBJECTIVES.sub("", unfolded_part(cell.source)))]
+
+
+def said(words: str, text: str) -> bool:
+    return " ".join(words.lower().split()) in text.lower()
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_predict_prompt_names_its_answer(name):
+    """Found by its words, every prompt names the words of its answer (cell metadata
+    ``buddy_edu.predict``), and every cell so marked is a prompt."""
+    nb = read(name)
+    found = prompts(nb)
+    if name in COURSE:
+        assert len(found) >= 2, "a lesson asks for at least two predictions"
+    marked = [index for index, cell in enumerate(nb.cells)
+              if cell.get("metadata", {}).get("buddy_edu", {}).get("predict")]
+    assert found == marked, (f"prompts found by their words: {found}; cells naming their "
+                             f"answers (metadata buddy_edu.predict): {marked}")
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("name", COURSE)
+@pytest.mark.parametrize("name", LESSONS)
 def test_no_answer_shows_before_the_student_has_predicted(name):
-    """Every Predict prompt names its answer's telltale words (cell metadata
-    ``buddy_edu.predict``); after Run All, no cell up to the first folded reveal after the
-    prompt shows them."""
+    """After Run All, every prediction's answer stays folded until the student opens it:
+    its words are nowhere on screen, in this lesson up to the fold that holds them (prose,
+    code, outputs and the text of every widget) or in the lessons before it, and they are in
+    that fold.  A fold is an HTML <details> (which JupyterLab, Notebook 7, VS Code, Colab and
+    GitHub all fold), never JupyterLab's own output folding."""
+    earlier = " ".join(on_screen(executed(other), cell) for other in LESSONS[:LESSONS.index(name)]
+                       for cell in executed(other).cells)
     nb = executed(name)
-    prompts = [(i, cell.metadata["buddy_edu"]["predict"]) for i, cell in enumerate(nb.cells)
-               if "predict" in cell.get("metadata", {}).get("buddy_edu", {})]
-    assert len(prompts) >= 2, "mark the Predict prompts with their answers"
-    for index, answers in prompts:
-        assert "**Predict" in nb.cells[index].source
-        reveal = next((j for j in range(index + 1, len(nb.cells)) if reveals(nb.cells[j])),
+    for index in prompts(nb):
+        answers = nb.cells[index].get("metadata", {}).get("buddy_edu", {}).get("predict", [])
+        assert answers, f"cell {index} asks to predict but names no answer (buddy_edu.predict)"
+        reveal = next((j for j in range(index, len(nb.cells))
+                       if any(said(words, in_folds(nb, nb.cells[j])) for words in answers)),
                       None)
-        assert reveal is not None, f"cell {index}: nothing folds its answer away"
-        shown = "\n".join(visible(cell) for cell in nb.cells[:reveal + 1])
-        everything = "\n".join(visible(cell, unfolded=True) for cell in nb.cells)
-        for answer in answers:
-            assert answer in everything, f"{answer!r} is not the lesson's answer any more"
-            assert answer not in shown, f"cell {index}: {answer!r} shows before the reveal"
+        assert reveal is not None, f"cell {index}: no fold after it holds its answer"
+        shown = earlier + " " + " ".join(on_screen(nb, cell) for cell in nb.cells[:reveal + 1])
+        for words in answers:
+            assert not said(words, shown), f"cell {index}: {words!r} shows before the fold"
