@@ -119,17 +119,23 @@ ASSIGNMENTS: dict[str, Assignment] = {
         ),
         Assignment(
             name="build-your-own",
-            title="Build your own buddy allocator",
-            lessons=("notebooks/06-build-your-own.ipynb",),
-            intro=("You write the five functions at the heart of a buddy allocator. Each is "
-                   "run on the calls it would get in random traces of allocations and frees, "
-                   "and must do what the kit's allocator did on every one."),
+            title="Build your own buddy allocator: Knuth's algorithms R and S",
+            lessons=("notebooks/06-build-your-own.ipynb",
+                     "notebooks/02-freeing-and-coalescing.ipynb"),
+            intro=("Lesson 6 kept free blocks in Python lists, where finding and removing a "
+                   "buddy is a search. Here you write the buddy system as Knuth does "
+                   "(TAOCP vol. 1 §2.5): doubly linked AVAIL lists that unlink a block in "
+                   "O(1), a TAG in every block and a KVAL in every free one, and his "
+                   "algorithms R (reserve) and S (liberate), after a warm-up from lesson 6. "
+                   "Each function is run on the calls it would get in random traces of "
+                   "allocations and frees, and must do what the kit's allocator did on every "
+                   "one."),
             slots=(
                 Slot("function", 1, {"function": "block_size"}),
-                Slot("function", 2, {"function": "find_block"}),
-                Slot("function", 2, {"function": "split"}),
-                Slot("function", 2, {"function": "buddy"}),
-                Slot("function", 3, {"function": "free_block"}),
+                Slot("function", 2, {"function": "avail_push"}),
+                Slot("function", 2, {"function": "avail_unlink"}),
+                Slot("function", 2, {"function": "reserve"}),
+                Slot("function", 3, {"function": "liberate"}),
             ),
         ),
     )
