@@ -78,14 +78,18 @@ ASSIGNMENTS: dict[str, Assignment] = {
                 Slot("landing_address", 2, {"frees": False}),
                 Slot("free_blocks", 3, {"frees": False}),
                 Slot("internal_fragmentation", 2),
+                Slot("which_is_true", 2, {"topic": "splitting"}),
             ),
         ),
         Assignment(
             name="coalescing",
             title="Freeing and coalescing: buddies and repeated merging",
-            lessons=("notebooks/02-freeing-and-coalescing.ipynb",),
+            lessons=("notebooks/02-freeing-and-coalescing.ipynb",
+                     "notebooks/05-buddy-allocation-in-linux.ipynb"),
             intro=("A freed block merges with its buddy (address XOR size) when the buddy is a "
-                   "whole free block of the same size, and the merged block tries again."),
+                   "whole free block of the same size, and the merged block tries again. "
+                   "Two questions ask it in Linux's terms: pages, page frame numbers and "
+                   "/proc/buddyinfo."),
             slots=(
                 Slot("buddy_address", 2),
                 Slot("buddy_address", 1),
@@ -94,6 +98,9 @@ ASSIGNMENTS: dict[str, Assignment] = {
                 Slot("free_blocks", 3, {"frees": True}),
                 Slot("buddyinfo", 3, {"frees": True}),
                 Slot("landing_address", 2, {"frees": True}),
+                Slot("buddy_pfn", 2),
+                Slot("buddyinfo_memory", 2),
+                Slot("which_is_true", 2, {"topic": "coalescing"}),
             ),
             feedback="mark",
         ),
@@ -114,6 +121,7 @@ ASSIGNMENTS: dict[str, Assignment] = {
                 Slot("policy_landing", 2, {"policy": "lifo"}),
                 Slot("policy_landing", 2, {"policy": "leftmost"}),
                 Slot("landing_address", 2, {"frees": True}),
+                Slot("which_is_true", 2, {"topic": "fragmentation"}),
             ),
             feedback="mark",
         ),

@@ -151,6 +151,9 @@ def _candidates(question: Question, sizes: set[int]) -> list:
     if form is forms.OUTCOME:
         for outcome in (*OUTCOMES, INTERNAL, FAILS):
             add(outcome)
+    elif form is forms.CHOICE:  # every letter, whether the question offers it or not
+        for letter in forms.LETTERS:
+            add(letter)
     elif form is forms.COUNTS:
         add(list(reversed(question.answer)))
     elif form in (forms.SIZE, forms.ADDRESS, forms.COUNT, forms.ORDER):
