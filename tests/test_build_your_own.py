@@ -562,3 +562,26 @@ def test_a_call_runs_where_the_platform_has_no_alarm(monkeypatch):
     handler = signal.getsignal(signal.SIGALRM)
     assert call_limited(lambda a, s: a ^ s, (64, 64), 1.0) == ("ok", 0)
     assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def test_the_solutions_command_needs_the_course_and_a_folder_of_the_instructors(tmp_path):
+    import subprocess
+    import sys
+
+    from buddy_edu.exercises.course.settings import init_course
+
+    course = init_course(tmp_path / "os101")
+
+    def cli(*args: str):
+        return subprocess.run([sys.executable, "-m", "buddy_edu", "course", "solutions", *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    done = cli(str(course.root), "--out", "keys")
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / "keys" / solutions.FILE_NAME
+    assert written.read_text(encoding="utf-8") == solutions.source()
+    refused = cli(str(course.root), "--out", str(course.root / "release" / "keys"))
+    assert refused.returncode == 2 and "where students' material comes from" in refused.stderr
+    outside = cli(str(tmp_path), "--out", "elsewhere")
+    assert outside.returncode == 2 and "not a course folder" in outside.stderr
+    assert not (tmp_path / "elsewhere").exists()

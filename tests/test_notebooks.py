@@ -132,6 +132,7 @@ def test_quick_checks_in_the_lessons_mark_the_right_answers_right():
     from buddy_edu.exercises import (
         block_size,
         buddy_address,
+        buddy_pfn,
         buddyinfo,
         merge_count,
         policy_landing,
@@ -148,6 +149,8 @@ def test_quick_checks_in_the_lessons_mark_the_right_answers_right():
               "P = alloc 64K\nQ = alloc 64K\nfree A\nfree P\n")
     assert policy_landing(recent, "64K", "lifo").check("256K").score == 1
     assert policy_landing(recent, "64K", "lowest").check("0").score == 1
+    assert block_size("40K", "1M", "64K").check("64K").score == 1  # lesson 00
+    assert buddy_pfn(20, 2).check(16).score == 1  # lesson 05: 20 XOR 4
     assert buddyinfo("memory 32K min 4K policy lifo\n", "page = alloc 4K\n").check(
         "[1, 1, 1, 0]").score == 1  # expand(): one free upper half per order
     wiki = ("memory 1M min 64K\nA = alloc 34K\nB = alloc 66K\nC = alloc 35K\nD = alloc 67K\n"
@@ -181,6 +184,69 @@ def test_lesson_facts_follow_their_sources():
     for fact in ("algorithm R", "Algorithm R (buddy system", "algorithm S",
                  "Algorithm S (buddy system", "chapter 17", "Free-Space Management"):
         assert fact in build, fact
+
+
+def flat_text(name: str) -> str:
+    """A lesson's Markdown and code as one line of words (line breaks do not split facts)."""
+    return " ".join("\n".join(cell.source for cell in read(name).cells).split())
+
+
+def test_corrected_facts_follow_their_sources():
+    """The corrections of issue 21, each checked against the source the lesson names."""
+    linux = flat_text("05-buddy-allocation-in-linux.ipynb")
+    for fact in (  # MAX_ORDER's history: Linux 2.4, 2.6..6.3, 6.4 (23baf831a32c), 6.8
+            "`MAX_ORDER` = 10, *exclusive* (`free_area[MAX_ORDER]`): orders 0 to 9",
+            "from 2.6 to 6.3: `MAX_ORDER` = 11 by default, still exclusive: orders 0 to 10",
+            "Linux 6.4 made `MAX_ORDER` *inclusive*", "Linux 6.8 renamed it `MAX_PAGE_ORDER`",
+            "`CONFIG_ARCH_FORCE_MAX_ORDER`", "23baf831a32c", "The trouble with MAX_ORDER"):
+        assert fact in linux, fact
+    assert "called `MAX_ORDER` before Linux 6.8; order 10" not in linux
+    coalescing = flat_text("02-freeing-and-coalescing.ipynb")
+    for fact in (  # where the buddy facts live; what a reserved block keeps; the cost
+            "*Every* block has a **TAG** bit", "keeps them *outside* the block, in the "
+            "`struct page`", "`free_area_t.map`", "A reserved block keeps only `TAG = 0`",
+            "by default 10 on x86-64 with 4 KiB pages", "exercise 2.5-20", "O(n) per level",
+            "Knuth's `k` is *absolute*", "`L ← AVAILB[j]`"):
+        assert fact in coalescing, fact
+    assert "Allocators keep both facts in the free block itself" not in coalescing
+    for name in LESSONS:  # R takes the rear of its list: neither lowest nor lifo
+        text = flat_text(name)
+        assert "free lists are stacks" not in text and "grew out of" not in text, name
+    assert "Knuth's Algorithm R takes the smallest order too" in flat_text(
+        "04-placement-policies.ipynb")
+    build = flat_text("06-build-your-own.ipynb")
+    assert "`in` and `.remove` search the list" in build and "returns nothing at all" in build
+    assert "compare(mine)" in build and "Hint 3" in build
+    assert "Orders in this kit count from the minimum block" in flat_text("01-splitting.ipynb")
+    fragmentation = flat_text("03-fragmentation.ipynb")
+    assert "it is **not** at most half of the request" in fragmentation
+    assert "The bound is half of the *block*" in fragmentation
+    start = flat_text("00-start-here.ipynb")
+    assert "`ex.download()`" in start and "*File → Download*" in start
+    guide = " ".join((ROOT / "docs" / "teaching-guide.md").read_text(encoding="utf-8").split())
+    assert "planned" not in guide and "grew out of" not in guide
+
+
+def test_the_worked_r_and_s_trace_is_the_cores():
+    """Lesson 2's table of AVAIL lists after each operation is what the core's free lists
+    are (one word per unit), and the Stepper below it replays the same script."""
+    from buddy_edu import run_script
+
+    nb = read("02-freeing-and-coalescing.ipynb")
+    rows = [line for cell in nb.cells if cell.cell_type == "markdown"
+            for line in cell.source.splitlines() if line.startswith("| ") and "⟨" in line]
+    script = next(cell.source for cell in nb.cells if "KNUTH = " in cell.source)
+    script = script.split('"""')[1]
+    run = run_script(script)
+    ends = [0] + [run.operation_span(op).stop for op in range(run.operation_count())]
+    assert len(rows) == len(ends) == 7
+    for row, end in zip(rows, ends, strict=True):
+        cells = [part.strip() for part in row.strip("|").split("|")]
+        table = [[int(x) for x in re.findall(r"\d+", lists)] for lists in cells[2:]]
+        run.seek(end)
+        core = run.free_lists()
+        assert table == [core[1 << k] for k in range(1, 5)], row
+        assert core[1] == [], row  # AVAIL[0] stays empty, as the lesson says
 
 
 @pytest.mark.parametrize("name", LESSONS)
