@@ -183,8 +183,11 @@ def test_grade_writes_csv_gradebook_and_feedback_and_resumes(capsys, tmp_path, m
     rows = list(csv.DictReader((tmp_path / "grades.csv").open(encoding="utf-8")))
     assert [(r["student_id"], r["score"], r["max_score"]) for r in rows] == [
         ("jdoe", str(full), str(full)), ("kim", "0", str(full)), ("lee", "0", str(full))]
-    assert out.splitlines()[2:] == ["grades: grades.csv", "gradebook: grades.sqlite",
-                                    "feedback: feedback/<student>.html"]
+    assert out.splitlines()[2:] == [
+        "PRACTICE MODE: no course, so these are practice grades (the CSV and the gradebook "
+        "say 'practice'); grade with --course DIR for a course's",
+        "grades: grades.csv", "gradebook: grades.sqlite", "feedback: feedback/<student>.html"]
+    assert {r["mode"] for r in rows} == {"practice"}
     assert (tmp_path / "grades.sqlite").is_file()
     assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == [
         "jdoe.html", "kim.html", "lee.html"]

@@ -50,8 +50,20 @@ def course(tmp_path):
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "buddy_edu", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    """``buddy-edu ARGS`` run in ``cwd``, in this process (as ``buddy_edu.cli.main``)."""
+    import contextlib
+
+    from buddy_edu.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(list(args))
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
 
 
 # ------------------------------------------------------------------ the folder
@@ -354,3 +366,65 @@ def test_a_released_notebook_checks_and_grades_honest_students_fully(course, rel
         spec.max_score  # checked against practice variants, which are not this course's
     rows = list(csv.DictReader((tmp_path / "p.csv").open(encoding="utf-8")))
     assert {row["mode"] for row in rows} == {"practice"}
+
+
+def test_feedback_pages_say_when_a_grade_is_practice():
+    from buddy_edu.grading.pages import feedback_html
+    from buddy_edu.grading.results import Result
+
+    practice = Result("jdoe", "splitting", "jdoe.ipynb", 1.0, 12, ())
+    graded = Result("jdoe", "splitting", "jdoe.ipynb", 1.0, 12, (), mode="course:0123abcd")
+    assert "Practice mode" in feedback_html(practice)
+    assert "Practice mode" not in feedback_html(graded)
+
+
+# ------------------------------------------------------------------ the zero-install site
+def _lite_build():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "lite" / "build.py"
+    spec = importlib.util.spec_from_file_location("lite_build", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_site_holding_the_course_secret_in_any_encoding_is_refused(course, tmp_path):
+    lite = _lite_build()
+    secret = course.secret()
+    for leaked in (secret.hex(), secret.hex().upper(), base64.b64encode(secret).decode()):
+        site = tmp_path / "site"
+        (site / "files").mkdir(parents=True)
+        (site / "files" / "a.json").write_text(json.dumps({"x": leaked}))
+        with pytest.raises(lite.BuildError, match="course secret was found in"):
+            lite.check_no_secret(site, course.root)
+        assert not site.exists()  # the site is deleted, not left half-trusted
+    site = tmp_path / "site"
+    (site / "files").mkdir(parents=True)
+    (site / "files" / "raw.bin").write_bytes(b"\x00" + secret + b"\x00")
+    with pytest.raises(lite.BuildError):
+        lite.check_no_secret(site, course.root)
+    with pytest.raises(lite.BuildError, match="holds no notebooks: run `buddy-edu course"):
+        lite.released_notebooks(course.root)
+
+
+@pytest.mark.lite
+def test_make_lite_with_a_course_serves_its_release_and_never_its_secret(course, released,
+                                                                          tmp_path):
+    out = tmp_path / "site"
+    build = Path(__file__).resolve().parents[1] / "lite" / "build.py"
+    done = subprocess.run([sys.executable, str(build), "build", "--out", str(out),
+                           "--course", str(course.root)], capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in (out / "files" / "exercises").iterdir()) == [
+        "coalescing.ipynb"]
+    assert (out / "files" / "exercises" / "coalescing.ipynb").read_bytes() == \
+        released.read_bytes()
+    secret = course.secret()
+    needles = (secret.hex().encode(), secret, base64.b64encode(secret))
+    for path in out.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert not any(needle in content for needle in needles), path
+            assert path.name not in ("secret.key", "roster.csv", "course.json")

@@ -54,9 +54,10 @@ def _extensions():
     try:
         from .course import register as course
         from .grading import register
+        from .lms import register as lms
     except ImportError:
         return [slides]
-    return [register, course, slides]
+    return [register, course, lms, slides]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,6 @@
-"""``buddy-edu course init|release|solutions``: set up a course, hand its notebooks out,
-and keep the build-your-own reference solutions with the instructor.
+"""``buddy-edu course init|release|gradescope|solutions``: set up a course, hand its
+notebooks out, package an assignment as a Gradescope autograder, and keep the
+build-your-own reference solutions with the instructor.
 
 A course keeps each student's questions and answers with the instructor (see
 :mod:`buddy_edu.exercises.course.settings`); without one the kit runs in
@@ -61,6 +62,26 @@ def register(subparsers) -> None:
                            help="the folder to write build-your-own-solutions.py into "
                                 "(outside anything you hand out)")
     solutions.set_defaults(handler=_solutions)
+    gradescope = sub.add_parser(
+        "gradescope", help="package an assignment as a Gradescope autograder (zip)",
+        description="Write the autograder zip of ASSIGNMENT in Gradescope's format: setup.sh "
+                    "installs buddy-edu from a bundled wheel, run_autograder grades "
+                    "/autograder/submission for the student Gradescope names (matched through "
+                    "the roster) and writes results.json, one test per question. The zip "
+                    "holds the course secret: upload it to Gradescope, share it with nobody.")
+    gradescope.add_argument("dir", help="the course folder")
+    gradescope.add_argument("assignment",
+                            help="assignment name (see: buddy-edu exercises list)")
+    gradescope.add_argument("--out", metavar="ZIP", default="autograder.zip",
+                            help="where to write it (default: autograder.zip)")
+    gradescope.add_argument("--wheel", metavar="WHL",
+                            help="buddy-edu's wheel to bundle (default: built from this "
+                                 "checkout)")
+    gradescope.add_argument("--visibility",
+                            choices=("visible", "after_due_date", "after_published", "hidden"),
+                            help="when students see the tests (default: visible where the "
+                                 "course's feedback is mark, after_published where none)")
+    gradescope.set_defaults(handler=_gradescope)
 
 
 def _help(args) -> int:
@@ -108,4 +129,13 @@ def _solutions(args) -> int:
     path = write(out)
     print(f"wrote the build-your-own reference solutions: {path}")
     print(f"  keep {FILE_NAME} away from students: do not put it where you hand out notebooks")
+def _gradescope(args) -> int:
+    from ..grading.gradescope_package import build_autograder
+
+    course = find_course(args.dir)
+    path = build_autograder(course, args.assignment, args.out, wheel=args.wheel,
+                            visibility=args.visibility)
+    print(f"wrote the Gradescope autograder of {args.assignment} ({course.name}): {path}")
+    print("  it holds the course secret: upload it as the assignment's autograder "
+          "(Configure Autograder > Zip file upload), never share it")
     return 0

@@ -67,8 +67,10 @@ def register(subparsers) -> None:
                     "where it stopped.")
     grade.add_argument("name", help="assignment name (see: buddy-edu exercises list)")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
-                       help=".ipynb files, or folders of them (nbgrader's "
-                            "submitted/<student>/<assignment>/ layout works too)")
+                       help=".ipynb files, folders of them (nbgrader's "
+                            "submitted/<student>/<assignment>/ layout works too), or what an "
+                            "LMS gives, as the folder or the zip itself (Canvas, Moodle, "
+                            "Gradescope: needs a roster)")
     grade.add_argument("--out", default="grades.csv",
                        help="CSV of the grades (default: grades.csv)")
     grade.add_argument("--feedback", metavar="DIR",
@@ -95,6 +97,11 @@ def register(subparsers) -> None:
                        help="the course whose students' questions the answers are checked "
                             "against (default: the current folder or the nearest one above "
                             "with a course.json; without a course, practice mode)")
+    grade.add_argument("--roster", metavar="CSV",
+                       help="map each notebook to one student of this roster (default: the "
+                            "course's roster.csv, if it lists anyone); needed for Canvas, "
+                            "Moodle and Gradescope downloads, see 'Using it with an LMS' in "
+                            "the README")
     grade.add_argument("--gradebook", metavar="PATH",
                        help="SQLite gradebook (default: beside --out, with .sqlite)")
     grade.add_argument("--regrade", action="store_true",
@@ -207,7 +214,7 @@ def _grade(args) -> int:
         results = grading.grade(
             args.name, args.submissions, out=args.out, feedback_dir=args.feedback,
             reveal=args.reveal, gradebook=args.gradebook, regrade=args.regrade,
-            options=options, course=course)
+            options=options, course=course, roster=args.roster)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         print(f"buddy-edu: cannot write{where}: {error.strerror or error}", file=sys.stderr)
@@ -222,6 +229,8 @@ def _grade(args) -> int:
           f" ({len(results) - len(ran)} already graded, {len(failed)} could not run to the end)")
     for result in failed:
         print(f"  {result.student}: {result.error}")
+    if getattr(results, "report", None) is not None:
+        print("\n".join(results.report.lines()))
     if not args.sandbox:
         print("graded WITHOUT a sandbox (--no-sandbox): the gradebook marks these grades so")
     if course is None:

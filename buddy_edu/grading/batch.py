@@ -31,14 +31,16 @@ from ..exercises.answers import transport
 from ..exercises.course.assignments import PLACEHOLDER_ID, PRACTICE, Variants, get_assignment
 from ..exercises.course.settings import Course
 from ..exercises.questions.question import Question
+from . import process_cap
 from .gradebook import Gradebook, check_gradebook, default_path
 from .options import GradingOptions
 from .pages import write_feedback
 from .progress import Progress
 from .results import QuestionResult, Result
+from .roster_match import ClassResults, close_report, csv_extras, gather, roster_for
 from .runner import RunOutcome, run_notebook, sweep_stale_folders
 from .sandbox import preflight
-from .submissions import Submission, find_submissions
+from .submissions import Submission
 
 __all__ = ["NO_SANDBOX_WARNING", "GradingOptions", "QuestionResult", "Result", "grade",
            "score_outcome"]
@@ -70,6 +72,7 @@ def grade(
     progress: TextIO | None = None,
     options: GradingOptions | None = None,
     course: Course | None = None,
+    roster: str | os.PathLike | list | None = None,
     **settings: Any,
 ) -> list[Result]:
     """Grade ``submissions`` (notebooks or folders of them) of ``assignment``.
@@ -93,6 +96,13 @@ def grade(
     can make: such grades are marked ``practice`` in the CSV and the gradebook, and
     a warning says so.
 
+    With a roster (``roster``: a CSV file or its rows; else the course's
+    ``roster.csv`` if it lists anyone) ``submissions`` may be what an LMS gives
+    (Canvas, Moodle, Gradescope downloads, as folders or zips): each notebook is
+    mapped to one roster student (see :mod:`.roster_match`), the returned list's
+    ``report`` says what did not fit, and the CSV gets a ``status`` column and a
+    row of 0 for each roster student with no grade (``missing``).
+
     Bad arguments raise InvalidRequest first, whatever the machine; then a
     sandbox that cannot run here raises SandboxUnavailable (saying what to
     install); both before anything is run or written.  Notebooks that cannot
@@ -115,12 +125,14 @@ def grade(
         _check_feedback_dir(Path(feedback_dir))
     stream = progress
     book_path = check_gradebook(gradebook if gradebook is not None else default_path(out))
-    found = find_submissions(spec.name, submissions,
-                             warn=lambda text: _say(stream, f"warning: {text}"))
+    found, report = gather(spec.name, submissions, roster_for(roster, course),
+                           warn=lambda text: _say(stream, f"warning: {text}"))
     if options.sandbox:
         preflight(options.limits)
     else:
         _say(stream, NO_SANDBOX_WARNING)
+    if process_cap.mechanism().name != "rlimit":  # as root: say which cap holds
+        _say(stream, process_cap.mechanism().describe(options.limits))
     if course is None:
         _say(stream, PRACTICE_WARNING)
     sweep_stale_folders()
@@ -149,8 +161,9 @@ def grade(
         finally:
             runs.close()  # on Ctrl-C: stop the running notebooks now, not at garbage collection
             bar.close()
-        book.export_csv(spec.name, out, spec.question_ids)
-    results = [done[student] for student in sorted(done)]
+        report = close_report(book, spec.name, report, found)
+        book.export_csv(spec.name, out, spec.question_ids, **csv_extras(report, variants.mode))
+    results = ClassResults([done[student] for student in sorted(done)], report)
     if feedback_dir is not None:
         write_feedback(results, feedback_dir, reveal=reveal)
     return results
@@ -180,14 +193,14 @@ def score_outcome(submission: Submission, assignment: str, outcome: RunOutcome,
     course ``variants`` come from, else of practice mode)."""
     questions = variants.of(assignment, submission.student)
     graded = tuple(_score_question(question, outcome) for question in questions)
-    notes = _cell_notes(outcome.cells)
+    notes = [*submission.notes, *_cell_notes(outcome.cells)]
     if outcome.answer_problem:
         notes.append(f"the answers could not be read after the last cell "
                      f"({outcome.answer_problem}); earlier answers were used")
     declared = outcome.declared_student
     if declared not in (None, PLACEHOLDER_ID, submission.student):
         notes.append(f"the notebook starts the variant of {declared!r}, but this file is "
-                     f"graded as {submission.student!r} (the file name decides), so its "
+                     f"graded as {submission.student!r} (where it was handed in decides), so its "
                      "answers were checked against the questions of "
                      f"{submission.student!r}")
     return Result(

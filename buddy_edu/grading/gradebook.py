@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..core import InvalidRequest
+from ..exercises.course.assignments import get_assignment
 from ..exercises.course.class_key import csv_cell
 from .results import QuestionResult, Result, format_points
 
@@ -66,6 +67,18 @@ CREATE TABLE IF NOT EXISTS current (
     student TEXT NOT NULL,
     file_hash TEXT NOT NULL,
     PRIMARY KEY (assignment, student)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (assignment, student, file_hash)
+);
+CREATE TABLE IF NOT EXISTS reports (
+    assignment TEXT PRIMARY KEY,
+    report TEXT NOT NULL,
+    made_at TEXT NOT NULL
 );
 """
 
@@ -219,8 +232,37 @@ class Gradebook:
         results = (self.load(assignment, student, file_hash) for student, file_hash in keys)
         return [result for result in results if result is not None]
 
+    def record_source(self, assignment: str, student: str, file_hash: str,
+                      source: str) -> None:
+        """Keep where this file of the student came from (JSON text: layout, LMS names, flags;
+        see :class:`.roster_match.Source`), beside its grade."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO sources VALUES (?,?,?,?)",
+                             (assignment, student, file_hash, source))
+
+    def sources(self, assignment: str) -> dict[str, str]:
+        """``{student: source JSON}`` of every student's current file that has one."""
+        return dict(self._db.execute(
+            "SELECT c.student, s.source FROM current c JOIN sources s ON s.assignment="
+            "c.assignment AND s.student=c.student AND s.file_hash=c.file_hash "
+            "WHERE c.assignment=?", (assignment,)).fetchall())
+
+    def record_report(self, assignment: str, report: str) -> None:
+        """Keep the roster report of the latest batch of ``assignment`` (JSON text)."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO reports VALUES (?,?,?)",
+                             (assignment, report,
+                              datetime.now(timezone.utc).isoformat(timespec="seconds")))
+
+    def report(self, assignment: str) -> str | None:
+        """The roster report of the latest batch of ``assignment`` that had a roster."""
+        row = self._db.execute("SELECT report FROM reports WHERE assignment=?",
+                               (assignment,)).fetchone()
+        return row[0] if row else None
+
     def export_csv(self, assignment: str, out: str | os.PathLike,
-                   question_ids: list[str]) -> int:
+                   question_ids: list[str], roster: list[str] | None = None,
+                   status: dict[str, str] | None = None, missing_mode: str = "") -> int:
         """Write ``out``: one row per student (current submissions); returns the row count.
 
         Columns: ``student_id, assignment, score, max_score``, the points earned
@@ -229,8 +271,30 @@ class Gradebook:
         is replaced in one step, so a reader never sees half of it.  A cell a
         spreadsheet would read as a formula (a student id like ``-2-3`` or ``@A1``)
         is written with a leading ``'`` (see :func:`csv_cell`).
+
+        With a ``roster`` (student ids) a ``status`` column follows: the word of
+        ``status`` for the student (``late``, ``id mismatch``, ...), and for every
+        roster student with no grade a row of 0 points (``missing_mode`` as its mode)
+        and ``missing``.
         """
         results = self.current(assignment)
+        rows: list[list[str]] = []
+        for result in results:
+            earned = result.scores
+            rows.append([result.student, assignment, format_points(result.score),
+                         str(result.max_score),
+                         *(format_points(earned[q]) if q in earned else ""
+                           for q in question_ids), result.mode.split(":")[0]])
+        header = ["student_id", "assignment", "score", "max_score", *question_ids, "mode"]
+        if roster is not None:
+            header.append("status")
+            for row in rows:
+                row.append((status or {}).get(row[0], ""))
+            graded = {result.student for result in results}
+            full = str(get_assignment(assignment).max_score)
+            rows += [[student, assignment, "0", full, *([""] * len(question_ids)),
+                      missing_mode, "missing"] for student in roster if student not in graded]
+            rows.sort(key=lambda row: row[0])
         out = Path(out)
         handle = tempfile.NamedTemporaryFile(
             "w", newline="", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.",
@@ -238,17 +302,11 @@ class Gradebook:
         try:
             with handle:
                 writer = csv.writer(handle)
-                writer.writerow(["student_id", "assignment", "score", "max_score",
-                                 *map(csv_cell, question_ids), "mode"])
-                for result in results:
-                    earned = result.scores
-                    writer.writerow(map(csv_cell,
-                        [result.student, assignment, format_points(result.score),
-                         str(result.max_score),
-                         *(format_points(earned[q]) if q in earned else ""
-                           for q in question_ids), result.mode.split(":")[0]]))
+                writer.writerow(map(csv_cell, header))
+                for row in rows:
+                    writer.writerow(map(csv_cell, row))
             os.replace(handle.name, out)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)
             raise
-        return len(results)
+        return len(rows)

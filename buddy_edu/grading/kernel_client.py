@@ -9,7 +9,8 @@ almost nothing of what the student's code outputs.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import zmq
@@ -19,6 +20,7 @@ from nbclient import NotebookClient
 
 from .options import GradingOptions
 from .probe import ANSWER_LIMIT
+from .process_cap import KernelCap, cap_kernel, mechanism
 from .sandbox import bwrap_argv, kernel_env, launcher_argv
 
 #: Characters of one cell's stdout the grader keeps (the answer report needs the most).
@@ -37,6 +39,8 @@ class KernelLaunch:
     is the copy bound into the sandbox, removed once the kernel is up (None
     without a sandbox: the kernel then reads its copy in ``workdir``).
     ``env`` is the started process's environment (:func:`.sandbox.kernel_env`).
+    ``cap`` caps its processes where the grader runs as root (:mod:`.process_cap`);
+    close it when the kernel is gone.
     """
 
     spec: KernelSpec
@@ -44,6 +48,7 @@ class KernelLaunch:
     workdir: Path
     sandboxed_copy: Path | None
     env: dict[str, str]
+    cap: KernelCap = field(default_factory=KernelCap)
 
 
 def prepare_kernel(folder: Path, notebook: bytes, file_name: str,
@@ -56,22 +61,30 @@ def prepare_kernel(folder: Path, notebook: bytes, file_name: str,
     """
     kernel_dir = folder / "kernel"
     kernel_dir.mkdir()
-    command = launcher_argv(options.limits, count_processes=options.sandbox)
+    os.chmod(folder, 0o711)  # a kernel run as another user may pass through, not list it
     if options.sandbox:
         copy = folder / "notebook.ipynb"
         copy.write_bytes(notebook)
-        command = bwrap_argv(command, notebook=copy, notebook_name=file_name,
-                             kernel_dir=kernel_dir, limits=options.limits)
+        owned = (kernel_dir, copy)
         workdir, sandboxed_copy = kernel_dir, copy
         env = kernel_env(sandboxed=True)  # bwrap's own; it starts the kernel with the same
     else:
-        workdir, sandboxed_copy = folder / "work", None
+        workdir, sandboxed_copy, scratch = folder / "work", None, folder / "scratch"
         workdir.mkdir()
+        scratch.mkdir()
         (workdir / file_name).write_bytes(notebook)
-        env = kernel_env(sandboxed=False, scratch=folder)
-    spec = KernelSpec(argv=[*command, "-f", "{connection_file}"], display_name="grading",
-                      language="python", interrupt_mode="message", env={})
-    return KernelLaunch(spec, kernel_dir, workdir, sandboxed_copy, env)
+        owned = (kernel_dir, workdir, workdir / file_name, scratch)
+        env = kernel_env(sandboxed=False, scratch=scratch)
+    unprivileged = mechanism().name == "uid"  # then RLIMIT_NPROC binds without a sandbox
+    command = launcher_argv(options.limits, count_processes=options.sandbox or unprivileged)
+    if options.sandbox:
+        command = bwrap_argv(command, notebook=copy, notebook_name=file_name,
+                             kernel_dir=kernel_dir, limits=options.limits)
+    cap = cap_kernel(options.limits, owned=owned)  # last: nothing after it can fail
+    spec = KernelSpec(argv=[*cap.prefix, *command, "-f", "{connection_file}"],
+                      display_name="grading", language="python", interrupt_mode="message",
+                      env={})
+    return KernelLaunch(spec, kernel_dir, workdir, sandboxed_copy, env, cap)
 
 
 class OneSpec(KernelSpecManager):

@@ -30,8 +30,9 @@ class Limits:
     """Resource limits of one kernel (bytes, or counts).
 
     ``processes`` counts threads too (ipykernel itself runs about ten); Linux
-    does not enforce it when the grader runs as root, where the PID namespace
-    still ends every process with the sandbox.  ``scratch`` caps each of the
+    does not enforce ``RLIMIT_NPROC`` for root, so a grader running as root
+    caps each kernel with a cgroup's ``pids.max`` or runs it as an unprivileged
+    user (see :mod:`.process_cap`).  ``scratch`` caps each of the
     sandbox's in-memory folders (``/tmp`` and the work folder), which the
     memory limit does not cover.
     """

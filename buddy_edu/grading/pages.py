@@ -51,6 +51,10 @@ def feedback_html(result: Result, reveal: bool = False) -> str:
         f"<p><strong>Score: {format_points(result.score)} / {result.max_score} points"
         "</strong></p>",
     ]
+    if result.practice:
+        parts.append('<p class="problem">Practice mode: these answers were checked against '
+                     "practice questions, which anyone can make; this is not a course's "
+                     "grade.</p>")
     if result.error:
         parts.append(f'<p class="problem">Your notebook could not be run to the end: '
                      f"{e(result.error)}.</p>")

@@ -113,6 +113,7 @@ def run_notebook(
     assigned = assigned_in(cells, names)
     declared = declared_student(cells)
     folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+    kernel = None
     try:
         kernel = prepare_kernel(folder, notebook, file_name, options)
         run = Execution(nb, names, options, kernel, stop=stop, calls=calls or {})
@@ -122,6 +123,8 @@ def run_notebook(
             # The kernel did not start (or its sockets failed): not the notebook's doing.
             run.stop_because(f"the notebook could not be run: {one_line(error)}")
     finally:
+        if kernel is not None:
+            kernel.cap.close()  # whatever the notebook left in its cgroup ends here
         shutil.rmtree(folder, ignore_errors=True)
     return RunOutcome(
         answers=run.answers if run.answers is not None else missing,

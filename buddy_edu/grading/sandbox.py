@@ -38,6 +38,7 @@ from pathlib import Path
 
 from ..core import InvalidRequest
 from .options import Limits
+from .process_cap import cap_kernel, mechanism
 
 #: Where the notebook's copy lives inside the sandbox (a private in-memory folder).
 WORK_DIR = "/grading/work"
@@ -106,22 +107,31 @@ def preflight(limits: Limits) -> None:
         notebook, kernel_dir = Path(folder) / "notebook.ipynb", Path(folder) / "kernel"
         notebook.write_bytes(b"{}")
         kernel_dir.mkdir()
+        os.chmod(folder, 0o711)
         command = launcher_argv(limits, count_processes=True,
                                 then="import ipykernel.kernelapp, buddy_edu.exercises")
-        argv = bwrap_argv(command, notebook=notebook, notebook_name="notebook.ipynb",
-                          kernel_dir=kernel_dir, limits=limits)
+        command = bwrap_argv(command, notebook=notebook, notebook_name="notebook.ipynb",
+                             kernel_dir=kernel_dir, limits=limits)
+        cap = cap_kernel(limits, connection_file="", owned=(kernel_dir, notebook))
+        argv = [*cap.prefix, *command]
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=120,
                                   stdin=subprocess.DEVNULL)
         except (OSError, subprocess.TimeoutExpired) as error:
             done = subprocess.CompletedProcess(argv, 1, "", str(error))
+        finally:
+            cap.close()
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         why = lines[-1][:300] if lines else f"exit status {done.returncode}"
+        user = mechanism()
+        who = (f" as the unprivileged uid {user.uid} (the grader runs as root; set "
+               "BUDDY_EDU_KERNEL_UID to a user who can read them)"
+               if user.name == "uid" else "")
         raise SandboxUnavailable(
             f"cannot start a kernel in the sandbox ({why}): the kernel sees only {sys.prefix}, "
-            f"{sys.base_prefix} and /usr and gets {limits.memory >> 20} MB of memory; install "
-            f"buddy-edu and ipykernel there or raise --memory, {_NO_SANDBOX}")
+            f"{sys.base_prefix} and /usr{who} and gets {limits.memory >> 20} MB of memory; "
+            f"install buddy-edu and ipykernel there or raise --memory, {_NO_SANDBOX}")
 
 
 _RUN_KERNEL = "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)"

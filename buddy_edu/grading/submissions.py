@@ -1,8 +1,10 @@
 """Finding the notebooks to grade, whose they are, and reading each exactly once.
 
-A submission is a ``.ipynb`` file or a folder searched for them.  Identity
-comes from the folder layout as it is on disk, never from where a link
-points:
+A submission is a ``.ipynb`` file, a folder searched for them, or an LMS's
+zip (see :mod:`.layouts` for the layouts recognised and :mod:`.safe_zip` for
+how a zip is opened).  Without a roster, identity comes from the folder
+layout as it is on disk, never from where a link points (with a roster,
+:mod:`.roster_match` maps each notebook to one roster row):
 
 - The student id is the file's stem (``jdoe.ipynb`` is jdoe's), or the
   folder name in ``<student>/<assignment>/<assignment>.ipynb``.
@@ -33,11 +35,13 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core import InvalidRequest
 from ..exercises.course.assignments import check_student
+from .layouts import LMS_LAYOUTS, Found, discover
 
 #: Largest notebook (bytes) the grader reads; a bigger file is graded as unreadable.
 MAX_NOTEBOOK_BYTES = 32 << 20
@@ -50,7 +54,8 @@ class Submission:
     """One notebook to grade: whose it is, where it was, its bytes as read and their hash.
 
     ``problem`` says why the file could not be read (then ``content`` is empty
-    and the notebook is graded as not runnable).
+    and the notebook is graded as not runnable).  ``notes`` are remarks on
+    where it came from (a late hand-in), added to the grade's notes.
     """
 
     student: str
@@ -58,59 +63,47 @@ class Submission:
     file_hash: str
     content: bytes = field(default=b"", repr=False, compare=False)
     problem: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def find_submissions(assignment: str, paths: Iterable[str | os.PathLike],
                      warn: Warn | None = None) -> list[Submission]:
-    """The submissions of ``assignment`` among ``paths`` (files and folders), sorted by student.
+    """The submissions of ``assignment`` among ``paths`` (files, folders, zips), sorted by student.
 
-    Files that cannot count (links, misplaced or unusable names) are skipped
-    with a message to ``warn``; raises InvalidRequest only for problems of the
-    command itself.
+    Without a roster the student is the file's or folder's name (see
+    :mod:`.layouts`); an LMS download, which names students by the LMS's ids,
+    needs a roster (:func:`.roster_match.collect`).  Files that cannot count
+    (links, misplaced or unusable names) are skipped with a message to
+    ``warn``; raises InvalidRequest only for problems of the command itself.
     """
     warn = warn or (lambda text: None)
-    given = list(paths)
-    if not given:
-        raise InvalidRequest("no submissions given: pass notebook files or folders of them")
-    candidates: list[tuple[Path, Path | None]] = []  # (notebook, folder it was found in)
-    for raw in given:
-        path = Path(os.path.abspath(raw))
-        if path.is_symlink() and not path.is_dir():
-            warn(f"skipped {raw}: it is a symbolic link; pass the file itself")
-        elif path.is_dir():  # a folder the instructor names is searched even through a link
-            found = list(_walk(path, warn))
-            if not found:
-                raise InvalidRequest(f"no notebooks (.ipynb files) found in the folder {raw}")
-            candidates += [(p, path) for p in found]
-        elif path.is_file():
-            if path.suffix != ".ipynb":
-                raise InvalidRequest(
-                    f"{raw} is not a notebook: pass .ipynb files or folders of them")
-            candidates.append((path, None))
-        else:
-            raise InvalidRequest(f"submission {raw} does not exist")
-
-    by_student: dict[str, list[Path]] = {}
-    for path in dict.fromkeys(p for p, _ in candidates):
-        root = next(r for p, r in candidates if p == path)
-        owner = _owner(path, root, assignment)
-        if isinstance(owner, _Skip):
-            if owner.reason:
-                warn(f"skipped {path}: {owner.reason}")
-            continue
-        try:
-            check_student(owner)
-        except InvalidRequest as error:
-            warn(f"skipped {path}: {error}; rename the file (or the student's folder) "
-                 "to grade it")
-            continue
-        by_student.setdefault(owner, []).append(path)
-
-    if not by_student:
-        raise InvalidRequest(f"no gradable notebooks of the assignment {assignment!r} found "
-                             f"in {', '.join(str(p) for p in given)}")
-    return [_read(student, _choose(student, files, assignment, warn))
-            for student, files in sorted(by_student.items())]
+    paths = list(paths)
+    with ExitStack() as stack:
+        found = discover(paths, assignment, stack, warn)
+        lms = [item for item in found if item.layout in LMS_LAYOUTS]
+        if lms:
+            raise InvalidRequest(
+                f"{lms[0].shown} is from a {lms[0].layout.capitalize()} download, which names "
+                f"{lms[0].who}, not a student id of the kit: give the roster that maps "
+                "them (the course's roster.csv, with --course DIR, or --roster CSV)")
+        by_student: dict[str, list[Found]] = {}
+        for item in found:
+            if item.skip is not None:
+                if item.skip:
+                    warn(f"skipped {item.shown}: {item.skip}")
+                continue
+            try:
+                check_student(item.student)
+            except InvalidRequest as error:
+                warn(f"skipped {item.shown}: {error}; rename the file (or the student's "
+                     "folder) to grade it")
+                continue
+            by_student.setdefault(item.student, []).append(item)
+        if not by_student:
+            raise InvalidRequest(f"no gradable notebooks of the assignment {assignment!r} "
+                                 f"found in {', '.join(str(p) for p in paths)}")
+        return [read_found(student, _choose(student, files, assignment, warn))
+                for student, files in sorted(by_student.items())]
 
 
 def content_hash(content: bytes) -> str:
@@ -123,89 +116,24 @@ def file_hash(path: Path) -> str:
     return content_hash(Path(path).read_bytes())
 
 
-@dataclass(frozen=True)
-class _Skip:
-    reason: str  # empty: skipped without a word (another assignment's notebook)
-
-
-def _walk(folder: Path, warn: Warn) -> Iterable[Path]:
-    """Notebooks under ``folder``, sorted, without following links or entering dot-folders."""
-    found = []
-    for parent, dirs, files in os.walk(folder, followlinks=False):
-        here = Path(parent)
-        for name in list(dirs):
-            if name.startswith("."):  # checkpoints and other dot-folders are not submissions
-                dirs.remove(name)
-            elif (here / name).is_symlink():
-                warn(f"skipped {here / name}: it is a symbolic link, not followed")
-                dirs.remove(name)
-        for name in files:
-            if not name.endswith(".ipynb") or name.startswith("."):
-                continue
-            if (here / name).is_symlink():
-                warn(f"skipped {here / name}: it is a symbolic link, not followed")
-            else:
-                found.append(here / name)
-    return sorted(found)
-
-
-def _owner(path: Path, root: Path | None, assignment: str) -> str | _Skip:
-    """The student a notebook belongs to, from the folders only; or why it does not count."""
-    base = _nbgrader_base(path, root)
-    if base is not None:
-        inside = path.relative_to(base).parts
-        if len(inside) < 3:  # the instructor's files in a folder named so: the rules below
-            return _plain_owner(path, assignment)
-        if len(inside) > 3:
-            return _Skip("in nbgrader's layout only notebooks directly in "
-                         "submitted/<student>/<assignment>/ count, not in sub-folders "
-                         "(this one is graded for nobody)")
-        if inside[1] != assignment:
-            if root is None:
-                raise InvalidRequest(f"{path} is in nbgrader's folder of the assignment "
-                                     f"{inside[1]!r}, not {assignment!r}")
-            return _Skip("")
-        return inside[0]
-    return _plain_owner(path, assignment)
-
-
-def _plain_owner(path: Path, assignment: str) -> str:
-    parts = path.parts
-    if len(parts) >= 3 and parts[-2] == assignment and path.stem == assignment:
-        return parts[-3]
-    return path.stem
-
-
-def _nbgrader_base(path: Path, root: Path | None) -> Path | None:
-    """The ``submitted`` folder of nbgrader's layout that ``path`` is in, if any.
-
-    The instructor's side decides: the last ``submitted`` in the folder that
-    was passed (or in the explicit file's own folders), else the first one
-    below it.  A ``submitted`` folder a student made inside their own
-    submission is therefore just a sub-folder.
-    """
-    anchor = root if root is not None else path.parent
-    for index in range(len(anchor.parts) - 1, -1, -1):
-        if anchor.parts[index] == "submitted":
-            return Path(*anchor.parts[:index + 1])
-    if root is not None:
-        inside = path.relative_to(root).parts
-        if "submitted" in inside[:-1]:
-            return root.joinpath(*inside[:inside.index("submitted") + 1])
-    return None
-
-
-def _choose(student: str, files: list[Path], assignment: str, warn: Warn) -> Path:
+def _choose(student: str, files: list[Found], assignment: str, warn: Warn) -> Found:
     if len(files) == 1:
         return files[0]
-    named = [f for f in files if f.stem == assignment]
-    if len(named) == 1 and all(f.parent == named[0].parent for f in files):
+    named = [f for f in files if f.path.stem == assignment]
+    if len(named) == 1 and all(f.path.parent == named[0].path.parent for f in files):
         return named[0]  # nbgrader folder with scratch copies beside the real notebook
-    chosen = sorted(files, key=lambda f: (-_mtime(f), str(f)))[0]
-    others = ", ".join(str(f) for f in files if f != chosen)
-    warn(f"student {student!r} has {len(files)} notebooks: graded the newest, {chosen} "
+    chosen = sorted(files, key=lambda f: (-_mtime(f.path), f.shown))[0]
+    others = ", ".join(f.shown for f in files if f is not chosen)
+    warn(f"student {student!r} has {len(files)} notebooks: graded the newest, {chosen.shown} "
          f"(not {others}); pass only the one to grade if that is wrong")
     return chosen
+
+
+def read_found(student: str, found: Found) -> Submission:
+    """Read a recognised notebook once, as ``student``'s submission (named as ``found`` shows
+    it: a zip's entry is read from its extracted copy)."""
+    submission = _read(student, found.path)
+    return replace(submission, path=Path(found.shown))
 
 
 def _mtime(path: Path) -> float:
