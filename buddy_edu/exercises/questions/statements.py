@@ -178,7 +178,10 @@ def misconceived(question: Question) -> list[tuple[object, Feedback]]:
         if reading in seen:
             continue
         seen.add(reading)
-        feedback = question.type.judge(question, reading)
+        try:
+            feedback = question.type.judge(question, reading)
+        except Exception:  # a broken checker must not stop a batch: that claim is not offered
+            continue
         if feedback.score == 0 and feedback.misconception:
             found.append((reading, feedback))
     return found
