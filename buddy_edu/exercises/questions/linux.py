@@ -124,7 +124,8 @@ def buddyinfo_memory(setup: str, column: int, zone: str = "Normal") -> Question:
               "the zone's name hold together?")
     count = counts[order]
     params = {"setup": setup, "column": column, "counts": counts,
-              "off_by_one": counts[column] * (PAGE << column) if column < len(counts) else None,
+              "off_by_one": counts[column] * (PAGE << column)
+              if column < len(counts) and counts[column] else None,
               "as_pages": count * PAGE, "one_block": PAGE << order,
               "pages_not_bytes": count << order}
     return Question(BUDDYINFO_MEMORY, prompt, params, answer)

@@ -85,8 +85,10 @@ def _say_landing(question, value):
 
 def _buddy(rng, setup, allocator):
     size = allocator.min_block << rng.randint(0, allocator.max_order - 2)
-    index = 2 * rng.randrange(allocator.total // size // 2) + 1  # an upper half: its buddy
-    return buddy_address(index * size, size, allocator.total, allocator.min_block)  # is left
+    # An upper half (its buddy is on its left) that is not the last block, so that the
+    # misconception's answer, address + size, is an address of this memory.
+    index = 2 * rng.randrange(max(1, allocator.total // size // 2 - 1)) + 1
+    return buddy_address(index * size, size, allocator.total, allocator.min_block)
 
 
 def _say_buddy(question, value):
