@@ -123,7 +123,7 @@ def buddyinfo_memory(setup: str, column: int, zone: str = "Normal") -> Question:
               f"memory do the free blocks counted by the **{ORDINALS[order]} number** after "
               "the zone's name hold together?")
     count = counts[order]
-    params = {"setup": setup, "column": column, "counts": counts,
+    params = {"zone_script": setup, "column": column, "counts": counts,
               "off_by_one": counts[column] * (PAGE << column)
               if column < len(counts) and counts[column] else None,
               "as_pages": count * PAGE, "one_block": PAGE << order,
