@@ -441,9 +441,6 @@ def widget_words(widget) -> str:
     return " ".join(words)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22 builds the widget half of issue 21's item 1 "
-                   "(predict mode holds back 'of N' and the stats rows that answer the "
-                   "question); remove this mark when it is merged")
 @pytest.mark.parametrize("name", ["00-start-here.ipynb", "01-splitting.ipynb",
                                   "02-freeing-and-coalescing.ipynb", "03-fragmentation.ipynb"])
 def test_predict_mode_steppers_hold_back_the_count_and_the_stats_that_answer(name):
