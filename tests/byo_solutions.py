@@ -1,50 +1,17 @@
 """Student implementations of the build-your-own functions, as notebook source text.
 
-``CORRECT`` does what the contract asks; each entry of ``BUGGY`` changes one
-function the way students get it wrong, so tests can check that exactly the
-functions that are wrong lose their points.
+``CORRECT`` does what the contract asks (the reference solutions of
+:mod:`buddy_edu.exercises.build_your_own.solutions`); each entry of ``BUGGY``
+changes one function the way students get it wrong, so tests can check that
+exactly the functions that are wrong lose their points.
 """
 
 from __future__ import annotations
 
-CORRECT = {
-    "block_size": '''\
-def block_size(request, min_block, total):
-    size = min_block
-    while size < request:
-        size *= 2
-    return size
-''',
-    "find_block": '''\
-def find_block(free, size):
-    for have in sorted(free):
-        if have >= size and free[have]:
-            return (min(free[have]), have)
-    return None
-''',
-    "split": '''\
-def split(free, address, size, wanted):
-    free[size].remove(address)
-    while size > wanted:
-        size //= 2
-        free.setdefault(size, []).append(address + size)
-''',
-    "buddy": '''\
-def buddy(address, size):
-    return address ^ size
-''',
-    "free_block": '''\
-def free_block(free, address, size, total):
-    while size < total:
-        mate = buddy(address, size)
-        if mate not in free.get(size, []):
-            break
-        free[size].remove(mate)
-        address, size = min(address, mate), size * 2
-    free.setdefault(size, []).append(address)
-    return (address, size)
-''',
-}
+from buddy_edu.exercises.build_your_own.solutions import KNUTH, LESSON
+
+#: The reference solutions the instructor's command writes (lesson 6's five and Knuth's).
+CORRECT = {**LESSON, **KNUTH}
 
 BUGGY = {
     # Merges with the buddy once, then stops: the merged block never tries again.
@@ -69,6 +36,61 @@ def split(free, address, size, wanted):
 '''},
     "raises": {"find_block": '''\
 def find_block(free, size):
+    raise ValueError("not written yet")
+'''},
+    # Knuth's algorithms: the same classic bugs, in R and S.
+    "knuth-one-level-merge": {"liberate": '''\
+def liberate(mem, L, k):
+    P = L ^ 2 ** k
+    if k < mem["m"] and mem["tag"][P] == 1 and mem["kval"][P] == k:
+        avail_unlink(mem, P)
+        k += 1
+        L = min(L, P)
+    avail_push(mem, k, L)
+'''},
+    "knuth-plus-size": {"liberate": '''\
+def liberate(mem, L, k):
+    while k < mem["m"]:
+        P = L + 2 ** k
+        if P >= 2 ** mem["m"] or mem["tag"][P] == 0 or mem["kval"][P] != k:
+            break
+        avail_unlink(mem, P)
+        k += 1
+        L = min(L, P)
+    avail_push(mem, k, L)
+'''},
+    # R4 halves the block but never puts the upper half on a list: it is lost for good.
+    "lost-upper-half": {"reserve": '''\
+def reserve(mem, k):
+    m = mem["m"]
+    for j in range(k, m + 1):
+        head = 2 ** m + j
+        if mem["linkf"][head] != head:
+            break
+    else:
+        return None
+    L = mem["linkf"][head]
+    avail_unlink(mem, L)
+    mem["tag"][L] = 0
+    return L
+'''},
+    # A freed block joins its list at the rear: the next reservation takes another block.
+    "rear-insert": {"avail_push": '''\
+def avail_push(mem, k, L):
+    head = 2 ** mem["m"] + k
+    last = mem["linkb"][head]
+    mem["tag"][L], mem["kval"][L] = 1, k
+    mem["linkf"][L], mem["linkb"][L] = head, last
+    mem["linkf"][last] = L
+    mem["linkb"][head] = L
+'''},
+    "knuth-loops": {"reserve": '''\
+def reserve(mem, k):
+    while True:
+        pass
+'''},
+    "knuth-raises": {"avail_unlink": '''\
+def avail_unlink(mem, P):
     raise ValueError("not written yet")
 '''},
 }

@@ -1,10 +1,13 @@
-"""Build your own: the five student functions, checked against the core by differential testing.
+"""Build your own: student functions checked against the core by differential testing.
 
-Fast tests run the checks in-process (the notebook's path, which is also the
-grader's scoring code); the grader's kernel snippet is exec'd in-process too,
-to show it reports what the notebook sees.  The exercise notebook runs in a
-fresh kernel, and the ``sandbox`` tests grade a small class of real
-submissions with the batch grader.
+Two families: lesson 6's five functions over a dict of free lists (practice, with
+``check_function`` and ``compare``), and the graded exercise, which goes past the lesson:
+``block_size`` as a warm-up, then Knuth's algorithms R and S over doubly linked ``AVAIL``
+lists with ``TAG`` and ``KVAL``.  Fast tests run the checks in-process (the notebook's
+path, which is also the grader's scoring code); the grader's kernel snippet is exec'd
+in-process too, to show it reports what the notebook sees.  The exercise notebook runs in
+a fresh kernel, and the ``sandbox`` test grades a small class of real submissions with the
+batch grader.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import random
 import re
 import time
@@ -25,10 +29,12 @@ from nbclient import NotebookClient
 
 from buddy_edu import BuddyAllocator, InvalidRequest
 from buddy_edu.core.recorded import RecordedRun
-from buddy_edu.exercises import ASSIGNMENTS, check_function, start, variant
+from buddy_edu.exercises import ASSIGNMENTS, QUESTION_TYPES, check_function, start, variant
+from buddy_edu.exercises.build_your_own import knuth, solutions
 from buddy_edu.exercises.build_your_own.comparison import compare
 from buddy_edu.exercises.build_your_own.contract import FUNCTIONS, expected_calls, random_traces
 from buddy_edu.exercises.build_your_own.judge import function_question
+from buddy_edu.exercises.course.sealing import SealedQuestion, seal
 from buddy_edu.exercises.course.student_notebooks import build
 from buddy_edu.grading.probe import call_extraction
 
@@ -36,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NAME = "build-your-own"
 STUDENT = "ada"
 POINTS = {slot.options["function"]: slot.points for slot in ASSIGNMENTS[NAME].slots}
+#: Lesson 6's five functions, each checked as the graded questions are (points as before).
+LESSON_POINTS = {"block_size": 1, "find_block": 2, "split": 2, "buddy": 2, "free_block": 3}
 
 
 @pytest.fixture
@@ -43,8 +51,24 @@ def interactive(monkeypatch):
     monkeypatch.delenv("BUDDY_EDU_GRADING", raising=False)
 
 
+def lesson_questions(student: str = STUDENT) -> dict:
+    """One question per lesson-6 function, seeded per student as a variant would be."""
+    return {name: QUESTION_TYPES["function"](random.Random(f"{student}/{name}"),
+                                             function=name) for name in FUNCTIONS}
+
+
+def lesson_scores(namespace: dict, student: str = STUDENT) -> dict[str, float]:
+    return {name: question.check(namespace[name]).score * LESSON_POINTS[name]
+            for name, question in lesson_questions(student).items()}
+
+
+def lesson_messages(namespace: dict, student: str = STUDENT) -> dict[str, str]:
+    return {name: question.check(namespace[name]).message
+            for name, question in lesson_questions(student).items()}
+
+
 def scores(namespace: dict, student: str = STUDENT) -> dict[str, float]:
-    """Points per function, as ``ex.check_all`` gives them."""
+    """Points per function of the graded exercise, as ``ex.check_all`` gives them."""
     summary = start(NAME, student).check_all(namespace)
     return {row.title.split(": ")[1]: row.earned for row in summary.rows}
 
@@ -54,28 +78,28 @@ def messages(namespace: dict, student: str = STUDENT) -> dict[str, str]:
     return {row.title.split(": ")[1]: row.feedback.message for row in summary.rows}
 
 
-# ------------------------------------------------------------------ scoring in-process
-def test_a_correct_implementation_gets_full_marks(interactive):
+# ------------------------------------------------------------------ lesson 6's five
+def test_a_correct_implementation_of_lesson_6_gets_full_marks(interactive):
     for student in ("ada", "bo", "cy"):
-        assert scores(functions(), student) == POINTS, student
+        assert lesson_scores(functions(), student) == LESSON_POINTS, student
 
 
 def test_a_one_level_merge_loses_only_free_block(interactive):
-    got = scores(functions("one-level-merge"))
-    assert got == {**POINTS, "free_block": 0}
-    assert 0 < sum(got.values()) < sum(POINTS.values())
+    got = lesson_scores(functions("one-level-merge"))
+    assert got == {**LESSON_POINTS, "free_block": 0}
+    assert 0 < sum(got.values()) < sum(LESSON_POINTS.values())
 
 
 def test_address_plus_size_as_the_buddy_loses_buddy_and_what_calls_it(interactive):
-    got = scores(functions("address-plus-size"))
-    assert got == {**POINTS, "buddy": 0, "free_block": 0}
-    said = messages(functions("address-plus-size"))["buddy"]
+    got = lesson_scores(functions("address-plus-size"))
+    assert got == {**LESSON_POINTS, "buddy": 0, "free_block": 0}
+    said = lesson_messages(functions("address-plus-size"))["buddy"]
     assert re.search(r"buddy\(address=\d+, size=\d+\)", said) and "returned" in said
 
 
 def test_every_variant_catches_the_classic_bugs(interactive):
-    """The generator searches for traces where the bugs show, so no student's variant lets a
-    one-level merge, an ``address + size`` buddy or a one-level split through."""
+    """The generator searches for traces where the bugs show, so no student's question lets
+    a one-level merge, an ``address + size`` buddy or a one-level split through."""
     one_split = {"split": (
         "def split(free, address, size, wanted):\n"
         "    free[size].remove(address)\n"
@@ -84,24 +108,123 @@ def test_every_variant_catches_the_classic_bugs(interactive):
             "buddy": functions("address-plus-size")["buddy"],
             "split": functions(extra=one_split)["split"]}
     for number in range(40):
-        for question in variant(NAME, f"s{number}"):
-            if question.function in bugs:
-                assert question.check(bugs[question.function]).score == 0, (number, question)
+        for name, question in lesson_questions(f"s{number}").items():
+            if name in bugs:
+                assert question.check(bugs[name]).score == 0, (number, name)
 
 
 def test_a_function_that_raises_scores_zero_with_its_message_and_the_others_count(interactive):
-    got = scores(functions("raises"))
-    assert got == {**POINTS, "find_block": 0}
-    assert "find_block raised ValueError: not written yet" in messages(functions("raises"))[
-        "find_block"]
+    got = lesson_scores(functions("raises"))
+    assert got == {**LESSON_POINTS, "find_block": 0}
+    assert "find_block raised ValueError: not written yet" in lesson_messages(
+        functions("raises"))["find_block"]
 
 
 def test_a_function_that_loops_costs_bounded_time_and_only_its_points(interactive):
+    question = lesson_questions()["split"]
     began = time.monotonic()
-    got = scores(functions("loops"))
+    feedback = question.check(functions("loops")["split"])
     assert time.monotonic() - began < 6  # one call of 1 s, then the rest are skipped
-    assert got == {**POINTS, "split": 0}
-    assert "did not finish within 1 s" in messages(functions("loops"))["split"]
+    assert feedback.score == 0 and "did not finish within 1 s" in feedback.message
+
+
+# ------------------------------------------------------------------ the graded exercise
+KNUTH_BUGS = {  # each classic bug, and what it costs in the graded exercise
+    "knuth-one-level-merge": {"liberate": 0},
+    "knuth-plus-size": {"liberate": 0},
+    "lost-upper-half": {"reserve": 0},
+    "rear-insert": {"avail_push": 0, "liberate": 0},  # liberate pushes with it
+}
+
+
+def test_the_graded_exercise_goes_past_lesson_6():
+    graded = set(POINTS)
+    assert graded - {"block_size"} == set(knuth.FUNCTIONS)  # R and S, not lesson 6 again
+    assert sum(POINTS.values()) == ASSIGNMENTS[NAME].max_score == 10
+
+
+def test_a_correct_knuth_implementation_gets_full_marks(interactive):
+    for student in ("ada", "bo", "cy"):
+        assert scores(functions(), student) == POINTS, student
+
+
+@pytest.mark.parametrize("bug", sorted(KNUTH_BUGS))
+def test_each_classic_bug_of_r_and_s_costs_exactly_its_functions(bug, interactive):
+    for student in ("ada", "bo"):
+        assert scores(functions(bug), student) == {**POINTS, **KNUTH_BUGS[bug]}, student
+
+
+def test_every_knuth_variant_catches_the_classic_bugs(interactive):
+    """The generator keeps traces where each bug shows (a free merging twice and an upper
+    half, a buddy free but smaller, a deep split, a list holding two blocks, a push onto a
+    list that is not empty), so no student's variant lets one through."""
+    for number in range(25):
+        questions = {q.function: q for q in variant(NAME, f"s{number}")}
+        for bug, lost in KNUTH_BUGS.items():
+            for name in lost:
+                fn = functions(bug)[name]
+                assert questions[name].check(fn).score == 0, (number, bug, name)
+        takes_rear = functions(extra={"reserve": CORRECT["reserve"].replace(
+            'L = mem["linkf"][head]', 'L = mem["linkb"][head]')})["reserve"]
+        assert questions["reserve"].check(takes_rear).score == 0, number  # Knuth's R2
+
+
+def test_knuth_feedback_names_the_call_and_never_the_allocators_lists(interactive):
+    said = messages(functions("rear-insert"))["avail_push"]
+    assert re.search(r"`avail_push\(mem, k=\d+, L=\d+\)` with the AVAIL lists \{", said)
+    assert "only in the order of a list" in said
+    said = messages(functions("lost-upper-half"))["reserve"]
+    assert "the allocator's differ" in said and "left the AVAIL lists" in said
+    said = messages(functions("knuth-raises"))["avail_unlink"]
+    assert "avail_unlink raised ValueError: not written yet" in said
+
+
+def test_knuth_expected_states_are_the_cores_lifo_free_lists():
+    total, _, traces = knuth.random_traces(random.Random(5))
+    calls, expected = knuth.expected_calls("reserve", total, traces)
+    m = total.bit_length() - 1
+    for trace in traces:
+        core = BuddyAllocator(total, 1, "lifo")
+        for op in trace:
+            before = knuth.state(knuth.core_lists(core), m)
+            with contextlib.suppress(Exception):
+                core.replay([op])
+            if op.kind == "allocate":
+                k = core.block_size(op.size).bit_length() - 1
+                index = calls.index([before, k])
+                assert knuth.view(expected[index][1], m)["avail"] == [
+                    core.free_lists()[1 << j] for j in range(m + 1)]
+
+
+def test_sealed_checks_of_knuth_functions_mark_like_the_grader(interactive):
+    for name in knuth.FUNCTIONS:
+        question = QUESTION_TYPES["function"](random.Random(name), function=name)
+        question = question.placed("q1", 2)
+        sealed = SealedQuestion.from_dict(json.loads(json.dumps(seal(question,
+                                                                     os.urandom(16)))))
+        for bug in (None, *KNUTH_BUGS, "knuth-raises"):
+            function = functions(bug)[name]
+            graded, checked = question.check(function), sealed.check(function)
+            assert checked.score == graded.score, (name, bug, graded.message)
+        assert sealed.check(functions()[name]).correct
+        assert not sealed.check(print).correct
+
+
+def test_reference_solutions_are_for_the_instructor_only(tmp_path):
+    """The instructor's command writes them; no lesson, exercise or site file holds them."""
+    path = solutions.write(tmp_path / "keys")
+    text = path.read_text(encoding="utf-8")
+    namespace: dict = {}
+    exec(text, namespace)
+    assert all(callable(namespace[name]) for name in CORRECT)
+    telltales = [line.strip() for source in CORRECT.values() for line in source.splitlines()
+                 if len(line.strip()) > 24 and not line.startswith("def ")]  # bodies only
+    for folder in ("notebooks", "exercises", "lite"):
+        for file in (ROOT / folder).rglob("*"):
+            if file.suffix in (".ipynb", ".py", ".md", ".json", ".html"):
+                content = file.read_text(encoding="utf-8", errors="replace")
+                found = [line for line in telltales if line in content]
+                assert not found, (file, found[:2])
 
 
 def test_a_result_pretending_to_be_a_number_is_not_plain_data(interactive):
@@ -118,18 +241,17 @@ def test_a_result_pretending_to_be_a_number_is_not_plain_data(interactive):
 
 
 def test_a_function_that_mutates_its_arguments_cannot_touch_the_graders_copies(interactive):
-    question = next(q for q in variant(NAME, STUDENT) if q.function == "free_block")
+    question = next(q for q in variant(NAME, STUDENT) if q.function == "liberate")
     before = json.dumps([question.params, question.answer], sort_keys=True)
 
-    def free_block(free, address, size, total):
-        free.clear()
-        free[999] = [1, 2, 3]
-        return (0, total)
+    def liberate(mem, L, k):
+        mem.clear()
+        mem["tag"] = [1, 2, 3]
 
-    assert question.check(free_block).score == 0
+    assert question.check(liberate).score == 0
     assert json.dumps([question.params, question.answer], sort_keys=True) == before
     # A correct function checked afterwards still sees the original inputs.
-    assert question.check(functions()["free_block"]).score == 1
+    assert question.check(functions()["liberate"]).score == 1
 
 
 def test_under_the_grader_the_notebooks_own_checks_leave_functions_to_the_grader(
@@ -137,21 +259,21 @@ def test_under_the_grader_the_notebooks_own_checks_leave_functions_to_the_grader
     monkeypatch.setenv("BUDDY_EDU_GRADING", "1")
     called = []
 
-    def split(free, address, size, wanted):
+    def reserve(mem, k):
         called.append(1)
 
     ex = start(NAME, STUDENT)
-    assert "Checked by the grader" in ex.check("q3", split).message
-    assert all(row.earned is None for row in ex.check_all({"split": split}).rows)
+    assert "Checked by the grader" in ex.check("q4", reserve).message
+    assert all(row.earned is None for row in ex.check_all({"reserve": reserve}).rows)
     assert called == []  # the grader calls it after the last cell, with its own limits
 
 
 def test_missing_and_non_function_answers_say_what_to_do(interactive):
     summary = start(NAME, STUDENT).check_all({})
     assert all(row.earned == 0 for row in summary.rows)
-    assert "No answer: split is not set" in repr(summary)
-    feedback = start(NAME, STUDENT).check("q3", 42)
-    assert feedback.score == 0 and "split is not a function" in feedback.message
+    assert "No answer: reserve is not set" in repr(summary)
+    feedback = start(NAME, STUDENT).check("q4", 42)
+    assert feedback.score == 0 and "reserve is not a function" in feedback.message
 
 
 def test_expected_values_come_from_the_core_run():
@@ -177,7 +299,7 @@ def test_expected_values_come_from_the_core_run():
 def test_function_questions_are_plain_data_that_survive_json(interactive):
     from buddy_edu.exercises import question_from_dict
 
-    for question in variant(NAME, STUDENT):
+    for question in [*variant(NAME, STUDENT), *lesson_questions().values()]:
         copy = question_from_dict(json.loads(json.dumps(question.to_dict())))
         assert copy == question and copy.answer_name == question.function
         assert copy.check(functions()[question.function]).score == 1
@@ -297,11 +419,12 @@ def run_probe(namespace: dict, question) -> dict:
     return request.parse(printed.getvalue(), [question.id])[question.id]
 
 
-@pytest.mark.parametrize("bug", [None, "one-level-merge", "address-plus-size", "raises"])
+@pytest.mark.parametrize("bug", [None, "one-level-merge", "address-plus-size", "raises",
+                                 "knuth-one-level-merge", "rear-insert", "knuth-raises"])
 def test_the_kernel_snippet_scores_exactly_as_the_notebook(bug, interactive):
     from buddy_edu.exercises.answers import transport
 
-    for question in variant(NAME, STUDENT):
+    for question in [*variant(NAME, STUDENT), *lesson_questions().values()]:
         namespace = functions(bug)
         reported = run_probe(namespace, question)
         in_kernel = question.score(*transport.read_entry(reported))
@@ -310,7 +433,7 @@ def test_the_kernel_snippet_scores_exactly_as_the_notebook(bug, interactive):
 
 
 def test_the_kernel_snippet_survives_a_shadowed_json_and_builtins(interactive):
-    question = next(q for q in variant(NAME, STUDENT) if q.function == "split")
+    question = next(q for q in variant(NAME, STUDENT) if q.function == "reserve")
     namespace = functions()
     exec("import sys, types\nsys.modules['json'] = types.ModuleType('json')\n"
          "list = dict = repr = print = None", namespace)
@@ -334,7 +457,7 @@ def test_an_undefined_function_is_reported_missing_by_the_kernel():
 def test_the_exercise_notebook_is_generated_with_a_def_per_function():
     stored = nbformat.read(ROOT / "exercises" / f"{NAME}.ipynb", as_version=4)
     text = "\n".join(cell.source for cell in stored.cells if cell.cell_type == "code")
-    for qid, name in zip(ASSIGNMENTS[NAME].question_ids, FUNCTIONS, strict=True):
+    for qid, name in zip(ASSIGNMENTS[NAME].question_ids, POINTS, strict=True):
         assert f"def {name}(" in text and f'ex.check("{qid}", {name})' in text
         assert f'raise NotImplementedError("write {name}")' in text
     assert [c.source for c in stored.cells] == [c.source for c in build(NAME).cells]
@@ -373,7 +496,7 @@ def test_the_exercise_notebook_runs_with_full_marks_for_a_correct_implementation
 
 # ------------------------------------------------------------------ the batch grader
 STUBBORN = '''\
-def free_block(free, address, size, total):
+def liberate(mem, L, k):
     while True:
         try:
             while True:
@@ -390,11 +513,12 @@ def test_the_batch_grades_correct_buggy_looping_and_raising_submissions(tmp_path
 
     subs = tmp_path / "subs"
     subs.mkdir()
-    cases = {"ada": None, "ben": "one-level-merge", "cai": "address-plus-size",
-             "dee": "loops", "eve": "raises"}
+    cases = {"ada": None, "ben": "knuth-one-level-merge", "cai": "knuth-plus-size",
+             "dee": "lost-upper-half", "eve": "rear-insert", "gus": "knuth-loops",
+             "hal": "knuth-raises"}
     for student, bug in cases.items():
         nbformat.write(student_notebook(student, bug), subs / f"{student}.ipynb")
-    nbformat.write(student_notebook("fay", extra={"free_block": STUBBORN}),
+    nbformat.write(student_notebook("fay", extra={"liberate": STUBBORN}),
                    subs / "fay.ipynb")
     out = tmp_path / "grades.csv"
     began = time.monotonic()
@@ -403,22 +527,26 @@ def test_the_batch_grades_correct_buggy_looping_and_raising_submissions(tmp_path
     took = time.monotonic() - began
     by = {r.student: r for r in results}
     earned = {s: {q.id: q.earned for q in r.questions} for s, r in by.items()}
-    full = dict(zip(ASSIGNMENTS[NAME].question_ids, POINTS.values(), strict=True))
-    assert earned["ada"] == full, by["ada"].messages
-    assert earned["ben"] == {**full, "q5": 0}
-    assert earned["cai"] == {**full, "q4": 0, "q5": 0}
-    assert earned["dee"] == {**full, "q3": 0}
-    assert earned["eve"] == {**full, "q2": 0}
+    ids = dict(zip(POINTS, ASSIGNMENTS[NAME].question_ids, strict=True))
+    full = {ids[name]: points for name, points in POINTS.items()}
+    assert earned["ada"] == full, by["ada"].messages  # a correct implementation: 10 / 10
+    for student, bug in cases.items():  # each classic bug costs exactly its functions
+        if bug in KNUTH_BUGS:
+            lost = {ids[name]: points for name, points in KNUTH_BUGS[bug].items()}
+            assert earned[student] == {**full, **lost}, (bug, by[student].messages)
+    assert earned["gus"] == {**full, "q4": 0}  # loops: only reserve
+    assert earned["hal"] == {**full, "q3": 0, "q4": 0, "q5": 0}  # R and S call its unlink
     assert earned["fay"] == {**full, "q5": 0}  # ignores every interrupt: still only its own
     messages = {s: {q.id: q.message for q in r.questions} for s, r in by.items()}
-    assert "raised ValueError: not written yet" in messages["eve"]["q2"]
-    assert "did not finish within 1 s" in messages["dee"]["q3"]
-    assert "free_block" in messages["fay"]["q5"]
+    assert "raised ValueError: not written yet" in messages["hal"]["q3"]
+    assert "did not finish within 1 s" in messages["gus"]["q4"]
+    assert "liberate" in messages["fay"]["q5"]
+    assert "AVAIL lists" in messages["ben"]["q5"]
     rows = {row["student_id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
-    assert sorted(rows) == sorted(cases) + ["fay"]
+    assert sorted(rows) == sorted([*cases, "fay"])
     assert rows["ada"]["score"] == rows["ada"]["max_score"] == "10"
-    assert rows["ben"]["score"] == "7" and rows["ben"]["q5"] == "0"
-    assert rows["cai"]["score"] == "5"
+    assert [rows[s]["score"] for s in ("ben", "cai", "dee", "eve")] == ["7", "7", "8", "5"]
+    print("sandboxed scores:", {s: rows[s]["score"] for s in sorted(rows)})
     assert (tmp_path / "feedback" / "eve.html").is_file()
     assert took < 120, took
     assert all(result.sandboxed for result in results)
@@ -435,3 +563,26 @@ def test_a_call_runs_where_the_platform_has_no_alarm(monkeypatch):
     handler = signal.getsignal(signal.SIGALRM)
     assert call_limited(lambda a, s: a ^ s, (64, 64), 1.0) == ("ok", 0)
     assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def test_the_solutions_command_needs_the_course_and_a_folder_of_the_instructors(tmp_path):
+    import subprocess
+    import sys
+
+    from buddy_edu.exercises.course.settings import init_course
+
+    course = init_course(tmp_path / "os101")
+
+    def cli(*args: str):
+        return subprocess.run([sys.executable, "-m", "buddy_edu", "course", "solutions", *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    done = cli(str(course.root), "--out", "keys")
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / "keys" / solutions.FILE_NAME
+    assert written.read_text(encoding="utf-8") == solutions.source()
+    refused = cli(str(course.root), "--out", str(course.root / "release" / "keys"))
+    assert refused.returncode == 2 and "where students' material comes from" in refused.stderr
+    outside = cli(str(tmp_path), "--out", "elsewhere")
+    assert outside.returncode == 2 and "not a course folder" in outside.stderr
+    assert not (tmp_path / "elsewhere").exists()

@@ -63,8 +63,10 @@ def lenient_forms(question: Question) -> list[object]:
                 "not enough memory", (False, "not enough memory"), "no, out of memory",
                 "Fails: not enough free memory in total"],
         }[answer]
-    if question.kind in ("block_order", "merge_count", "split_count"):
+    if question.kind in ("block_order", "merge_count", "split_count", "buddy_pfn"):
         return [str(answer), float(answer), f" {answer} "]
+    if question.kind == "which_is_true":
+        return [answer.upper(), f"({answer})", f"{answer})", f"Statement {answer}", f" {answer}."]
     if question.kind == "buddyinfo":
         min_block = question.params["min_block"]
         return [tuple(answer), " ".join(map(str, answer)), ", ".join(map(str, answer)),
@@ -241,7 +243,10 @@ def revealed(question: Question, message: str) -> list[str]:
     """Spellings of the correct answer found in a feedback message."""
     answer = question.answer
     found = []
-    if isinstance(answer, str):
+    if question.kind == "which_is_true":  # a letter: named only as "(b)" or "statement b"
+        if f"({answer})" in message or f"statement {answer}" in message.lower():
+            found.append(answer)
+    elif isinstance(answer, str):
         if answer in message.lower() or answer.split(": ")[-1] in message.lower():
             found.append(answer)
     elif question.kind in ("block_order", "merge_count", "split_count"):
@@ -590,7 +595,8 @@ def test_worked_replays_exactly_the_asked_operation(kind):
 
     for question in generated(kind, range(3)):
         worked = question.worked()
-        if kind in ("buddy_address", "largest_request"):
+        if kind in ("buddy_address", "largest_request", "buddy_pfn", "buddyinfo_memory",
+                    "which_is_true"):
             assert worked is None  # nothing to replay: the answer is a rule or a reading
             continue
         script, start = worked

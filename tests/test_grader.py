@@ -155,7 +155,7 @@ def batch(tmp_path_factory):
         "yes": student_notebook(NAME, "yes", before=ALWAYS_EQUAL, lines={
             "q1": "q1 = Yes()", "q2": 'q2 = Text("1M")', "q3": "q3 = Zero(0)",
             "q4": "q4 = [Yes()]", "q5": 'q5 = {"size": Yes()}', "q6": "q6 = [(Yes(), Yes())]",
-            "q7": "q7 = Yes()"}),
+            "q7": "q7 = Yes()", "q8": 'q8 = Text("a")'}),
         "faker": student_notebook(NAME, "faker", before=(
             f"print('<<buddy-edu answers {'0' * 32}>>' + {forged!r} + "
             f"'<<end of buddy-edu answers {'0' * 32}>>')\n"

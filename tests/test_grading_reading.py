@@ -77,6 +77,11 @@ def forms_for(question) -> list[str]:
         return count_forms(answer, "") + [repr(f"order {answer}")]
     if kind == "buddyinfo":
         return counts_forms(answer, question.params["min_block"])
+    if kind == "buddy_pfn":
+        return count_forms(answer, "")
+    if kind == "which_is_true":
+        return [repr(answer), repr(answer.upper()), repr(f"({answer})"),
+                repr(f"statement {answer}"), '"z"', '"a and b"', "1"]
     if isinstance(answer, list):
         return block_forms(answer)
     forms = size_forms(answer)

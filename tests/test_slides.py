@@ -100,6 +100,20 @@ def test_answers_come_as_later_fragments_than_their_questions():
     assert len(slide_nb.cells) == 9  # the folded helper without output left no cell
 
 
+def test_an_output_folded_in_details_is_a_later_fragment_shown_open():
+    cell = nbformat.v4.new_code_cell("folded(answer)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<details><summary>Show the answer</summary><pre>THE ANSWER</pre>"
+                     "</details>"})]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), cell])
+    slide_nb = deck.to_slides(nb)
+    code, reveal = slide_nb.cells[1], slide_nb.cells[2]
+    assert code.source == "folded(answer)" and code.outputs == []
+    assert reveal.metadata["slideshow"]["slide_type"] == "fragment"
+    html = reveal.outputs[0]["data"]["text/html"]
+    assert "THE ANSWER" in html and "<details>" not in html
+
+
 def test_the_lesson_files_are_not_changed():
     nb = lesson_like()
     before = json.dumps(nb, sort_keys=True)

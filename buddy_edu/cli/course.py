@@ -1,5 +1,6 @@
-"""``buddy-edu course init|release|gradescope``: set up a course, hand its notebooks out, and
-package an assignment as a Gradescope autograder.
+"""``buddy-edu course init|release|gradescope|solutions``: set up a course, hand its
+notebooks out, package an assignment as a Gradescope autograder, and keep the
+build-your-own reference solutions with the instructor.
 
 A course keeps each student's questions and answers with the instructor (see
 :mod:`buddy_edu.exercises.course.settings`); without one the kit runs in
@@ -9,6 +10,7 @@ practice mode, where anyone can make anyone's questions and answers.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..exercises.course.settings import find_course, init_course
 
@@ -47,6 +49,19 @@ def register(subparsers) -> None:
     release.add_argument("--out", metavar="PATH",
                          help="where to write it (default: DIR/release/ASSIGNMENT.ipynb)")
     release.set_defaults(handler=_release)
+    solutions = sub.add_parser(
+        "solutions", help="write the build-your-own reference solutions into a folder of yours",
+        description="Write the reference solutions of the build-your-own functions (lesson "
+                    "6's five and the graded exercise's Knuth R and S) as one Python file "
+                    "into --out, a folder you choose. It needs the course (its secret must "
+                    "be readable by you only), refuses folders that students' material comes "
+                    "from (the course's release folder, the lessons, the exercises, a built "
+                    "site), and nothing the kit gives students contains the solutions.")
+    solutions.add_argument("dir", help="the course folder")
+    solutions.add_argument("--out", metavar="FOLDER", required=True,
+                           help="the folder to write build-your-own-solutions.py into "
+                                "(outside anything you hand out)")
+    solutions.set_defaults(handler=_solutions)
     gradescope = sub.add_parser(
         "gradescope", help="package an assignment as a Gradescope autograder (zip)",
         description="Write the autograder zip of ASSIGNMENT in Gradescope's format: setup.sh "
@@ -96,6 +111,24 @@ def _release(args) -> int:
     return 0
 
 
+def _solutions(args) -> int:
+    from ..core import InvalidRequest
+    from ..exercises.build_your_own.solutions import FILE_NAME, write
+    from .paths import output_folder
+
+    course = find_course(args.dir)
+    course.secret()  # refused unless the course's secret is the instructor's alone
+    out = output_folder(args.out, "the reference solutions").resolve()
+    handed_out = [course.root.resolve() / "release"]
+    lessons = Path(__file__).resolve().parents[2]
+    handed_out += [lessons / folder for folder in ("notebooks", "exercises", "lite", "build")]
+    for folder in handed_out:
+        if out == folder or folder in out.parents:
+            raise InvalidRequest(f"{out} is inside {folder}, where students' material comes "
+                                 "from: choose a folder of your own for the solutions")
+    path = write(out)
+    print(f"wrote the build-your-own reference solutions: {path}")
+    print(f"  keep {FILE_NAME} away from students: do not put it where you hand out notebooks")
 def _gradescope(args) -> int:
     from ..grading.lms.autograder import build_autograder
 

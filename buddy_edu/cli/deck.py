@@ -14,8 +14,9 @@ Three steps, each a function:
    * a Stepper's frames get a sub-slide of their own (they need the room),
      one Reveal.js fragment per position;
    * what a lesson hides until the student has predicted is a later fragment
-     than its question: a folded output (``jupyter.outputs_hidden``) appears
-     after its code, a ``<details>`` answer after the text before it;
+     than its question: a folded output (an HTML ``<details>``, or
+     ``jupyter.outputs_hidden``) appears after its code, a ``<details>`` answer in
+     Markdown after the text before it;
    * code whose source the lesson folds (``jupyter.source_hidden``) shows only
      its output, or nothing;
    * links between lessons point to the other decks.
@@ -174,6 +175,8 @@ def _code(cell) -> list:
                     metadata={"buddy_edu": {"static": STEPPER}}))
         elif folding.get("outputs_hidden"):
             later.append(output)
+        elif _DETAILS.search(str(output.get("data", {}).get("text/html", ""))):
+            later.append(_unfolded(output))  # an answer the lesson folds in <details>
         else:
             shown.append(output)
     cells = []
@@ -189,6 +192,14 @@ def _code(cell) -> list:
         cells.append(_slide(_output_cell(later), "fragment"))
     cells += [_slide(_output_cell([output]), "subslide") for output in own]
     return cells
+
+
+def _unfolded(output):
+    """An output whose HTML folds an answer in <details>, shown open (it is a fragment of
+    its own, one press after the code)."""
+    output = copy.deepcopy(output)
+    output["data"]["text/html"] = _DETAILS.sub(r"<div>\1</div>", output["data"]["text/html"])
+    return output
 
 
 def _is_steps(cell) -> bool:

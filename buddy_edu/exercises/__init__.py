@@ -24,19 +24,22 @@ from .course.notebook_api import Exercise, Summary, grading, start
 from .questions.buddies import buddy_address, merge_count, merging_blocks
 from .questions.feedback import Feedback
 from .questions.final_state import buddyinfo, free_blocks_after, internal_fragmentation
+from .questions.linux import buddy_pfn, buddyinfo_memory
 from .questions.placement import landing_address, split_count, will_succeed
 from .questions.policies import policy_landing
 from .questions.question import Question, QuestionType
 from .questions.sizes import block_order, block_size
+from .questions.statements import which_is_true
 from .questions.waste import largest_request, waste_bound
 from .registry import BUILDERS, QUESTION_TYPES, TYPES, kind_spec, question_from_dict
 
 __all__ = [
     "ASSIGNMENTS", "Assignment", "BUILDERS", "Exercise", "Feedback", "QUESTION_TYPES",
     "Question", "QuestionType", "Slot", "Summary", "TYPES", "answer_key", "block_order",
-    "block_size", "buddy_address", "buddyinfo", "check_function", "compare",
+    "block_size", "buddy_address", "buddy_pfn", "buddyinfo", "buddyinfo_memory",
+    "check_function", "compare",
     "free_blocks_after", "grading",
     "internal_fragmentation", "kind_spec", "landing_address", "largest_request", "merge_count",
     "merging_blocks", "policy_landing", "question_from_dict", "split_count", "start", "variant",
-    "waste_bound", "will_succeed",
+    "waste_bound", "which_is_true", "will_succeed",
 ]

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from ..core import InvalidRequest
 from .build_your_own import judge
-from .questions import buddies, final_state, placement, policies, sizes, waste
+from .questions import (
+    buddies,
+    final_state,
+    linux,
+    placement,
+    policies,
+    sizes,
+    statements,
+    waste,
+)
 from .questions.question import Question, QuestionType
 
 TYPES: dict[str, QuestionType] = {
@@ -20,7 +29,8 @@ TYPES: dict[str, QuestionType] = {
         placement.LANDING_ADDRESS, final_state.FREE_BLOCKS, placement.SPLIT_COUNT,
         buddies.MERGE_COUNT, final_state.INTERNAL_FRAGMENTATION, placement.WILL_SUCCEED,
         buddies.MERGING_BLOCKS, final_state.BUDDYINFO, policies.POLICY_LANDING,
-        waste.LARGEST_REQUEST, waste.WASTE_BOUND, judge.FUNCTION,
+        waste.LARGEST_REQUEST, waste.WASTE_BOUND, linux.BUDDY_PFN, linux.BUDDYINFO_MEMORY,
+        statements.WHICH_IS_TRUE, judge.FUNCTION,
     )
 }
 

@@ -13,7 +13,7 @@ batch grader alike, so a ✓ in the notebook is the points in the gradebook:
 
 from __future__ import annotations
 
-from .forms import ADDRESS, BLOCKS, COUNT, COUNTS, ORDER, OUTCOME, SIZE, Form
+from .forms import ADDRESS, BLOCKS, CHOICE, COUNT, COUNTS, ORDER, OUTCOME, SIZE, Form
 from .outcomes import (
     EXTERNAL,
     FAILS,
@@ -28,7 +28,7 @@ from .transport import MAX_TEXT, Unordered
 from .values import block, blocks, count, counts, order, quantity
 
 __all__ = [
-    "ADDRESS", "BLOCKS", "COUNT", "COUNTS", "EXTERNAL", "FAILS", "INTERNAL", "MAX_TEXT",
+    "ADDRESS", "BLOCKS", "CHOICE", "COUNT", "COUNTS", "EXTERNAL", "FAILS", "INTERNAL", "MAX_TEXT",
     "NOT_ENOUGH", "ORDER", "OUTCOME", "OUTCOMES", "SIZE", "SUCCEEDS", "Form", "FormError",
     "Token", "Unordered", "block", "blocks", "count", "counts", "order", "outcome",
     "quantity", "tokens",

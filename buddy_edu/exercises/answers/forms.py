@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .outcomes import outcome
-from .scanner import FormError, tokens
+from .scanner import FormError, tokens, type_name, with_article
 from .transport import Unordered
 from .values import block, blocks, count, counts, order, quantity
 
@@ -70,3 +70,23 @@ COUNTS = Form(
     'a list of counts, one per order starting with order 0, like [3, 0, 1] or "3 0 1" '
     '(a dict {order: count} or {"64K": count} works too)',
     "[3, 0, 1, ...]", _per_order)
+
+
+#: The letters a "which statement is true" question can offer.
+LETTERS = "abcdef"
+
+
+def choice(params: dict, value: object) -> str:
+    """One statement's letter: ``"b"``, ``"B"``, ``"(b)"``, ``"b)"`` or ``"statement b"``."""
+    if type(value) is not str:
+        raise FormError(f"{with_article(type_name(value))} is not a letter")
+    text = value.strip().lower()
+    if text.startswith("statement"):
+        text = text[len("statement"):].strip()
+    text = text.strip("().: ")
+    if len(text) != 1 or text not in LETTERS:
+        raise FormError(f"{value.strip()[:60]!r} is not one statement's letter")
+    return text
+
+
+CHOICE = Form('the letter of the one true statement: "a", "b", "c" or "d"', '"a"', choice)

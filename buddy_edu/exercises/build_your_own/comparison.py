@@ -186,8 +186,10 @@ def compare(functions: dict | None = None, traces: int = COMPARED_TRACES, seed: 
             operations: int = COMPARED_OPERATIONS) -> Comparison:
     """Run ``traces`` seeded random traces through your functions and the core's allocator.
 
-    ``functions`` is a dict holding the five functions by name (default: the
-    caller's global variables, i.e. what you defined in the notebook).
+    ``functions`` is a dict holding the five functions by name: ``block_size``,
+    ``find_block``, ``split``, ``buddy`` and ``free_block``.  Without it, ``compare()``
+    reads those five names from the caller's global variables (in a notebook, the
+    functions its cells defined), and nothing else from them.
     """
     if functions is None:
         functions = sys._getframe(1).f_globals

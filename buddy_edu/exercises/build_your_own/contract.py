@@ -34,6 +34,7 @@ import random
 from dataclasses import dataclass
 
 from ...core import BuddyAllocator, Event, InvalidRequest, Operation, OutOfMemory
+from .spec import Spec
 
 #: Memories of the traces: (total, min_block) in plain units, small enough to read.
 MEMORIES = ((1024, 64), (512, 32), (2048, 128), (1024, 32), (256, 16))
@@ -41,26 +42,14 @@ QUESTION_TRACES = 4  # traces a graded function is checked on
 TRACE_OPERATIONS = 16
 
 
-@dataclass(frozen=True)
-class Spec:
-    """One function of the contract: its signature, what it must do, and how it is compared.
-
-    ``compare`` lists what must agree with the core: ``"result"`` (what the
-    function returns) and/or ``"free"`` (the free lists, its first argument,
-    as the function left them).
-    """
-
-    name: str
-    parameters: tuple[str, ...]
-    returns: str
-    does: str
-    compare: tuple[str, ...]
-
-    @property
-    def signature(self) -> str:
-        """``split(free, address, size, wanted)``."""
-        return f"{self.name}({', '.join(self.parameters)})"
-
+#: What the notebooks say about lesson 6's data (``block_size`` needs none of it).
+LESSON_TEXT = (
+    "Lesson 6's functions keep free memory as a dict `free` from block size to a list of the "
+    "addresses of the free blocks of that size: `{1024: [0]}` is a fresh memory of 1024 "
+    "units. The order inside a list does not matter. A request takes the smallest free block "
+    "that is large enough, the one at the lowest address among those, and a split keeps the "
+    "lower half."
+)
 
 SPECS: dict[str, Spec] = {spec.name: spec for spec in (
     Spec("block_size", ("request", "min_block", "total"), "int",
@@ -91,10 +80,10 @@ FUNCTIONS = tuple(SPECS)
 
 
 def check_function_name(name: object) -> Spec:
-    """The spec of function ``name``; InvalidRequest naming the five otherwise."""
+    """The spec of lesson 6's function ``name``; InvalidRequest naming the five otherwise."""
     if isinstance(name, str) and name in SPECS:
         return SPECS[name]
-    raise InvalidRequest(f"unknown function {name!r}: the build-your-own functions are "
+    raise InvalidRequest(f"unknown function {name!r}: lesson 6's functions are "
                          f"{', '.join(FUNCTIONS)}")
 
 

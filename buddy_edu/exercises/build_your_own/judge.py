@@ -17,17 +17,10 @@ from ..answers import Form, FormError, transport
 from ..questions import scenarios
 from ..questions.feedback import Feedback, right, wrong
 from ..questions.question import Question, QuestionType
-from . import harness
-from .contract import (
-    SPECS,
-    Spec,
-    as_operations,
-    check_function_name,
-    expected_calls,
-    normalize_free,
-    random_traces,
-    reference,
-)
+from . import harness, knuth
+from .catalog import SPECS, check_function_name, expected_calls, random_traces
+from .contract import as_operations, normalize_free, reference
+from .spec import Spec
 
 
 def function_question(function: str, total: int, min_block: int, traces: list[list]
@@ -39,10 +32,15 @@ def function_question(function: str, total: int, min_block: int, traces: list[li
     traces = [as_operations(trace) for trace in traces]
     spec = check_function_name(function)
     calls, expected = expected_calls(function, total, min_block, traces)
+    if spec.family == knuth.FAMILY:
+        where = (f"a memory of {total} words (m = {total.bit_length() - 1}). "
+                 f"{knuth.MEMORY_TEXT}")
+    else:
+        where = f"a memory of {total} units with blocks of at least {min_block}"
     prompt = (f"Write `{spec.signature}` → {spec.returns}. {spec.does}\n\n"
               f"It is checked on {len(calls)} calls taken from {len(traces)} random traces "
-              f"of allocations and frees in a memory of {total} units with blocks of at "
-              f"least {min_block}: every call must give what the kit's allocator did.")
+              f"of allocations and frees in {where}: every call must give what the kit's "
+              "allocator did.")
     params = {"function": function, "total": total, "min_block": min_block,
               "traces": [[op.to_dict() for op in trace] for trace in traces], "calls": calls}
     return Question(FUNCTION, prompt, params, expected)
@@ -54,7 +52,7 @@ def generate_function_question(seed: random.Random | int | str, function: str = 
     rng = scenarios.rng_of(seed)
     check_function_name(function)
     for _ in range(scenarios.TRIES):
-        total, min_block, traces = random_traces(rng)
+        total, min_block, traces = random_traces(function, rng)
         if _telling(function, total, min_block, traces):
             break
     return function_question(function, total, min_block, traces)
@@ -68,6 +66,8 @@ def _telling(function: str, total: int, min_block: int, traces: list[list[Operat
     one-level merge passes otherwise), and an upper half must merge with its buddy (an
     ``address + size`` buddy is right for every lower half); a request must fail.
     """
+    if SPECS[function].family == knuth.FAMILY:
+        return knuth.telling(function, total, traces)
     deep_split = double_merge = upper_merge = failed = False
     for trace in traces:
         for step in reference(total, min_block, trace):
@@ -140,6 +140,13 @@ def _judge_function(question: Question, outcomes: list) -> Feedback:
             return wrong(f"{name} returned something that is not plain data on {call[:-1]} "
                          f"({why}).")
         result, after = outcome[1], outcome[2]
+        if spec.family == knuth.FAMILY:
+            mem = after[0] if type(after) is list and after else None
+            why = knuth.mismatch(name, args, result, mem, want, want_free,
+                                 question.params["total"])
+            if why is not None:
+                return wrong(f"On {call} {name} {why}")
+            continue
         if "result" in spec.compare and _block(result) != _block(want):
             return wrong(f"On {call} {name} returned {_short(result)}; the allocator's answer "
                          "is different.")
@@ -181,6 +188,8 @@ def _detail(outcome: list) -> str:
 
 
 def _call_text(spec: Spec, args: list) -> str:
+    if spec.family == knuth.FAMILY:
+        return knuth.call_text(spec, args)
     pairs = ", ".join(f"{name}={_short(value)}" for name, value in
                       zip(spec.parameters, args, strict=False))
     return f"`{spec.name}({pairs})`"

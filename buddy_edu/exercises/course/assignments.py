@@ -78,14 +78,18 @@ ASSIGNMENTS: dict[str, Assignment] = {
                 Slot("landing_address", 2, {"frees": False}),
                 Slot("free_blocks", 3, {"frees": False}),
                 Slot("internal_fragmentation", 2),
+                Slot("which_is_true", 2, {"topic": "splitting"}),
             ),
         ),
         Assignment(
             name="coalescing",
             title="Freeing and coalescing: buddies and repeated merging",
-            lessons=("notebooks/02-freeing-and-coalescing.ipynb",),
+            lessons=("notebooks/02-freeing-and-coalescing.ipynb",
+                     "notebooks/05-buddy-allocation-in-linux.ipynb"),
             intro=("A freed block merges with its buddy (address XOR size) when the buddy is a "
-                   "whole free block of the same size, and the merged block tries again."),
+                   "whole free block of the same size, and the merged block tries again. "
+                   "Two questions ask it in Linux's terms: pages, page frame numbers and "
+                   "/proc/buddyinfo."),
             slots=(
                 Slot("buddy_address", 2),
                 Slot("buddy_address", 1),
@@ -94,6 +98,9 @@ ASSIGNMENTS: dict[str, Assignment] = {
                 Slot("free_blocks", 3, {"frees": True}),
                 Slot("buddyinfo", 3, {"frees": True}),
                 Slot("landing_address", 2, {"frees": True}),
+                Slot("buddy_pfn", 2),
+                Slot("buddyinfo_memory", 2),
+                Slot("which_is_true", 2, {"topic": "coalescing"}),
             ),
             feedback="mark",
         ),
@@ -114,22 +121,29 @@ ASSIGNMENTS: dict[str, Assignment] = {
                 Slot("policy_landing", 2, {"policy": "lifo"}),
                 Slot("policy_landing", 2, {"policy": "leftmost"}),
                 Slot("landing_address", 2, {"frees": True}),
+                Slot("which_is_true", 2, {"topic": "fragmentation"}),
             ),
             feedback="mark",
         ),
         Assignment(
             name="build-your-own",
-            title="Build your own buddy allocator",
-            lessons=("notebooks/06-build-your-own.ipynb",),
-            intro=("You write the five functions at the heart of a buddy allocator. Each is "
-                   "run on the calls it would get in random traces of allocations and frees, "
-                   "and must do what the kit's allocator did on every one."),
+            title="Build your own buddy allocator: Knuth's algorithms R and S",
+            lessons=("notebooks/06-build-your-own.ipynb",
+                     "notebooks/02-freeing-and-coalescing.ipynb"),
+            intro=("Lesson 6 kept free blocks in Python lists, where finding and removing a "
+                   "buddy is a search. Here you write the buddy system as Knuth does "
+                   "(TAOCP vol. 1 §2.5): doubly linked AVAIL lists that unlink a block in "
+                   "O(1), a TAG in every block and a KVAL in every free one, and his "
+                   "algorithms R (reserve) and S (liberate), after a warm-up from lesson 6. "
+                   "Each function is run on the calls it would get in random traces of "
+                   "allocations and frees, and must do what the kit's allocator did on every "
+                   "one."),
             slots=(
                 Slot("function", 1, {"function": "block_size"}),
-                Slot("function", 2, {"function": "find_block"}),
-                Slot("function", 2, {"function": "split"}),
-                Slot("function", 2, {"function": "buddy"}),
-                Slot("function", 3, {"function": "free_block"}),
+                Slot("function", 2, {"function": "avail_push"}),
+                Slot("function", 2, {"function": "avail_unlink"}),
+                Slot("function", 2, {"function": "reserve"}),
+                Slot("function", 3, {"function": "liberate"}),
             ),
         ),
     )

@@ -151,6 +151,9 @@ def _candidates(question: Question, sizes: set[int]) -> list:
     if form is forms.OUTCOME:
         for outcome in (*OUTCOMES, INTERNAL, FAILS):
             add(outcome)
+    elif form is forms.CHOICE:  # every letter, whether the question offers it or not
+        for letter in forms.LETTERS:
+            add(letter)
     elif form is forms.COUNTS:
         add(list(reversed(question.answer)))
     elif form in (forms.SIZE, forms.ADDRESS, forms.COUNT, forms.ORDER):
@@ -193,17 +196,11 @@ def _numbers(question: Question, sizes: set[int], near: bool = True) -> list[int
 
 
 def _call_reading(question: Question, want: list) -> object:
-    """What one call must give, as the build-your-own judge compares it."""
-    from ..build_your_own.contract import SPECS, normalize_free
+    """What one call must give, as the build-your-own judge compares it (the core's side)."""
+    from ..build_your_own.catalog import call_reading
 
-    spec = SPECS[question.params["function"]]
-    result, free_after = want
-    reading = {}
-    if "result" in spec.compare:
-        reading["result"] = list(result) if isinstance(result, list | tuple) else result
-    if "free" in spec.compare:
-        reading["free"] = normalize_free(free_after)
-    return reading
+    result, after = want
+    return call_reading(question.params["function"], result, after, question.params["total"])
 
 
 # ----------------------------------------------------------------- checking
@@ -316,21 +313,18 @@ class SealedQuestion:
         return max(0.0, 0.5 * (right - wrong) / relevant)
 
     def _judge_calls(self, salt: bytes, outcomes: list) -> Feedback:
-        from ..build_your_own.contract import SPECS, normalize_free
+        """Every call's reading (:func:`catalog.call_reading`, the same as the core's side)
+        must hash to the sealed one."""
+        from ..build_your_own.catalog import call_reading
 
-        spec = SPECS[self.params["function"]]
         sealed = self.sealed["calls"]
         for number, outcome in enumerate(outcomes):
             if outcome[0] != "ok" or len(outcome) != 3:
                 return Feedback(0.0, "")
             result, after = outcome[1], outcome[2]
-            reading = {}
-            if "result" in spec.compare:
-                reading["result"] = list(result) if isinstance(result, list | tuple) \
-                    and len(result) == 2 else result
-            if "free" in spec.compare:
-                reading["free"] = normalize_free(after[0] if type(after) is list and after
-                                                 else None)
+            first = after[0] if type(after) is list and after else None
+            reading = call_reading(self.params["function"], result, first,
+                                   self.params["total"])
             if digest(salt, "call", number, reading) != sealed[number]:
                 return Feedback(0.0, "")
         return Feedback(1.0, "")

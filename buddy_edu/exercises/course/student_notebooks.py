@@ -42,14 +42,11 @@ HOW_TO_FUNCTIONS = """\
 
 1. Put your student id in the next cell and run it. The calls your functions are checked on
    come from random traces made for your id.
-2. Free memory is a dict `free` from block size to a list of the addresses of the free blocks
-   of that size: `{{1024: [0]}}` is a fresh memory of 1024 units. The order inside a list does
-   not matter. A request takes the smallest free block that is large enough, the one at the
-   lowest address among those, and a split keeps the lower half.
+2. {contract}
 3. For each question, run the `ex.show(...)` cell to read what the function must do, then
    replace the `raise NotImplementedError(...)` line with your code and run the cell. {check}
    A function earns its points when it agrees with the allocator on every call. Your
-   functions may call each other (`free_block` may use your `buddy`).
+   functions may call each other (`liberate` may use your `avail_unlink`).
 4. Finish with `ex.check_all()`, then hand in: {hand_in} The grader runs the notebook again
    in a sandbox and then calls your functions itself, on the same calls, with at most
    {seconds:g} s per call: a function that raises or runs too long earns 0 for itself only.
@@ -177,8 +174,28 @@ def _how_to(spec, level: str) -> str:
     hand_in = HAND_IN.format(name=spec.name)
     if all(kind_spec(slot.kind).answer_cell is not None for slot in spec.slots):
         return HOW_TO_FUNCTIONS.format(check=FUNCTION_CHECKS[level], seconds=CALL_SECONDS,
-                                       hand_in=hand_in)
+                                       contract=_contract(spec), hand_in=hand_in)
     return HOW_TO.format(check=CHECKS[level], hand_in=hand_in)
+
+
+def _contract(spec) -> str:
+    """Step 2 of the functions' instructions: the data the assignment's functions work on."""
+    from ..build_your_own.catalog import SPECS
+    from ..build_your_own.contract import LESSON_TEXT
+    from ..build_your_own.knuth import FAMILY, MEMORY_TEXT
+
+    names = [slot.options["function"] for slot in spec.slots]
+    if any(SPECS[name].family == FAMILY for name in names):
+        text = "`block_size` is lesson 6's, as a warm-up. " + MEMORY_TEXT
+    else:
+        text = LESSON_TEXT
+    return "\n   ".join(_wrap(text))
+
+
+def _wrap(text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, 92)
 
 
 def write_all(folder: str | Path, feedback: str | None = None) -> list[Path]:

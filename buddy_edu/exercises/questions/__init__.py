@@ -9,7 +9,9 @@
 - topics, each defining its question types as plain values: :mod:`.sizes`
   (one request on its own), :mod:`.buddies`, :mod:`.placement` and
   :mod:`.policies` (one allocation after a setup), :mod:`.final_state` (the
-  state a script leaves), :mod:`.waste`.
+  state a script leaves), :mod:`.waste`, :mod:`.linux` (pfns and ``/proc/buddyinfo``);
+- :mod:`.statements`: "which statement is true", whose claims are answers of the other
+  types on one scenario (the true one the core's, the others a misconception's).
 
 Every correct answer is found by running the core.  The registry of all types
 is :mod:`buddy_edu.exercises.registry`.

@@ -82,7 +82,8 @@ MISCONCEPTIONS = {
     "rounded-too-far": "rounding up past the smallest block that holds the request",
     "below-min-block": "a block smaller than the minimum block",
     "size-not-order": "giving a size where an order is asked",
-    "absolute-order": "counting orders from one byte instead of the minimum block",
+    "absolute-order": ("giving Knuth's absolute order k (the size is 2^k) where the order "
+                       "counted from the minimum block is asked"),
     "buddy-plus-size": "taking address + size as the buddy of every block",
     "not-buddies": "merging free neighbours that are not buddies",
     "different-sizes-merge": "merging blocks of different sizes",
@@ -102,6 +103,11 @@ MISCONCEPTIONS = {
     "counted-allocated": "counting allocated blocks as free",
     "reversed-orders": "listing the orders from the largest down",
     "too-small": "stopping short of the largest request that fits",
+    "address-not-pfn": "giving a byte address where a page frame number is asked",
+    "xor-with-order": "XOR with the order itself instead of with 2 to the order",
+    "wrong-order-bit": "flipping the bit of another order",
+    "buddyinfo-column-from-one": "counting /proc/buddyinfo's columns from order 1, not 0",
+    "count-as-pages": "reading a count of free blocks as a count of pages",
 }
 
 #: The nine misconceptions the lessons teach against; each has a graded question.

@@ -185,7 +185,8 @@ def buddyinfo(setup: str, ops: str = "") -> Question:
                       for j in range(orders))
     prompt = _prompt(setup, ops, "Like a line of Linux's `/proc/buddyinfo`, give the **number of "
                      f"free blocks of each order**, from order 0 up to order {orders - 1} "
-                     f"({sizes}).")
+                     f"({sizes}; orders count from the minimum block, as Linux's count from "
+                     "one page).")
     return Question(BUDDYINFO, prompt, params, answer)
 
 

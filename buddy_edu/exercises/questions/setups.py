@@ -14,7 +14,7 @@ POLICY_RULES = {
                "when no such block is free), the one with the lowest address; a split hands "
                "out its lower half"),
     "lifo": ("take a free block of the smallest size that fits, the one that became free most "
-             "recently (as Linux and Knuth's algorithm do); a split hands out its lower half"),
+             "recently (as Linux's free lists do); a split hands out its lower half"),
     "leftmost": ("the classic tree walk: take the lowest-address free block that is big "
                  "enough, of any size, splitting it down; a split hands out its lower half"),
 }

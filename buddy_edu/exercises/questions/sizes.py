@@ -7,7 +7,7 @@ import random
 from ...core import BuddyAllocator, format_size
 from .. import answers
 from . import scenarios
-from .feedback import Feedback, right, wrong
+from .feedback import Feedback, partial, right, wrong
 from .question import Question, QuestionType
 
 
@@ -98,8 +98,9 @@ def block_order(request: int | str, total: int | str, min_block: int | str) -> Q
     size = allocator.block_size(request)
     answer = (size // min_block).bit_length() - 1  # the core's block, named by its order
     prompt = (f"{_memory_text(total, min_block)} Order *j* means blocks of the minimum block "
-              f"times 2<sup>*j*</sup>. A program asks for **{format_size(request)}**. "
-              "Which order is the block it gets?")
+              f"times 2<sup>*j*</sup>: orders count from the minimum block, as Linux counts "
+              f"from one page (not from one byte, as Knuth's k does). A program asks for "
+              f"**{format_size(request)}**. Which order is the block it gets?")
     return Question(BLOCK_ORDER, prompt,
                     {"request": request, "total": total, "min_block": min_block}, answer)
 
@@ -123,8 +124,10 @@ def _judge_order(question: Question, value: int) -> Feedback:
         return wrong("That is a size: the order is the exponent *j* in min_block × 2^j.",
                      "size-not-order")
     if value == size.bit_length() - 1:
-        return wrong("Orders count doublings of the minimum block (order 0), not of one byte.",
-                     "absolute-order")
+        return partial(0.5, "That is the block's absolute order, Knuth's k (the exponent of "
+                            "its size in bytes): the right block, counted from one byte. This "
+                            "question counts orders from the minimum block (order 0), as Linux "
+                            "counts from one page.", "absolute-order")
     floor = max(j for j in range(answer + 1) if min_block << j <= max(request, min_block))
     if value == floor and floor != answer:
         return wrong("A block of that order is smaller than the request: round up, not down.",
