@@ -17,6 +17,15 @@ JupyterLab), ``wheels.txt`` (the browser's wheels, with hashes) and
 built from an empty folder every time: JupyterLite's incremental rebuild was
 seen to drop the local Pyodide address and send the page to a CDN.
 
+Three steps make the site work everywhere and start fast (issue 20): viz.js is
+served as a synchronous script (``vizjs.py``), so the kernel draws without
+WebAssembly JSPI, which WebKit/Safari lacks; the kernel's own packages and
+buddy-edu's are preloaded by Pyodide from the lock at start (``PRELOAD``); and
+what a kernel start imports is compiled to bytecode by Pyodide itself under
+Node.js (``pyc.mjs``).  Left out, as nothing a lesson or exercise uses: the
+JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files, and
+jedi with parso (IPython's tab completion falls back to its own completer).
+
 Only the standard library is needed to start; the steps that need the build
 tools (``packaging``, ``jupyter lite``) run in the tools venv, into which the
 script re-executes itself.
@@ -48,8 +57,19 @@ FIRST = "notebooks/00-start-here.ipynb"
 CONTENT = ("notebooks", "exercises")
 OWN_SOURCES = ("pyproject.toml", "README.md", "buddy_edu", "notebooks")  # what the wheel needs
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
-VIZJS = "@viz-js/viz/dist/viz.js"  # one ES module, the wasm inlined: a single file to serve
 EXTENSION_WHEELS = ("anywidget-",)  # browser wheels that carry a JupyterLab extension
+# The Pyodide kernel's own wheels, shipped in its lab extension: served from the lock too, so
+# that the kernel can load them at start-up with everything else (see PRELOAD).
+KERNEL_EXTENSION = "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
+KERNEL_WHEELS = ("piplite-", "pyodide_kernel-", "ipykernel-")
+# Loaded by Pyodide itself while the kernel starts, all at once from the lock, instead of one
+# `piplite.install` after another (the kernel skips its own install of each one named here);
+# buddy-edu and what it imports come too, so the first cell that draws does not wait for them.
+# What a kernel start and a lesson's first cells import: compiled to bytecode at build time.
+WARM = ("micropip", "piplite", "pyodide_kernel", "buddy_edu", "buddy_edu.widget",
+        "buddy_edu.render", "buddy_edu.exercises", "ipywidgets", "anywidget", "graphviz")
+PRELOAD = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython",
+           "buddy-edu", "ipywidgets", "anywidget", "graphviz")
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 # What `packaging` needs to read wheel metadata markers as Pyodide would.
 BROWSER_MARKERS = {
@@ -127,11 +147,24 @@ def build(out: Path, course: Path | None = None) -> dict:
     node_modules = npm_install(work / "npm")
     for name in PYODIDE_FILES:
         shutil.copy2(node_modules / "pyodide" / name, pyodide_dir / name)
-    shutil.copy2(node_modules / VIZJS, pyodide_dir / "viz.js")
+    if str(HERE) not in sys.path:  # imported as a module (the tests do), not run
+        sys.path.insert(0, str(HERE))
+    import vizjs  # lite/vizjs.py
 
-    wheels = download_wheels(work / "wheels") + [build_own_wheel(work / "own")]
+    try:  # the kernel loads it synchronously: no promise to wait for, so no JSPI needed
+        vizjs.write(node_modules, pyodide_dir / "viz.js")
+    except vizjs.VizjsError as error:
+        raise BuildError(str(error)) from None
+
+    own = build_own_wheel(work / "own")
+    wheels = (download_wheels(work / "wheels") + [own] + kernel_wheels()
+              + [jedi_stand_in(work / "stand-in")])
     for wheel in wheels:
         shutil.copy2(wheel, pyodide_dir / wheel.name)
+    served = [pyodide_dir / w.name for w in wheels]
+    precompile(node_modules / "pyodide", served, work / "pyc-jobs.json",
+               zips=[pyodide_dir / "python_stdlib.zip", *served],
+               keep_source=pyodide_dir / own.name)
     lock = json.loads((node_modules / "pyodide" / "pyodide-lock.json").read_text())
     lock["packages"] = lock_entries(lock["packages"], [pyodide_dir / w.name for w in wheels])
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
@@ -152,6 +185,7 @@ def build(out: Path, course: Path | None = None) -> dict:
     run([str(Path(sys.prefix) / "bin" / "jupyter"), "lite", "build", "--lite-dir",
          str(site_src), "--output-dir", str(out)], cwd=site_src, env=env)
     open_first_lesson(out)
+    pruned = prune_legacy_fonts(out)
     check_site(out)
     if course is not None:
         check_no_secret(out, course)
@@ -159,7 +193,8 @@ def build(out: Path, course: Path | None = None) -> dict:
     seconds = time.monotonic() - started
     files = [p for p in out.rglob("*") if p.is_file()]
     figures = {"seconds": round(seconds, 1), "files": len(files),
-               "megabytes": round(sum(p.stat().st_size for p in files) / 1e6, 1)}
+               "megabytes": round(sum(p.stat().st_size for p in files) / 1e6, 1),
+               "pruned_fonts_megabytes": round(pruned / 1e6, 1)}
     log(f"built {out} in {figures['seconds']} s: {figures['files']} files, "
         f"{figures['megabytes']} MB")
     return figures
@@ -209,6 +244,49 @@ def build_own_wheel(folder: Path) -> Path:
          "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)])
     (wheel,) = folder.glob("buddy_edu-*.whl")
     return wheel
+
+
+def jedi_stand_in(folder: Path) -> Path:
+    """A wheel named jedi whose import fails, saying why: the kernel's start-up asks for
+    jedi by name (and Pyodide refuses a name its lock lacks), IPython only tries it for tab
+    completion and falls back to its own completer when the import fails."""
+    folder.mkdir(parents=True)
+    wheel = folder / "jedi-0-py3-none-any.whl"
+    info = "jedi-0.dist-info"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("jedi/__init__.py", 'raise ImportError("jedi is left out of the '
+                         'buddy-edu site: IPython completes with its own completer")\n')
+        archive.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: jedi\nVersion: 0\n"
+                         "Summary: stand-in: jedi is left out of this site\n")
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: lite/build.py\n"
+                         "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    return wheel
+
+
+def precompile(pyodide: Path, wheels: list[Path], jobs_file: Path, zips: list[Path],
+               keep_source: Path) -> None:
+    """Compile to bytecode, with Pyodide itself (lite/pyc.mjs), every module that a kernel
+    start and the lessons' first imports (WARM) load, in the zip that holds it: the browser
+    then imports IPython, the stdlib and buddy-edu without compiling them (kernel ready in
+    about half the time).  Other modules stay source.  Only ``keep_source`` (buddy-edu's
+    wheel, whose tracebacks students read) keeps the .py beside its bytecode."""
+    log("compiling what a kernel start imports to bytecode with Pyodide (node lite/pyc.mjs)")
+    jobs_file.write_text(json.dumps({
+        "wheels": [str(w) for w in wheels], "warm": list(WARM),
+        "zips": [{"path": str(z), "keep_source": z == keep_source} for z in zips]}))
+    run(["node", str(HERE / "pyc.mjs"), str(pyodide), str(jobs_file)])
+
+
+def kernel_wheels() -> list[Path]:
+    """The wheels the Pyodide kernel's extension serves itself (piplite, pyodide_kernel and
+    its ipykernel stand-in), from the pinned jupyterlite-pyodide-kernel in the tools venv."""
+    folder = Path(sys.prefix) / KERNEL_EXTENSION / "static" / "pypi"
+    found = sorted(w for w in folder.glob("*.whl") if w.name.startswith(KERNEL_WHEELS))
+    if len(found) != len(KERNEL_WHEELS):
+        raise BuildError(f"{folder} should hold one wheel for each of {KERNEL_WHEELS}, holds "
+                         f"{[w.name for w in found]}: update KERNEL_WHEELS in lite/build.py")
+    return found
 
 
 def lock_entries(pyodide_packages: dict, wheels: list[Path]) -> dict:
@@ -278,12 +356,17 @@ def write_config(site_src: Path, extensions: list[Path]) -> None:
         "jupyter-config-data": {
             "appName": "buddy-edu lessons",
             "exposeAppInBrowser": True,  # window.jupyterapp, for the browser test
-            "litePluginSettings": {KERNEL_SETTINGS: {"disablePyPIFallback": True}},
+            "litePluginSettings": {KERNEL_SETTINGS: {
+                "disablePyPIFallback": True,
+                "loadPyodideOptions": {"packages": list(PRELOAD)}}},
         },
     }
     (site_src / "jupyter-lite.json").write_text(json.dumps(page, indent=2))
     build_config = {"LiteBuildConfig": {
         "contents": [str(site_src / "files")], "no_sourcemaps": True,
+        # Only JupyterLab, the one app the course opens, and only the shared packages it
+        # uses: the other apps (Notebook 7, REPL, ...) and their code are left out.
+        "apps": ["lab"], "no_unused_shared_packages": True,
         "federated_extensions": [str(wheel) for wheel in extensions]}}
     (site_src / "jupyter_lite_config.json").write_text(json.dumps(build_config, indent=2))
 
@@ -302,6 +385,35 @@ def open_first_lesson(out: Path) -> None:
                          "update open_first_lesson() in lite/build.py for this version")
     index.write_text(text.replace(
         hand_over, f"location.replace('./lab/index.html?path={FIRST}');"))
+
+
+LEGACY_FONTS = (".eot", ".ttf", ".svg", ".woff")
+
+
+def prune_legacy_fonts(out: Path) -> int:
+    """Delete the old formats of every web font that also comes as WOFF2; the bytes freed.
+
+    Font Awesome's stylesheet offers each font as EOT, WOFF2, WOFF, TTF and SVG,
+    WOFF2 first after the EOT that only Internet Explorer reads; Chromium, Firefox and
+    Safari all take WOFF2, so the other four are never fetched.  A font without a
+    WOFF2 sibling (MathJax's) is kept, and so is any whose stylesheet does not name the
+    WOFF2 file: then this build stops instead of guessing.
+    """
+    build = out / "build"
+    sheets = [p for p in build.glob("*.js")] + list(build.glob("*.css"))
+    freed = 0
+    for font in sorted(build.iterdir()):
+        woff2 = font.with_suffix(".woff2")
+        if font.suffix not in LEGACY_FONTS or not woff2.exists():
+            continue
+        for sheet in sheets:
+            text = sheet.read_text(encoding="utf-8", errors="replace")
+            if font.name in text and woff2.name not in text:
+                raise BuildError(f"{sheet.name} names {font.name} without {woff2.name}: "
+                                 "update prune_legacy_fonts() in lite/build.py")
+        freed += font.stat().st_size
+        font.unlink()
+    return freed
 
 
 def released_notebooks(course: Path) -> list[Path]:
@@ -350,6 +462,10 @@ def check_site(out: Path) -> None:
         served = pyodide_dir / entry["file_name"]
         if not served.exists() or sha256(served) != entry["sha256"]:
             raise BuildError(f"{served} is missing or differs from its lock entry")
+    preload = settings.get("loadPyodideOptions", {}).get("packages", [])
+    missing = [name for name in preload if name not in lock["packages"]]
+    if missing:
+        raise BuildError(f"the kernel preloads {missing}, which the site's lock lacks")
     for name in ("viz.js", *PYODIDE_FILES):
         if not (pyodide_dir / name).exists():
             raise BuildError(f"{pyodide_dir / name} is missing from the site")

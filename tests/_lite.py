@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from _jupyter import CHROMIUM, CHROMIUM_ARGS, free_port
@@ -128,12 +128,16 @@ def _host(request_line: str) -> str:
 
 
 @contextmanager
-def offline_chromium(proxy: RefusingProxy):
-    """Headless Chromium whose proxy is ``proxy`` (127.0.0.1 itself is never proxied)."""
+def offline_chromium(proxy: RefusingProxy, playwright=None):
+    """Headless Chromium whose proxy is ``proxy`` (127.0.0.1 itself is never proxied).
+
+    ``playwright``: a running sync Playwright to launch it from (one thread can run only
+    one at a time, so tests that hold two browsers at once share one); else its own.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+    with (nullcontext(playwright) if playwright else sync_playwright()) as running:
+        browser = running.chromium.launch(
             executable_path=CHROMIUM,
             args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
         try:
@@ -181,7 +185,8 @@ RUN_ALL = """(path) => {
   const panel = Array.from(window.jupyterapp.shell.widgets('main'))
     .find(w => w.context && w.context.path === path);
   window.jupyterapp.shell.activateById(panel.id);
-  window.jupyterapp.commands.execute('notebook:run-all-cells');
+  // widgetId names the notebook: the current one may not have changed yet (WebKit).
+  window.jupyterapp.commands.execute('notebook:run-all-cells', {widgetId: panel.id});
   return true;
 }"""
 
@@ -290,3 +295,103 @@ TREE_TITLES = """(stepper) => Array.from(stepper.querySelectorAll(
 def environment_note() -> str:
     """The machine the figures were taken on, for the benchmark's output."""
     return f"{os.cpu_count()} cores, Chromium at {CHROMIUM}"
+
+
+# ------------------------------------------------- the same checks in every engine
+# Plain JavaScript over the DOM and the notebook model, so that Chromium, Firefox and WebKit
+# (tests/_engines.py) run exactly the same steps.
+
+OPEN_BESIDE = """(path) => window.jupyterapp.commands.execute('docmanager:open',
+  {path: path, factory: 'Notebook', options: {activate: false}}).then(() => true)"""
+
+# Close every open notebook and open `path` on the kernel the first of them used: one
+# Pyodide kernel start serves several notebooks (two kernels starting at once in WebKit
+# took minutes, or never became ready).  The notebooks are closed first so that only the
+# new one's widget manager listens to the kernel.
+HAND_KERNEL_TO = """async (path) => {
+  const app = window.jupyterapp;
+  const panels = Array.from(app.shell.widgets('main')).filter(w => w.context);
+  const running = panels.find(w => w.sessionContext.session && w.sessionContext.session.kernel);
+  const id = running.sessionContext.session.kernel.id;
+  for (const panel of panels) panel.dispose();
+  await app.commands.execute('docmanager:open',
+    {path: path, factory: 'Notebook', kernel: {id: id}});
+  return id;
+}"""
+
+FIRST_STEPPER = ".buddy-stepper"
+
+
+def first_stepper_moves(page) -> list[float]:
+    """Click Forward on the page's first Stepper (one whose Forward is free, as lesson 00's
+    first is); [ms to the new picture, ms to the next frame].  Throws in the page if the
+    picture stays the same."""
+    from _jupyter import CLICK_TO_PICTURE
+
+    return page.evaluate(f"""async () => {{
+      const click = {CLICK_TO_PICTURE};
+      const stepper = document.querySelector('{FIRST_STEPPER}');
+      stepper.scrollIntoView({{block: 'center'}});
+      return click(stepper);
+    }}""")
+
+
+_QUICKCHECK = """async (answer) => {
+  const cells = Array.from(document.querySelectorAll('.jp-CodeCell'))
+    .filter(cell => cell.textContent.includes('Quick check.'));
+  const cell = cells[cells.length - 1];
+  cell.scrollIntoView({block: 'center'});
+  const input = cell.querySelector('input[type="text"]');
+  input.focus();
+  input.value = answer;
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  input.dispatchEvent(new Event('change', {bubbles: true}));
+  const check = Array.from(cell.querySelectorAll('button'))
+    .find(button => button.textContent.trim() === 'Check');
+  check.click();
+  for (let i = 0; i < 600; i++) {
+    if (cell.textContent.includes('Right')) return cell.textContent;
+    await new Promise(done => setTimeout(done, 100));
+  }
+  throw new Error('the QuickCheck did not mark ' + answer + ' right: ' + cell.textContent);
+}"""
+
+
+def quickcheck_answer(page, answer: str) -> str:
+    """Type ``answer`` into the page's last QuickCheck and press Check; the cell's text once
+    it says Right (an error in the page if it never does, within 60 s)."""
+    return page.evaluate(_QUICKCHECK, answer)
+
+
+def tree_nodes(page, selector: str = FIRST_STEPPER) -> list[str]:
+    """The titles of the tree nodes drawn in the first element matching ``selector``."""
+    return page.evaluate(f"""() => Array.from(document.querySelector('{selector}')
+      .querySelectorAll('.buddy-stepper-tree svg g.node > title')).map(t => t.textContent)""")
+
+
+# JupyterLab draws the outputs of cells on screen only: the hand-in widget starts its download
+# when it is drawn, so show the last cell, as a student who runs it sees it.
+SHOW_LAST_CELL = """async (path) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const last = panel.content.widgets.length - 1;
+  panel.content.activeCellIndex = last;
+  await panel.content.scrollToItem(last, 'center');
+  return last;
+}"""
+
+
+def wait_for_download(page, path: str, download: Path, seconds: float = 60) -> None:
+    """Show ``path``'s last cell (the hand-in widget) and wait for ``download`` to arrive;
+    AssertionError with what the widget says if it does not."""
+    page.evaluate(SHOW_LAST_CELL, path)
+    deadline = time.monotonic() + seconds
+    while not (download.exists() and download.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not download.exists():
+        said = page.evaluate("() => Array.from(document.querySelectorAll('.buddy-edu-handin'))"
+                             ".map(e => e.textContent)")
+        raise AssertionError(f"no {download.name} after {seconds:.0f} s in {download.parent}: "
+                             f"{sorted(p.name for p in download.parent.glob('*'))}; the "
+                             f"hand-in widget says {said}")
+    time.sleep(0.5)  # let the browser finish writing it

@@ -19,7 +19,9 @@ every marker that applies; a whole module takes ``pytestmark = [...]``.
     open it in Chromium are ``browser`` as well.
 ``needs("dot", "npm")``
     needs these system programs, by their key in ``TOOLS`` below (``dot`` is
-    Graphviz; ``npm`` fetches reveal.js for the slides).
+    Graphviz; ``npm`` fetches reveal.js for the slides; ``firefox`` and
+    ``webkit`` are the JupyterLite site's other two browser engines, Firefox ESR
+    and WebKitGTK under Xvfb).
 ``slow``
     takes seconds without any of the above (a packaging round trip, figures
     over 100 students); ``make test-fast`` leaves it out.
@@ -88,6 +90,18 @@ def _chromium_problem() -> str | None:
     return browser_problem(advice=False)
 
 
+def _firefox_problem() -> str | None:
+    from _engines import firefox_problem  # shared with benchmarks/lite.py
+
+    return firefox_problem()
+
+
+def _webkit_problem() -> str | None:
+    from _engines import webkit_problem
+
+    return webkit_problem()
+
+
 def _programs_problem(*programs: str) -> str | None:
     missing = [program for program in programs if shutil.which(program) is None]
     return f"{' and '.join(missing)} not on PATH" if missing else None
@@ -117,6 +131,15 @@ TOOLS = {
     "npm": Tool("Node.js and npm", lambda: _programs_problem("node", "npm"),
                 "BUDDY_EDU_REQUIRE_BROWSER", apt="nodejs npm", dnf="nodejs npm",
                 brew="node"),
+    "firefox": Tool("Firefox", _firefox_problem, "BUDDY_EDU_REQUIRE_BROWSER",
+                    apt="firefox-esr nodejs npm", dnf="firefox nodejs npm",
+                    brew="--cask firefox",
+                    note="Firefox is driven by puppeteer-core from npm (tests/browsers/); "
+                         "set BUDDY_EDU_FIREFOX to a Firefox binary elsewhere"),
+    "webkit": Tool("WebKitGTK (WebKitWebDriver, MiniBrowser) and Xvfb", _webkit_problem,
+                   "BUDDY_EDU_REQUIRE_BROWSER", apt="webkit2gtk-driver xvfb",
+                   dnf="webkit2gtk4.1-devel xorg-x11-server-Xvfb",
+                   note="WebKitGTK is Linux-only: Safari's own driver is not used"),
     "dot": Tool("Graphviz dot", lambda: _programs_problem("dot"), "BUDDY_EDU_REQUIRE_TOOLS",
                 apt="graphviz", dnf="graphviz", brew="graphviz"),
 }

@@ -188,8 +188,30 @@ def test_stored_notebooks_are_generated_and_clean(name):
         if qid in functions:
             assert f"def {answer}(" in text
     assert f'buddy_edu.exercises.start("{name}", student="your-id")' in text
-    assert code[-1].source == "ex.check_all()"
+    assert [cell.source for cell in code[-2:]] == ["ex.check_all()", "ex.download()"]
     assert any(lesson in stored.cells[0].source for lesson in ASSIGNMENTS[name].lessons)
+    how_to = stored.cells[0].source  # the first cell says how to hand in
+    assert "`ex.download()`" in how_to and f"`{name}-<your id>.ipynb`" in how_to
+    assert "File → Download" in how_to
+
+
+def test_download_names_the_file_so_that_the_grader_knows_whose_it_is(interactive, tmp_path):
+    from buddy_edu.exercises.course.handin import HandIn
+    from buddy_edu.grading.submissions import find_submissions
+
+    ex = start("splitting", student="jdoe")
+    widget = ex.download()
+    assert isinstance(widget, HandIn)
+    assert widget.filename == ex.handin_name == "splitting-jdoe.ipynb" and widget.automatic
+    (tmp_path / ex.handin_name).write_text("{}", encoding="utf-8")
+    (tmp_path / "coalescing-kim.ipynb").write_text("{}", encoding="utf-8")
+    found = find_submissions("splitting", [tmp_path])
+    assert [(s.student, s.path.name) for s in found] == [
+        ("coalescing-kim", "coalescing-kim.ipynb"), ("jdoe", "splitting-jdoe.ipynb")]
+
+
+def test_download_does_nothing_under_the_grader(graded):
+    assert start("splitting", student="jdoe").download() is None
 
 
 @pytest.mark.kernel
@@ -220,7 +242,10 @@ def test_notebook_runs_top_to_bottom_with_full_marks(name, tmp_path, interactive
         if "setup" in question.params:
             assert "<svg" in " ".join(o.data.get("text/html", "") for o in shown)
     maximum = ASSIGNMENTS[name].max_score
-    full, after_mistake = (cell.outputs[0].data for cell in notebook.cells[-2:])
+    full = outputs["ex.check_all()"][0].data  # the summary cell, before the hand-in cell
+    after_mistake = notebook.cells[-1].outputs[0].data
+    handed_in = outputs["ex.download()"][0].data  # the hand-in widget, shown as a widget view
+    assert "application/vnd.jupyter.widget-view+json" in handed_in
     assert full["text/plain"].startswith(f"{name} for {student}: {maximum} / {maximum} points")
     assert "total" in full["text/html"]
     less = maximum - questions[0].points

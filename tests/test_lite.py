@@ -21,17 +21,24 @@ the tests when one is missing, or fails them under BUDDY_EDU_REQUIRE_BROWSER=1 (
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _engines import BROWSER_OWN_HOSTS, engine_page
 from _jupyter import CLICK_TO_PICTURE
 from _lite import (
     CELLS,
+    FIRST_STEPPER,
+    HAND_KERNEL_TO,
     KERNEL_READY,
     SET_SOURCE,
     TREE_TITLES,
@@ -39,17 +46,21 @@ from _lite import (
     SiteServer,
     build_site,
     errors,
+    first_stepper_moves,
     kernel_says,
     new_offline_page,
     offline_chromium,
+    quickcheck_answer,
     run_all,
     texts,
+    tree_nodes,
+    wait_for_download,
 )
 from byo_solutions import CORRECT
 from examples import WIKIPEDIA
 
 from buddy_edu import render, run_script
-from buddy_edu.exercises import answer_key
+from buddy_edu.exercises import ASSIGNMENTS, answer_key
 from buddy_edu.render import backends, browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,12 +100,22 @@ class Tab:
 
 
 @pytest.fixture(scope="module")
-def tab(lite_site):
+def playwright():
+    """One sync Playwright for the module: the Chromium tab and the engines' Chromium are
+    open at the same time, and a thread runs only one Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def tab(lite_site, playwright):
     """One Chromium tab on the site's front page, with the proxy and route watching."""
     proxy = RefusingProxy()
     leaks: list[str] = []
     try:
-        with offline_chromium(proxy) as chromium:
+        with offline_chromium(proxy, playwright) as chromium:
             page = new_offline_page(chromium, leaks)
             page.set_default_timeout(WAIT_MS)
             page.goto(f"{lite_site.url}/")
@@ -283,9 +304,11 @@ def test_no_request_left_the_machine_over_the_whole_run(tab):
 
 # -------------------------------------------------- three renderers, one picture
 SVG = "{http://www.w3.org/2000/svg}"
+# The site's viz.js is the synchronous classic script the kernel evaluates (lite/vizjs.py):
+# evaluated here the same way, so these trees come from the very file students get.
 VIZ_UNDER_NODE = """
-const { pathToFileURL } = await import('node:url');
-const viz = await (await import(pathToFileURL(process.argv[1]).href)).instance();
+const { readFileSync } = await import('node:fs');
+const viz = (0, eval)(readFileSync(process.argv[1], 'utf8')).instance();
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const sources = JSON.parse(input);
@@ -410,3 +433,286 @@ def test_vizjs_is_found_beside_pyodides_lock_unless_told_otherwise(monkeypatch, 
         lockfileBaseUrl="../../../static/pyodide/"))
     monkeypatch.setenv(browser.URL_VAR, setting)
     assert browser.vizjs_url() == expected
+
+
+# ------------------------------------------------- the synchronous viz.js, made at build time
+def lite_vizjs():
+    """lite/vizjs.py, which lite/build.py imports from beside itself."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lite_vizjs", ROOT / "lite" / "vizjs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_build_marks_viz_js_as_the_kernel_expects():
+    vizjs = lite_vizjs()
+    assert vizjs.SYNC_MARK == browser.SYNC_MARK
+    made = vizjs.synchronous("".join(old for old, _ in vizjs.REPLACEMENTS), "0.0.0")
+    assert browser.SYNC_MARK in made[:2000]  # where browser.viz() looks for it
+    assert "await " not in made and "import.meta" not in made and "export " not in made
+
+
+def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
+    vizjs = lite_vizjs()
+    stock = "".join(old for old, _ in vizjs.REPLACEMENTS)
+    with pytest.raises(vizjs.VizjsError, match=r"9\.9\.9.*lite/vizjs\.py"):
+        vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
+
+
+# ------------------------------------------------------------- three browser engines
+# Chromium (Chrome, Edge), Firefox and WebKit (Safari, every browser on iOS), each once:
+# lesson 00 with Run All, its first Stepper drawn and moved, a QuickCheck; an exercise
+# checked, handed in with ex.download() and graded; a course's released notebook checked.
+# One page and one kernel start per engine: lesson 00's kernel is handed on to the exercise
+# and then to the released notebook (HAND_KERNEL_TO).
+FIRST = "notebooks/00-start-here.ipynb"
+HANDED_IN = "splitting"
+ENGINE_PARAMS = [pytest.param("chromium"),
+                 pytest.param("firefox", marks=pytest.mark.needs("firefox")),
+                 pytest.param("webkit", marks=pytest.mark.needs("webkit"))]
+FRONT_PAGE_OPENED = """() => Array.from(window.jupyterapp.shell.widgets('main'))
+  .some(w => w.context && w.context.path === 'notebooks/00-start-here.ipynb')"""
+
+
+@dataclass
+class EngineRun:
+    engine: str
+    page: object
+    proxy: RefusingProxy
+    downloads: Path
+    kernel_ready: float
+    handed_in: dict  # what the exercise test saw: the download and the check's feedback
+
+
+@pytest.fixture(scope="module")
+def screens(tmp_path_factory):
+    """Where the screenshots go; also copied to BUDDY_EDU_SCREENSHOTS when that is set."""
+    return tmp_path_factory.mktemp("lite-screens")
+
+
+_BROKEN: dict[str, str] = {}  # engine -> why its page could not be opened, said once
+
+
+@pytest.fixture(scope="module", params=ENGINE_PARAMS)
+def engine_run(request, lite_site, tmp_path_factory):
+    """The site's front page in a fresh profile of one engine, lesson 00's kernel ready.
+
+    If that fails, each later test of the engine fails at once with the same reason
+    instead of trying again (pytest sets a failed module fixture up anew for every test).
+    """
+    if request.param in _BROKEN:
+        pytest.fail(_BROKEN[request.param], pytrace=False)
+    scratch = tmp_path_factory.mktemp(f"engine-{request.param}")
+    proxy = RefusingProxy()
+    try:
+        shared = request.getfixturevalue("playwright") if request.param == "chromium" else None
+        with engine_page(request.param, proxy, scratch / "downloads", scratch,
+                         playwright=shared) as page:
+            try:
+                started = time.monotonic()
+                page.goto(f"{lite_site.url}/")
+                page.wait_for_function("window.jupyterapp !== undefined", timeout=120_000)
+                page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+                page.wait_for_function(FRONT_PAGE_OPENED, timeout=120_000)
+                page.wait_for_function(KERNEL_READY, arg=FIRST, timeout=180_000, polling=200)
+            except Exception as error:
+                _BROKEN[request.param] = f"{request.param}: the site did not start: {error}"
+                raise
+            print(f"{request.param} {page.version}: kernel ready "
+                  f"{time.monotonic() - started:.1f} s after the front page opened")
+            yield EngineRun(request.param, page, proxy, scratch / "downloads",
+                            time.monotonic() - started, {})
+    finally:
+        proxy.close()
+
+
+def hand_kernel_to(run: EngineRun, path: str) -> None:
+    """Open ``path`` on the kernel already running, closing the notebooks open before."""
+    run.page.evaluate(HAND_KERNEL_TO, path)
+    run.page.wait_for_function(KERNEL_READY, arg=path, timeout=60_000, polling=200)
+
+
+def nothing_left_in(run: EngineRun) -> None:
+    asked = [url for url in run.page.requests() if not url.startswith(LOCAL_URLS)]
+    assert asked == [], f"{run.engine}: the page asked for addresses outside the site: {asked}"
+    proxied = [r for r in run.proxy.requests if not _proxy_host(r).endswith(BROWSER_OWN_HOSTS)]
+    assert proxied == [], f"{run.engine}: the browser's proxy was asked for: {proxied}"
+
+
+LOCAL_URLS = ("http://127.0.0.1:", "data:", "blob:", "about:")
+
+
+def _proxy_host(request_line: str) -> str:
+    parts = request_line.split()
+    target = (parts[1] if len(parts) > 1 else "").split("://", 1)[-1]
+    return target.split("/", 1)[0].rsplit(":", 1)[0].lower()
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_lesson_00_runs_draws_moves_and_checks_in_every_engine(engine_run, screens):
+    page = engine_run.page
+    cells = run_all(page, FIRST, timeout_ms=180_000)
+    assert errors(cells) == [], engine_run.engine
+    assert "RenderError" not in texts(cells)
+    assert tree_nodes(page), f"{engine_run.engine}: the first Stepper drew no tree"
+    name = f"lesson00-first-stepper-{engine_run.engine}.png"
+    page.screenshot(FIRST_STEPPER, screens / name)
+    assert (screens / name).stat().st_size > 1000
+    extra = os.environ.get("BUDDY_EDU_SCREENSHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screens / name, Path(extra) / name)
+    print(f"screenshot: {screens / name}")
+    before = tree_nodes(page)
+    assert first_stepper_moves(page)[0] > 0  # it throws in the page if nothing changed
+    assert tree_nodes(page) != before
+    assert "Right" in quickcheck_answer(page, "64K")
+    nothing_left_in(engine_run)
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_an_exercise_checks_and_is_handed_in_with_ex_download_in_every_engine(engine_run):
+    import nbformat
+
+    page, path = engine_run.page, f"exercises/{HANDED_IN}.ipynb"
+    hand_kernel_to(engine_run, path)
+    code = page.evaluate(CELLS, path)["cells"]
+    start = next(c for c in code if "exercises.start(" in c["source"])
+    page.evaluate(SET_SOURCE, [path, start["index"],
+                               start["source"].replace('"your-id"', f'"{STUDENT}"')])
+    q1 = next(c for c in code if c["source"].startswith("q1 = "))
+    right = answer_key(HANDED_IN, STUDENT)["q1"]
+    page.evaluate(SET_SOURCE, [path, q1["index"], f'q1 = {right!r}\nex.check("q1", q1)'])
+    ran = run_all(page, path, timeout_ms=180_000)
+    assert errors(ran) == []
+    shown = texts([c for c in ran if c["index"] == q1["index"]])
+    assert "Feedback(score=1.0" in shown, shown
+    download = engine_run.downloads / f"{HANDED_IN}-{STUDENT}.ipynb"
+    wait_for_download(page, path, download)
+    notebook = nbformat.read(download, as_version=4)
+    nbformat.validate(notebook)
+    stored = nbformat.read(ROOT / path, as_version=4)
+    assert [c.id for c in notebook.cells] == [c.id for c in stored.cells]  # this exercise
+    sources = "\n".join(c.source for c in notebook.cells)
+    assert f'student="{STUDENT}"' in sources and f"q1 = {right!r}" in sources
+    engine_run.handed_in.update(file=download, shown=shown)
+    nothing_left_in(engine_run)
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+@pytest.mark.sandbox
+@pytest.mark.kernel
+def test_the_handed_in_notebook_grades_as_ex_check_showed(engine_run, tmp_path):
+    assert engine_run.handed_in, "the exercise test did not hand a notebook in"
+    folder = tmp_path / "handed-in"
+    folder.mkdir()
+    shutil.copy(engine_run.handed_in["file"], folder)
+    done = subprocess.run([sys.executable, "-m", "buddy_edu", "grade", HANDED_IN, str(folder),
+                           "--out", str(tmp_path / "grades.csv")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (row,) = csv.DictReader((tmp_path / "grades.csv").open(encoding="utf-8"))
+    q1_points = ASSIGNMENTS[HANDED_IN].slots[0].points
+    assert "Feedback(score=1.0" in engine_run.handed_in["shown"]  # what ex.check showed
+    assert (row["student_id"], float(row["score"])) == (STUDENT, 1.0 * q1_points)
+
+
+@pytest.fixture(scope="module")
+def released_notebook(tmp_path_factory):
+    """A course's released class notebook of the handed-in assignment, and its key for
+    STUDENT (made with the course secret, which never goes near the site)."""
+    import nbformat
+
+    from buddy_edu.exercises.course.release import write_release
+    from buddy_edu.exercises.course.settings import init_course
+
+    course = init_course(tmp_path_factory.mktemp("course") / "os101", name="OS 101")
+    course.roster_path.write_text(f"student_id,name\n{STUDENT},Lite Student\n",
+                                  encoding="utf-8")
+    path = write_release(course, HANDED_IN)
+    return nbformat.read(path, as_version=4), answer_key(HANDED_IN, STUDENT, course.secret())
+
+
+_UPLOAD = """async ([path, content]) => {
+  await window.jupyterapp.serviceManager.contents.save(path,
+    {type: 'notebook', format: 'json', content: content});
+  return true;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_a_released_course_notebook_checks_in_every_engine(engine_run, released_notebook):
+    """Its sealed checks (hashlib.blake2b, zlib, base64 in Pyodide) mark the key's answer."""
+    notebook, key = released_notebook
+    page, path = engine_run.page, f"exercises/os101-{HANDED_IN}.ipynb"
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = cell.source.replace('"your-id"', f'"{STUDENT}"')
+            if cell.source.startswith("q1 = "):
+                cell.source = f'q1 = {key["q1"]!r}\nex.check("q1", q1)'
+    page.evaluate(_UPLOAD, [path, json.loads(json.dumps(notebook))])
+    hand_kernel_to(engine_run, path)
+    ran = run_all(page, path, timeout_ms=180_000)
+    assert errors(ran) == []
+    q1 = next(c for c in ran if c["source"].startswith("q1 = "))
+    assert "✓</b> Right." in texts([q1]), texts([q1])
+    nothing_left_in(engine_run)
+
+
+# ------------------------------------------------- ex.download() in JupyterLab, too
+LAB_KERNEL_IDLE = """(path) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === path);
+  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return Boolean(kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected');
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.kernel
+def test_ex_download_hands_in_from_jupyterlab_as_from_the_site(tmp_path, playwright):
+    """The same hand-in in JupyterLab with a Python kernel: the download arrives, named for
+    the student and assignment, and holds the answer typed since the last save."""
+    import nbformat
+    from _jupyter import LabServer
+
+    from buddy_edu.exercises.course.student_notebooks import build
+
+    root = tmp_path / "root"
+    root.mkdir()
+    notebook = build(HANDED_IN)
+    for cell in notebook.cells:
+        cell.source = cell.source.replace('"your-id"', f'"{STUDENT}"')
+    name = f"{HANDED_IN}.ipynb"
+    nbformat.write(notebook, root / name)
+    right = answer_key(HANDED_IN, STUDENT)["q1"]
+    server = LabServer(root, tmp_path / "home")
+    proxy = RefusingProxy()
+    try:
+        server.wait_ready()
+        with engine_page("chromium", proxy, tmp_path / "downloads", tmp_path,
+                         playwright=playwright) as page:
+            page.goto(server.notebook_url(name))
+            page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+            page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+            page.wait_for_function(LAB_KERNEL_IDLE, arg=name, timeout=60_000)
+            code = page.evaluate(CELLS, name)["cells"]
+            q1 = next(c for c in code if c["source"].startswith("q1 = "))
+            page.evaluate(SET_SOURCE, [name, q1["index"], f'q1 = {right!r}\nex.check("q1", q1)'])
+            ran = run_all(page, name, timeout_ms=120_000)
+            assert errors(ran) == []
+            download = tmp_path / "downloads" / f"{HANDED_IN}-{STUDENT}.ipynb"
+            wait_for_download(page, name, download)
+            handed_in = nbformat.read(download, as_version=4)
+            nbformat.validate(handed_in)
+            assert f"q1 = {right!r}" in "\n".join(c.source for c in handed_in.cells)
+            assert page.requests() == []
+    finally:
+        server.stop()
+        proxy.close()

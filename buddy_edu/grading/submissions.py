@@ -6,7 +6,9 @@ how a zip is opened).  Without a roster, identity comes from the folder
 layout as it is on disk, never from where a link points (with a roster,
 :mod:`.lms.roster_match` maps each notebook to one roster row):
 
-- The student id is the file's stem (``jdoe.ipynb`` is jdoe's), or the
+- The student id is the file's stem (``jdoe.ipynb`` is jdoe's), what follows
+  the assignment in the name ``ex.download()`` gives
+  (``splitting-jdoe.ipynb`` is jdoe's when grading splitting), or the
   folder name in ``<student>/<assignment>/<assignment>.ipynb``.
 - In nbgrader's layout only ``submitted/<student>/<assignment>/*.ipynb``
   counts, and the id is ``<student>``: the student controls what is inside

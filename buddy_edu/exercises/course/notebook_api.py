@@ -163,6 +163,21 @@ class Exercise:
         for question in questions:
             _display_question(question, heading=qid is None)
 
+    @property
+    def handin_name(self) -> str:
+        """The file name ``download()`` gives the notebook: ``<assignment>-<student>.ipynb``."""
+        return f"{self.assignment}-{self.student}.ipynb"
+
+    def download(self):
+        """Save this notebook and download a copy with your answers, named
+        ``<assignment>-<student>.ipynb``, to hand in (JupyterLab and JupyterLite: the browser
+        saves it to its downloads folder).  Under the grader this does nothing."""
+        if grading():
+            return None
+        from .handin import HandIn
+
+        return HandIn(filename=self.handin_name)
+
     def stepper(self, qid: str):
         """A Stepper over the question's setup script, at its end: the state the question
         starts from, with every step that led there (the asked operation is not in it)."""

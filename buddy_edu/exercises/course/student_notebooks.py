@@ -31,7 +31,7 @@ HOW_TO = """\
 3. Write answers the way you like: `65536`, `"64K"` or `"1.5M"` for a size; `(0, "64K")`,
    `[0, 65536]` or `"0-64K"` for the block at 0 of size 64K; a list (or a set) of those for
    several blocks.
-4. Finish with `ex.check_all()`, save the notebook and hand it in. The grader runs it again
+4. Finish with `ex.check_all()`, then hand in: {hand_in} The grader runs the notebook again
    and checks your answers the same way `ex.check` does; what the notebook printed does not
    count.
 """
@@ -47,11 +47,18 @@ HOW_TO_FUNCTIONS = """\
    replace the `raise NotImplementedError(...)` line with your code and run the cell. {check}
    A function earns its points when it agrees with the allocator on every call. Your
    functions may call each other (`liberate` may use your `avail_unlink`).
-4. Finish with `ex.check_all()`, save the notebook and hand it in. The grader runs the
-   notebook again in a sandbox and then calls your functions itself, on the same calls, with
-   at most {seconds:g} s per call: a function that raises or runs too long earns 0 for itself only.
+4. Finish with `ex.check_all()`, then hand in: {hand_in} The grader runs the notebook again
+   in a sandbox and then calls your functions itself, on the same calls, with at most
+   {seconds:g} s per call: a function that raises or runs too long earns 0 for itself only.
    What the notebook printed does not count.
 """
+
+# How to hand in, in the first cell of every exercise notebook (JupyterLab and JupyterLite).
+HAND_IN = ("run `ex.download()`, the last cell: it saves the notebook and downloads a copy with "
+           "your answers, named `{name}-<your id>.ipynb`, to your downloads folder; hand in that "
+           "file. (*File → Save*, then *File → Download* gives the same notebook.) In the "
+           "browser version of the course your work is kept in this browser only: download "
+           "before you leave, and again after every change.")
 
 FUNCTION_CHECKS = {
     "full": ("`ex.check(...)` runs your function on the calls the grader will make and tells "
@@ -137,8 +144,12 @@ def build(assignment: str, feedback: str | None = None, course: str | None = Non
         ]
     cells += [
         v4.new_markdown_cell("## Your score\n\nRun this cell to check every answer again and "
-                             "see the total. Then save the notebook and hand it in."),
+                             "see the total."),
         v4.new_code_cell("ex.check_all()"),
+        v4.new_markdown_cell("## Hand in\n\nRun this cell: it saves the notebook and "
+                             f"downloads it with your answers as `{spec.name}-<your id>.ipynb`. "
+                             "Hand in that file. The button it shows downloads it again."),
+        v4.new_code_cell("ex.download()"),
     ]
     for number, cell in enumerate(cells):
         cell["id"] = f"{spec.name}-{number:02d}"  # stable ids: regenerating changes nothing
@@ -160,10 +171,11 @@ def data_cell_source(text: str) -> str:
 
 def _how_to(spec, level: str) -> str:
     """The notebook's instructions: for answers given as values, or as functions."""
+    hand_in = HAND_IN.format(name=spec.name)
     if all(kind_spec(slot.kind).answer_cell is not None for slot in spec.slots):
         return HOW_TO_FUNCTIONS.format(check=FUNCTION_CHECKS[level], seconds=CALL_SECONDS,
-                                       contract=_contract(spec))
-    return HOW_TO.format(check=CHECKS[level])
+                                       contract=_contract(spec), hand_in=hand_in)
+    return HOW_TO.format(check=CHECKS[level], hand_in=hand_in)
 
 
 def _contract(spec) -> str:

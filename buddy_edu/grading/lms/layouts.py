@@ -257,6 +257,9 @@ def _plain(path: Path, root: Path | None, shown: str, assignment: str) -> Found:
         parts = path.parts
         same = len(parts) >= 3 and parts[-2] == assignment and path.stem == assignment
         student = parts[-3] if same else path.stem
+        hand_in = f"{assignment}-"  # the name ex.download() gives: <assignment>-<student>.ipynb
+        if not same and student.startswith(hand_in) and len(student) > len(hand_in):
+            student = student[len(hand_in):]
     claims = (("student_id", student),)
     if "@" in student:
         claims += (("email", student.lower()),)
