@@ -23,8 +23,11 @@ WebAssembly JSPI, which WebKit/Safari lacks; the kernel's own packages and
 buddy-edu's are preloaded by Pyodide from the lock at start (``PRELOAD``); and
 what a kernel start imports is compiled to bytecode by Pyodide itself under
 Node.js (``pyc.mjs``).  Left out, as nothing a lesson or exercise uses: the
-JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files, and
-jedi with parso (IPython's tab completion falls back to its own completer).
+JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files,
+jedi with parso (IPython's tab completion falls back to its own completer), and
+what ``slim.py`` cuts from the served wheels and Pyodide's stdlib (IPython's
+terminal with prompt_toolkit, Pygments' lexers for other languages, front-end
+assets in Python wheels, and stdlib modules and codecs a browser tab cannot use).
 
 Only the standard library is needed to start; the steps that need the build
 tools (``packaging``, ``jupyter lite``) run in the tools venv, into which the
@@ -38,6 +41,7 @@ import base64
 import functools
 import hashlib
 import http.server
+import importlib
 import json
 import os
 import shutil
@@ -125,6 +129,14 @@ def in_tools() -> bool:
     return Path(sys.prefix).resolve() == TOOLS.resolve()
 
 
+def sibling(name: str):
+    """lite/<name>.py (vizjs.py, slim.py, ...), also when this file is imported as a module, as
+    the tests do, rather than run."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    return importlib.import_module(name)
+
+
 # ------------------------------------------------------------------------ build
 def build(out: Path, course: Path | None = None) -> dict:
     """Build the site into ``out`` from nothing; returns figures about it.
@@ -147,10 +159,7 @@ def build(out: Path, course: Path | None = None) -> dict:
     node_modules = npm_install(work / "npm")
     for name in PYODIDE_FILES:
         shutil.copy2(node_modules / "pyodide" / name, pyodide_dir / name)
-    if str(HERE) not in sys.path:  # imported as a module (the tests do), not run
-        sys.path.insert(0, str(HERE))
-    import vizjs  # lite/vizjs.py
-
+    vizjs = sibling("vizjs")
     try:  # the kernel loads it synchronously: no promise to wait for, so no JSPI needed
         vizjs.write(node_modules, pyodide_dir / "viz.js")
     except vizjs.VizjsError as error:
@@ -159,8 +168,19 @@ def build(out: Path, course: Path | None = None) -> dict:
     own = build_own_wheel(work / "own")
     wheels = (download_wheels(work / "wheels") + [own] + kernel_wheels()
               + [jedi_stand_in(work / "stand-in")])
+    slim = sibling("slim")
+    saved = 0
     for wheel in wheels:
         shutil.copy2(wheel, pyodide_dir / wheel.name)
+        try:  # the served copy only: the page's extensions come from the downloaded wheel
+            saved += slim.slim(pyodide_dir / wheel.name)
+        except slim.SlimError as error:
+            raise BuildError(str(error)) from None
+    try:
+        saved += slim.slim_stdlib(pyodide_dir / "python_stdlib.zip")
+    except slim.SlimError as error:
+        raise BuildError(str(error)) from None
+    log(f"served wheels and stdlib slimmed by {saved / 1e6:.1f} MB (lite/slim.py)")
     served = [pyodide_dir / w.name for w in wheels]
     precompile(node_modules / "pyodide", served, work / "pyc-jobs.json",
                zips=[pyodide_dir / "python_stdlib.zip", *served],

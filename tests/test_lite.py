@@ -461,6 +461,28 @@ def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
         vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
 
 
+# ------------------------------------------------ the slimmer served wheels (lite/slim.py)
+def lite_module(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"lite_{name}", ROOT / "lite" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_slim_stops_on_a_wheel_of_another_shape(tmp_path):
+    import zipfile
+
+    slim = lite_module("slim")
+    wheel = tmp_path / "ipython-0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("IPython/__init__.py", "from .terminal.embed import embed as embed\n")
+        archive.writestr("ipython-0.dist-info/RECORD", "")
+    with pytest.raises(slim.SlimError, match="update PATCHES in lite/slim.py"):
+        slim.slim(wheel)
+
+
 # ------------------------------------------------------------- three browser engines
 # Chromium (Chrome, Edge), Firefox and WebKit (Safari, every browser on iOS), each once:
 # lesson 00 with Run All, its first Stepper drawn and moved, a QuickCheck; an exercise
@@ -716,3 +738,4 @@ def test_ex_download_hands_in_from_jupyterlab_as_from_the_site(tmp_path, playwri
     finally:
         server.stop()
         proxy.close()
+
