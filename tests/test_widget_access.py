@@ -186,3 +186,24 @@ def test_only_allocations_hide_the_largest_free_block():
         s.next_operation()
     assert s.question.kind == "merges"  # free B: how many merges?
     assert stats_rows(s)["largest free block"] == "512K"
+
+
+def test_a_click_on_allocate_or_free_uses_the_text_sent_with_it():
+    """The browser may send the click before the boxes' last updates (it holds a box's
+    update back while an earlier one is unanswered): the click's own copy of what the
+    boxes held wins, so a fast typist gets the block and the name they typed."""
+    s = Stepper.from_script("memory 1M min 64K\nA = alloc 34K\n")
+    s.last()
+    shortcuts = the(s, Shortcuts)
+    size, name = by_class(s, "buddy-live-size"), by_class(s, "buddy-live-name")
+    assert size.value == name.value == ""  # the kernel has not seen the typing yet
+    shortcuts._handle_custom_msg({"live": "allocate", "size": "100K", "name": "E"}, [])
+    assert [b.name for b in s.allocator.allocations()] == ["A", "E"]
+    assert s.allocator.allocations()[1].requested == 100 * K
+    shortcuts._handle_custom_msg({"live": "free", "free_name": "A"}, [])
+    assert [b.name for b in s.allocator.allocations()] == ["E"]
+    shortcuts._handle_custom_msg({"live": "allocate", "size": "", "name": "F"}, [])
+    assert "Type a size to allocate first" in " ".join(
+        w.value for w in parts(s) if isinstance(w, widgets.HTML))
+    shortcuts._handle_custom_msg({"live": "steal", "size": "1M"}, [])  # ignored
+    assert [b.name for b in s.allocator.allocations()] == ["E"]

@@ -2,6 +2,14 @@
 
 The row reads what was typed and shows the core's error messages in ``error``,
 so a typo never shows a traceback; the Stepper runs the operations.
+
+A click on Allocate or Free can reach the kernel before the last thing typed:
+the browser holds a text box's update back while an earlier one is unanswered,
+but sends a click at once (a fast typist who tabs to Allocate and presses Enter
+got "type a size first", or a block without the name typed).  So the Stepper's
+browser code (:mod:`.shortcuts`) sends the boxes' text *with* the click, and
+:meth:`LiveRow.connect`'s handler takes it from there; the plain buttons remain
+for front ends without that code.
 """
 
 from __future__ import annotations
@@ -59,14 +67,30 @@ class LiveRow:
 
     def connect(self, allocate: Callable[[str, str | None], object],
                 free: Callable[[str], object], undo: Callable[[], object],
-                reset: Callable[[], object], report: Callable[[str], None]) -> None:
+                reset: Callable[[], object], report: Callable[[str], None]
+                ) -> Callable[[str, dict], None]:
         """Run the buttons: ``allocate(size_text, name)`` and ``free(name)`` raise the core's
         errors, shown here; once an operation is recorded (a request that does not fit is
-        recorded too) ``report(message)`` shows what to say, "" for nothing."""
+        recorded too) ``report(message)`` shows what to say, "" for nothing.
+
+        Returns ``clicked(action, typed)``: a click on ``"allocate"`` or ``"free"`` with
+        the text the browser's boxes held at that moment (``size``, ``name``,
+        ``free_name``), which wins over the boxes' values the kernel has seen so far."""
         self.allocate.on_click(lambda _: self._allocate_clicked(allocate, report))
         self.free.on_click(lambda _: self._free_clicked(free, report))
         self.undo.on_click(lambda _: undo())
         self.reset.on_click(lambda _: reset())
+
+        def clicked(action: str, typed: dict) -> None:
+            boxes = {"size": self.size, "name": self.name, "free_name": self.free_name}
+            for key, box in boxes.items():
+                if isinstance(typed.get(key), str):
+                    box.value = typed[key][:200]
+            if action == "allocate":
+                self._allocate_clicked(allocate, report)
+            elif action == "free":
+                self._free_clicked(free, report)
+        return clicked
 
     def _allocate_clicked(self, allocate, report) -> None:
         text, name = self.size.value.strip(), self.name.value.strip() or None
@@ -140,6 +164,10 @@ def build_live_row() -> LiveRow:
     error = widgets.HTML("")
     offer = widgets.HTML("")
     offer.add_class("buddy-live")  # announced when it changes (see access.py)
+    # The browser code finds these by class to send their text with a click (see above).
+    for widget, name_ in ((size, "size"), (name, "name"), (allocate, "allocate"),
+                          (free_name, "free-name"), (free, "free")):
+        widget.add_class(f"buddy-live-{name_}")
     row = widgets.HBox(
         [size, name, allocate, _gap(), free_name, free, _gap(), undo, reset],
         layout=widgets.Layout(flex_flow="row wrap", align_items="center"),

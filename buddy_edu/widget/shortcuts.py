@@ -81,6 +81,21 @@ function attach(model, el) {
     model.send({ key: event.key });
   };
   root.addEventListener("keydown", onKey, true);
+  // Allocate and Free send what the boxes hold with the click itself: the boxes' own
+  // updates can still be on their way when a click is sent (see live.py).
+  const onClick = (event) => {
+    const button = event.target.closest(".buddy-live-allocate, .buddy-live-free");
+    if (!button || !root.contains(button) || button.disabled) return;
+    const text = (name) => {
+      const input = root.querySelector(`.buddy-live-${name} input`);
+      return input ? input.value : null;
+    };
+    event.preventDefault();
+    event.stopPropagation();
+    model.send({ live: button.classList.contains("buddy-live-allocate") ? "allocate" : "free",
+                 size: text("size"), name: text("name"), free_name: text("free-name") });
+  };
+  root.addEventListener("click", onClick, true);
   const made = access(root, () => model.get("valuetext"));
   model.on("change:valuetext", made.refresh);
   // Follow when the pane's picture is replaced, its zoom class changes, or it gets its
@@ -109,6 +124,7 @@ function attach(model, el) {
   find();
   return () => {
     root.removeEventListener("keydown", onKey, true);
+    root.removeEventListener("click", onClick, true);
     model.off("change:valuetext", made.refresh);
     made.dispose();
     for (const observer of [finder, changed, sized]) observer.disconnect();
@@ -136,15 +152,29 @@ class Shortcuts(anywidget.AnyWidget):
     def __init__(self) -> None:
         super().__init__(layout={"display": "none"})
         self._callbacks: list[Callable[[str], None]] = []
+        self._live: list[Callable[[str, dict], None]] = []
         self.on_msg(self._received)
 
     def on_key(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(key)`` for every shortcut key pressed in the Stepper."""
         self._callbacks.append(callback)
 
+    def on_live(self, callback: Callable[[str, dict], None]) -> None:
+        """Call ``callback(action, typed)`` for a click on the live row's Allocate or Free,
+        with the text its boxes held when it was clicked (``size``, ``name``,
+        ``free_name``)."""
+        self._live.append(callback)
+
     def _received(self, _widget, content, _buffers) -> None:
-        key = content.get("key") if isinstance(content, dict) else None
-        if key not in SHORTCUTS:  # only the browser code above sends; ignore anything else
+        if not isinstance(content, dict):  # only the browser code above sends
+            return
+        if content.get("live") in ("allocate", "free"):
+            typed = {key: content.get(key) for key in ("size", "name", "free_name")}
+            for callback in self._live:
+                callback(content["live"], typed)
+            return
+        key = content.get("key")
+        if key not in SHORTCUTS:  # ignore anything else
             return
         for callback in self._callbacks:
             callback(key)

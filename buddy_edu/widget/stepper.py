@@ -346,7 +346,8 @@ class Stepper(widgets.VBox):
         nav.slider.observe(self._follow, "value")
         nav.timer.observe(self._follow, "value")
         nav.timer.observe(lambda change: show_playing(nav.play, change["new"]), "playing")
-        live.connect(self.allocate, self.free, self.undo_live, self.reset, self._report_live)
+        self._shortcuts.on_live(live.connect(self.allocate, self.free, self.undo_live,
+                                             self.reset, self._report_live))
         self._shortcuts.on_key(self.press)
         if self._panel is not None:
             self._panel.on_check(self.answer)
