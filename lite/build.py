@@ -23,8 +23,13 @@ WebAssembly JSPI, which WebKit/Safari lacks; the kernel's own packages and
 buddy-edu's are preloaded by Pyodide from the lock at start (``PRELOAD``); and
 what a kernel start imports is compiled to bytecode by Pyodide itself under
 Node.js (``pyc.mjs``).  Left out, as nothing a lesson or exercise uses: the
-JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files, and
-jedi with parso (IPython's tab completion falls back to its own completer).
+JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files,
+jedi with parso (IPython's tab completion falls back to its own completer),
+what ``slim.py`` cuts from the served wheels and Pyodide's stdlib (IPython's
+terminal with prompt_toolkit, Pygments' lexers for other languages, front-end
+assets in Python wheels, and stdlib modules and codecs a browser tab cannot use),
+and the JupyterLab code that only the Mermaid, Vega and terminal extensions load,
+which the site turns off (``prune.py``).
 
 Only the standard library is needed to start; the steps that need the build
 tools (``packaging``, ``jupyter lite``) run in the tools venv, into which the
@@ -38,6 +43,7 @@ import base64
 import functools
 import hashlib
 import http.server
+import importlib
 import json
 import os
 import shutil
@@ -125,6 +131,14 @@ def in_tools() -> bool:
     return Path(sys.prefix).resolve() == TOOLS.resolve()
 
 
+def sibling(name: str):
+    """lite/<name>.py (vizjs.py, slim.py, ...), also when this file is imported as a module, as
+    the tests do, rather than run."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    return importlib.import_module(name)
+
+
 # ------------------------------------------------------------------------ build
 def build(out: Path, course: Path | None = None) -> dict:
     """Build the site into ``out`` from nothing; returns figures about it.
@@ -147,10 +161,7 @@ def build(out: Path, course: Path | None = None) -> dict:
     node_modules = npm_install(work / "npm")
     for name in PYODIDE_FILES:
         shutil.copy2(node_modules / "pyodide" / name, pyodide_dir / name)
-    if str(HERE) not in sys.path:  # imported as a module (the tests do), not run
-        sys.path.insert(0, str(HERE))
-    import vizjs  # lite/vizjs.py
-
+    vizjs = sibling("vizjs")
     try:  # the kernel loads it synchronously: no promise to wait for, so no JSPI needed
         vizjs.write(node_modules, pyodide_dir / "viz.js")
     except vizjs.VizjsError as error:
@@ -159,8 +170,19 @@ def build(out: Path, course: Path | None = None) -> dict:
     own = build_own_wheel(work / "own")
     wheels = (download_wheels(work / "wheels") + [own] + kernel_wheels()
               + [jedi_stand_in(work / "stand-in")])
+    slim = sibling("slim")
+    saved = 0
     for wheel in wheels:
         shutil.copy2(wheel, pyodide_dir / wheel.name)
+        try:  # the served copy only: the page's extensions come from the downloaded wheel
+            saved += slim.slim(pyodide_dir / wheel.name)
+        except slim.SlimError as error:
+            raise BuildError(str(error)) from None
+    try:
+        saved += slim.slim_stdlib(pyodide_dir / "python_stdlib.zip")
+    except slim.SlimError as error:
+        raise BuildError(str(error)) from None
+    log(f"served wheels and stdlib slimmed by {saved / 1e6:.1f} MB (lite/slim.py)")
     served = [pyodide_dir / w.name for w in wheels]
     precompile(node_modules / "pyodide", served, work / "pyc-jobs.json",
                zips=[pyodide_dir / "python_stdlib.zip", *served],
@@ -186,6 +208,15 @@ def build(out: Path, course: Path | None = None) -> dict:
          str(site_src), "--output-dir", str(out)], cwd=site_src, env=env)
     open_first_lesson(out)
     pruned = prune_legacy_fonts(out)
+    prune = sibling("prune")
+    try:
+        chunks, freed = prune.prune(out)
+    except prune.PruneError as error:
+        raise BuildError(str(error)) from None
+    schemas = prune_plugin_schemas(out) + shrink_favicon(out)
+    log(f"left out {chunks} JupyterLab chunks that only the extensions turned off load "
+        f"({freed / 1e6:.1f} MB), the per-plugin schema copies and the 256-pixel favicon "
+        f"({schemas / 1e6:.1f} MB)")
     check_site(out)
     if course is not None:
         check_no_secret(out, course)
@@ -356,6 +387,8 @@ def write_config(site_src: Path, extensions: list[Path]) -> None:
         "jupyter-config-data": {
             "appName": "buddy-edu lessons",
             "exposeAppInBrowser": True,  # window.jupyterapp, for the browser test
+            # Features no lesson uses, whose code lite/prune.py leaves out of the site.
+            "disabledExtensions": sorted(sibling("prune").DISABLED),
             "litePluginSettings": {KERNEL_SETTINGS: {
                 "disablePyPIFallback": True,
                 "loadPyodideOptions": {"packages": list(PRELOAD)}}},
@@ -413,6 +446,40 @@ def prune_legacy_fonts(out: Path) -> int:
                                  "update prune_legacy_fonts() in lite/build.py")
         freed += font.stat().st_size
         font.unlink()
+    return freed
+
+
+def prune_plugin_schemas(out: Path) -> int:
+    """Delete build/schemas' per-plugin files; the bytes freed.  The page reads the settings
+    schemas only from the two files the build compiles them into (``all.json``, and
+    ``all_federated.json`` for the extensions from wheels): the per-plugin copies are the
+    build's input, left beside its output."""
+    schemas = out / "build" / "schemas"
+    compiled = {schemas / "all.json", schemas / "all_federated.json"}
+    if not all(path.is_file() for path in compiled):
+        raise BuildError(f"{schemas} lacks all.json or all_federated.json: update "
+                         "prune_plugin_schemas() in lite/build.py for this jupyterlite-core")
+    freed = 0
+    for path in sorted(schemas.rglob("*"), reverse=True):  # files before their folders
+        if path.is_dir():
+            path.rmdir()
+        elif path not in compiled:
+            freed += path.stat().st_size
+            path.unlink()
+    return freed
+
+
+def shrink_favicon(out: Path) -> int:
+    """lab/favicon.ico becomes the site's own static/favicons/favicon.ico (16 and 32 pixels,
+    all a browser tab shows) instead of a 320 KB icon with 256-pixel images; the bytes freed."""
+    big, small = out / "lab" / "favicon.ico", out / "static" / "favicons" / "favicon.ico"
+    if not (big.is_file() and small.is_file()):
+        raise BuildError(f"{big} or {small} is missing: update shrink_favicon() in "
+                         "lite/build.py for this jupyterlite-core")
+    freed = big.stat().st_size - small.stat().st_size
+    if freed <= 0:
+        return 0
+    shutil.copyfile(small, big)
     return freed
 
 

@@ -49,25 +49,25 @@ def compile_zip(path, keep_source, hot):
         for info in source.infolist():
             data = source.read(info.filename)
             if not info.filename.endswith(".py") or info.filename not in hot:
-                out.writestr(info, data)
+                out.writestr(info, data, zipfile.ZIP_DEFLATED, 9)
                 continue
             try:
                 code = compile(data, info.filename, "exec", dont_inherit=True)
             except SyntaxError:  # e.g. a template or a file for another Python: keep as it is
-                out.writestr(info, data)
+                out.writestr(info, data, zipfile.ZIP_DEFLATED, 9)
                 continue
             done += 1
             if keep_source:
-                out.writestr(info, data)
+                out.writestr(info, data, zipfile.ZIP_DEFLATED, 9)
                 folder, _, name = info.filename.rpartition("/")
                 cached = f"{folder}/__pycache__/{name[:-3]}.{TAG}.pyc".lstrip("/")
                 header = MAGIC + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
                 out.writestr(zipfile.ZipInfo(cached, info.date_time), header + marshal.dumps(code),
-                             zipfile.ZIP_DEFLATED)
+                             zipfile.ZIP_DEFLATED, 9)
             else:
                 header = MAGIC + bytes(12)  # timestamp form; with no source it is not checked
                 out.writestr(zipfile.ZipInfo(info.filename + "c", info.date_time),
-                             header + marshal.dumps(code), zipfile.ZIP_DEFLATED)
+                             header + marshal.dumps(code), zipfile.ZIP_DEFLATED, 9)
     os.replace(target, path)
     return done
 `);

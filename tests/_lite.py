@@ -387,7 +387,9 @@ def wait_for_download(page, path: str, download: Path, seconds: float = 60) -> N
     page.evaluate(SHOW_LAST_CELL, path)
     deadline = time.monotonic() + seconds
     while not (download.exists() and download.stat().st_size) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        # Wait in the page, not in Python: Playwright's sync API runs the handler that saves
+        # Chromium's download (engine_page) only while a call into the page is in progress.
+        page.evaluate("() => new Promise(done => setTimeout(() => done(true), 200))")
     if not download.exists():
         said = page.evaluate("() => Array.from(document.querySelectorAll('.buddy-edu-handin'))"
                              ".map(e => e.textContent)")

@@ -76,6 +76,7 @@ class Site:
     path: Path
     url: str
     build_seconds: float
+    log: Path
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +88,7 @@ def lite_site(tmp_path_factory):
     server = SiteServer(out, base / "server.log")
     try:
         server.wait_ready()
-        yield Site(out, server.url, seconds)
+        yield Site(out, server.url, seconds, base / "server.log")
     finally:
         server.stop()
 
@@ -461,6 +462,71 @@ def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
         vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
 
 
+# ------------------------------------------ the JupyterLab chunks left out (lite/prune.py)
+def lite_module(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"lite_{name}", ROOT / "lite" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fake_build(root: Path, chunks: dict[str, str], bundle_loads: str) -> Path:
+    """A site whose lab/bundle.js names ``chunks`` (id -> text) as JupyterLite 0.8's does;
+    chunk 5531 is jlab_core, and ids are written as the minifier writes them (6000: 6e3)."""
+    build = root / "build"
+    (build / "lab").mkdir(parents=True)
+    table = ",".join(f'{cid}:"{i:07x}"' for i, cid in enumerate(chunks))
+    (build / "lab" / "bundle.js").write_text(
+        f'__webpack_require__.u=e=>""+(5531===e?"jlab_core":e)+"."+({{{table}}})[e]+".js";'
+        + bundle_loads)
+    for i, (cid, text) in enumerate(chunks.items()):
+        stem = "jlab_core" if cid == "5531" else str(int(float(cid)))
+        (build / f"{stem}.{i:07x}.js").write_text(text)
+    return build
+
+
+def test_prune_deletes_what_only_the_cut_loaders_reach(tmp_path, monkeypatch):
+    prune = lite_module("prune")
+    loader = "Promise.all([o.e(6e3),o.e(7)]).then(o.bind(o,1))"
+    monkeypatch.setattr(prune, "CUTS", (("jlab_core", loader),))
+    monkeypatch.setattr(prune, "SHARED_KEYS", ())
+    build = fake_build(tmp_path, {
+        "5531": f"n.e(12);{loader}",
+        "12": "",            # loaded by jlab_core itself: stays
+        "6e3": "r.e(8)",     # the library, and what only it loads: go
+        "7": "r.e(12)",      # goes; 12, which it also loads, stays
+        "8": "",
+    }, "__webpack_require__.e(5531)")
+    assert prune.prune(tmp_path) == (3, len("r.e(8)") + len("r.e(12)"))  # files, bytes
+    assert sorted(p.name.split(".")[0] for p in build.glob("*.js")) == ["12", "jlab_core"]
+
+
+def test_prune_stops_on_a_build_it_cannot_read_whole(tmp_path, monkeypatch):
+    prune = lite_module("prune")
+    monkeypatch.setattr(prune, "SHARED_KEYS", ())
+    fake_build(tmp_path, {"5531": "", "9": ""}, "__webpack_require__.e(5531)")
+    with pytest.raises(prune.PruneError, match="does not see"):  # 9 loaded some other way
+        prune.prune(tmp_path)
+    monkeypatch.setattr(prune, "CUTS", (("jlab_core", "o.e(42)"),))
+    fake_build(tmp_path / "new", {"5531": ""}, "__webpack_require__.e(5531)")
+    with pytest.raises(prune.PruneError, match="update CUTS in lite/prune.py"):
+        prune.prune(tmp_path / "new")
+
+
+def test_slim_stops_on_a_wheel_of_another_shape(tmp_path):
+    import zipfile
+
+    slim = lite_module("slim")
+    wheel = tmp_path / "ipython-0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("IPython/__init__.py", "from .terminal.embed import embed as embed\n")
+        archive.writestr("ipython-0.dist-info/RECORD", "")
+    with pytest.raises(slim.SlimError, match="update PATCHES in lite/slim.py"):
+        slim.slim(wheel)
+
+
 # ------------------------------------------------------------- three browser engines
 # Chromium (Chrome, Edge), Firefox and WebKit (Safari, every browser on iOS), each once:
 # lesson 00 with Run All, its first Stepper drawn and moved, a QuickCheck; an exercise
@@ -716,3 +782,14 @@ def test_ex_download_hands_in_from_jupyterlab_as_from_the_site(tmp_path, playwri
     finally:
         server.stop()
         proxy.close()
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_no_page_asked_the_site_for_a_file_it_lacks(lite_site):
+    """Over every page above, in each engine: the JupyterLab code lite/prune.py left out was
+    never asked for.  Only the browser's own guess at /favicon.ico (the site's icons are
+    named in its pages) may miss."""
+    missed = [line for line in lite_site.log.read_text(errors="replace").splitlines()
+              if '" 404 ' in line and '"GET /favicon.ico ' not in line]
+    assert missed == []
