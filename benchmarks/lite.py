@@ -161,7 +161,10 @@ def main() -> None:
     disk, packed, files = size(site)
     print(f"site size:                 {disk:6.1f} MB in {files} files, {packed:.1f} MB as .tgz")
     print("left out by the build:     the apps other than JupyterLab and their shared "
-          "packages; Font Awesome's EOT/TTF/SVG/WOFF (WOFF2 kept)")
+          "packages; Font Awesome's EOT/TTF/SVG/WOFF (WOFF2 kept); jedi; IPython's terminal "
+          "with prompt_toolkit; Pygments' other lexers; front-end files in wheels; stdlib a "
+          "tab cannot use (lite/slim.py); JupyterLab's Mermaid, Vega and terminal chunks "
+          "(lite/prune.py)")
     leaks = []
     with tempfile.TemporaryDirectory() as folder:
         server = SiteServer(site, Path(folder) / "server.log")
