@@ -1,0 +1,122 @@
+"""Where a visit to the zero-install site spends its time before the kernel is ready (issue 20).
+
+    .venv/bin/python benchmarks/lite_phases.py [--site build/lite] [--visits 4]
+
+benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
+00, for a first visit and then later visits in the same profile (cache warm):
+
+* page side: JupyterLab's app object exists, its layout is restored, the
+  notebook is on screen (read from the page);
+* kernel side, inside the Pyodide kernel's worker: the worker starts, Pyodide
+  is up with the preloaded wheels unpacked, the package manager (piplite) is
+  imported, the kernel's own imports (IPython, ipykernel's shim) are done;
+* the kernel reported idle, as the tests and benchmarks/lite.py wait for it.
+
+The worker's phases are read by instrumenting a *copy* of the site: the
+kernel worker's start-up sequence (JupyterLite's ``initialize``) gets a
+timestamp after each step, sent on a BroadcastChannel that the page records.
+The copy is deleted afterwards; the built site is not touched.  If JupyterLite's
+worker no longer has that sequence the script stops and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from _jupyter import CHROMIUM, CHROMIUM_ARGS, browser_problem  # noqa: E402
+from _lite import KERNEL_READY, SiteServer  # noqa: E402
+
+FIRST = "notebooks/00-start-here.ipynb"
+WORKER = "extensions/@jupyterlite/pyodide-kernel-extension/static"
+STEPS = ("initRuntime", "initFilesystem", "initPackageManager", "initKernel", "initGlobals")
+NAMES = {"start": "worker starts", "initRuntime": "Pyodide + preloaded wheels",
+         "initPackageManager": "package manager", "initKernel": "kernel imports"}
+RECORD = ("window.__phases = [];"
+          "new BroadcastChannel('buddy-edu-phases').onmessage ="
+          " e => window.__phases.push([e.data[0], e.data[1] - performance.timeOrigin]);")
+
+
+def instrument(site: Path) -> None:
+    """Time-stamp each step of the kernel worker's start in ``site`` (a copy)."""
+    def stamp(name: str) -> str:
+        return f'new BroadcastChannel("buddy-edu-phases").postMessage(["{name}",Date.now()])'
+
+    sequence = ",".join(f"await this.{step}(e)" for step in STEPS)
+    timed = ",".join([stamp("start")] + [f"await this.{step}(e),{stamp(step)}" for step in STEPS])
+    workers = list((site / WORKER).glob("comlink.worker.*.js"))
+    texts = [path.read_text(encoding="utf-8") for path in workers]
+    if len(workers) != 1 or texts[0].count(sequence) != 1:
+        raise SystemExit(f"{site / WORKER}: no single comlink worker with JupyterLite 0.8's "
+                         f"start-up sequence {sequence[:60]}...: update lite_phases.py")
+    workers[0].write_text(texts[0].replace(sequence, timed), encoding="utf-8")
+
+
+def visit(page, url: str) -> dict[str, float]:
+    """Seconds from opening lesson 00 to each phase."""
+    started = time.monotonic()
+    page.goto(f"{url}/lab/index.html?path={FIRST}")
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=180_000, polling=20)
+    phases = {"app object": time.monotonic() - started}
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    phases["layout restored"] = time.monotonic() - started
+    page.wait_for_function("document.querySelector('.jp-Notebook .jp-Cell') !== null",
+                           timeout=180_000, polling=20)
+    phases["notebook on screen"] = time.monotonic() - started
+    page.wait_for_function(KERNEL_READY, arg=FIRST, timeout=300_000, polling=20)
+    idle = time.monotonic() - started
+    # The worker's clock and the page's: both in ms since the epoch, so the page's origin
+    # converts the worker's stamps to seconds since this navigation began.
+    for name, ms in page.evaluate("() => window.__phases"):
+        if name in NAMES:
+            phases[NAMES[name]] = ms / 1000
+    phases["kernel idle"] = idle
+    return phases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "build" / "lite")
+    parser.add_argument("--visits", type=int, default=4)
+    args = parser.parse_args()
+    if not (args.site / "index.html").exists():
+        raise SystemExit(f"no site at {args.site}: build it with `make lite`")
+    problem = browser_problem(advice=False)
+    if problem:
+        raise SystemExit(f"Chromium is needed: {problem}")
+    from playwright.sync_api import sync_playwright
+
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
+          "seconds since the page was opened")
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder) / "site"
+        shutil.copytree(args.site, site)
+        instrument(site)
+        server = SiteServer(site, Path(folder) / "server.log")
+        try:
+            server.wait_ready()
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                     args=CHROMIUM_ARGS)
+                page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+                page.add_init_script(RECORD)
+                rows = [visit(page, server.url) for _ in range(args.visits)]
+                browser.close()
+        finally:
+            server.stop()
+    names = list(rows[0])
+    print(f"{'':28}" + "".join(f"{'visit ' + str(i + 1):>9}" for i in range(len(rows))))
+    for name in names:
+        print(f"{name:28}" + "".join(f"{row.get(name, float('nan')):9.2f}" for row in rows))
+
+
+if __name__ == "__main__":
+    main()
