@@ -191,9 +191,11 @@ def _decide(item: pytest.Item) -> None:
             _FAILED[key].append(item.nodeid)
         pytest.fail("; ".join(f"{variable}=1 but {TOOLS[key].name} cannot be used: {problem}"
                               for key, problem, variable in required), pytrace=False)
-    key, problem = missing[0]
-    _SKIPPED[key].append(item.nodeid)
-    pytest.skip(f"needs {TOOLS[key].name}: {problem}")
+    # Every missing tool is counted, so that the closing block names all a newcomer needs
+    # at once (the Firefox tests also need Chromium's fixtures, say).
+    for key, _ in missing:
+        _SKIPPED[key].append(item.nodeid)
+    pytest.skip("needs " + "; ".join(f"{TOOLS[key].name}: {problem}" for key, problem in missing))
 
 
 # ------------------------------------------------------------------ the guard

@@ -51,6 +51,10 @@ def test_sandboxed(batch):
 @pytest.mark.needs("dot")
 def test_with_dot(batch):
     pass
+
+@pytest.mark.needs("dot", "npm")
+def test_with_dot_and_node(batch):
+    pass
 '''
 
 
@@ -91,11 +95,17 @@ def test_missing_tools_skip_or_fail_before_fixtures_and_the_guard_fails_unmarked
     assert outcome(out, "test_with_dot") == "SKIPPED", out
     assert "needs Graphviz dot: dot not on PATH" in out
     assert "the module's batch ran" not in out
+    # A test that needs two missing tools names both, and the block counts it under each,
+    # so that one round of installing is enough.
+    assert outcome(out, "test_with_dot_and_node") == "SKIPPED", out
+    assert "needs Graphviz dot: dot not on PATH; Node.js and npm: node and npm not on PATH" in out
     block = out[out.index("tools missing here"):]
-    assert "1 test skipped: test_suite.py" in block and "1 test FAILED" in block
-    assert "sudo apt-get install bubblewrap graphviz" in block
-    assert "sudo dnf install bubblewrap graphviz" in block
-    assert "brew install graphviz" in block and "bubblewrap is Linux-only" in block
+    assert "1 test FAILED" in block
+    assert re.search(r"Graphviz dot: .*\n  2 tests skipped: test_suite.py", block), block
+    assert re.search(r"Node.js and npm: .*\n  1 test skipped: test_suite.py", block), block
+    assert "sudo apt-get install bubblewrap nodejs npm graphviz" in block
+    assert "sudo dnf install bubblewrap nodejs npm graphviz" in block
+    assert "brew install node graphviz" in block and "bubblewrap is Linux-only" in block
 
 
 def test_the_guard_knows_kernels_and_servers_from_other_commands():
