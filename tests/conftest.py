@@ -306,8 +306,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
                 files = sorted({nodeid.split("::")[0].rsplit("/", 1)[-1] for nodeid in ids})
                 write(f"  {len(ids)} test{'s' * (len(ids) != 1)} {verb}: {', '.join(files)}")
     tools = [TOOLS[key] for key in keys]
-    apt = " ".join(tool.apt for tool in tools if tool.apt)
-    dnf = " ".join(tool.dnf for tool in tools if tool.dnf)
+    apt = " ".join(dict.fromkeys(p for tool in tools for p in tool.apt.split()))  # once each
+    dnf = " ".join(dict.fromkeys(p for tool in tools for p in tool.dnf.split()))
     formulae = " ".join(t.brew for t in tools if t.brew and not t.brew.startswith("--cask"))
     brew = [f"brew install {formulae}"] if formulae else []
     brew += [f"brew install {t.brew}" for t in tools if t.brew.startswith("--cask")]

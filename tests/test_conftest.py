@@ -55,6 +55,10 @@ def test_with_dot(batch):
 @pytest.mark.needs("dot", "npm")
 def test_with_dot_and_node(batch):
     pass
+
+@pytest.mark.needs("firefox")
+def test_in_firefox(batch):
+    pass
 '''
 
 
@@ -62,7 +66,7 @@ def run_suite(tmp_path: Path, **env: str) -> str:
     """Run SUITE with this conftest where no program is on PATH; its output."""
     tests = tmp_path / "tests"
     tests.mkdir()
-    for name in ("conftest.py", "_jupyter.py"):
+    for name in ("conftest.py", "_jupyter.py", "_engines.py"):
         shutil.copy(HERE / name, tests / name)
     shutil.copy(HERE.parent / "pyproject.toml", tmp_path / "pyproject.toml")  # the markers
     (tests / "test_suite.py").write_text(SUITE)
@@ -103,8 +107,9 @@ def test_missing_tools_skip_or_fail_before_fixtures_and_the_guard_fails_unmarked
     assert "1 test FAILED" in block
     assert re.search(r"Graphviz dot: .*\n  2 tests skipped: test_suite.py", block), block
     assert re.search(r"Node.js and npm: .*\n  1 test skipped: test_suite.py", block), block
-    assert "sudo apt-get install bubblewrap nodejs npm graphviz" in block
-    assert "sudo dnf install bubblewrap nodejs npm graphviz" in block
+    # Each package once, though Firefox's tests need Node.js and npm too.
+    assert "sudo apt-get install bubblewrap nodejs npm firefox-esr graphviz\n" in block
+    assert "sudo dnf install bubblewrap nodejs npm firefox graphviz\n" in block
     assert "brew install node graphviz" in block and "bubblewrap is Linux-only" in block
 
 
