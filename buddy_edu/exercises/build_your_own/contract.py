@@ -100,33 +100,42 @@ def random_traces(rng: random.Random, count: int = QUESTION_TRACES,
     too large to fit, because the rules differ there.
     """
     total, min_block = rng.choice(MEMORIES)
-    traces = []
-    for _ in range(count):
-        core = BuddyAllocator(total, min_block)  # only to know which names are live
-        live: list[str] = []
-        steps: list[Operation] = []
-        number = 0
-        for _ in range(operations):
-            if live and (rng.random() < 0.4 or len(live) >= 8):
-                name = live.pop(rng.randrange(len(live)))
-                core.free(name)
-                steps.append(Operation("free", name))
-                continue
-            number += 1
-            name = f"P{number}"
-            request = _request(rng, total, min_block)
-            steps.append(Operation("allocate", name, request))
-            try:
-                core.allocate(request, name)
-            except OutOfMemory:
-                continue
-            live.append(name)
-        if live:  # the whole memory while something is allocated: find_block finds nothing
-            steps.append(Operation("allocate", f"P{number + 1}", total))
-        rng.shuffle(live)
-        steps.extend(Operation("free", name) for name in live)
-        traces.append(steps)
+    traces = [random_trace(rng, BuddyAllocator(total, min_block), operations, max_live=8,
+                           request=lambda: _request(rng, total, min_block))
+              for _ in range(count)]
     return total, min_block, traces
+
+
+def random_trace(rng: random.Random, core: BuddyAllocator, operations: int, max_live: int,
+                 request) -> list[Operation]:
+    """One random trace, run on ``core`` only to know which names are live: ``operations``
+    allocations of ``request()`` bytes and frees (at most ``max_live`` blocks held at once),
+    then a request for the whole memory while anything is held, then frees of what is left
+    in random order.  Lesson 6's traces and the Knuth lab's differ only in memory, request
+    sizes and ``max_live``."""
+    live: list[str] = []
+    steps: list[Operation] = []
+    number = 0
+    for _ in range(operations):
+        if live and (rng.random() < 0.4 or len(live) >= max_live):
+            name = live.pop(rng.randrange(len(live)))
+            core.free(name)
+            steps.append(Operation("free", name))
+            continue
+        number += 1
+        name = f"P{number}"
+        size = request()
+        steps.append(Operation("allocate", name, size))
+        try:
+            core.allocate(size, name)
+        except OutOfMemory:
+            continue
+        live.append(name)
+    if live:  # the whole memory while something is allocated: find_block finds nothing
+        steps.append(Operation("allocate", f"P{number + 1}", core.total))
+    rng.shuffle(live)
+    steps.extend(Operation("free", name) for name in live)
+    return steps
 
 
 def _request(rng: random.Random, total: int, min_block: int) -> int:

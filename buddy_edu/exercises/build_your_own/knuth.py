@@ -29,7 +29,8 @@ from __future__ import annotations
 import json
 import random
 
-from ...core import BuddyAllocator, Operation, OutOfMemory
+from ...core import BuddyAllocator, Operation
+from .contract import random_trace
 from .spec import Spec
 
 FAMILY = "knuth"
@@ -158,32 +159,10 @@ def random_traces(rng: random.Random, count: int = QUESTION_TRACES,
     """
     m = rng.choice(MEMORY_ORDERS)
     total = 1 << m
-    traces = []
-    for _ in range(count):
-        core = BuddyAllocator(total, 1, POLICY)
-        live: list[str] = []
-        steps: list[Operation] = []
-        number = 0
-        for _ in range(operations):
-            if live and (rng.random() < 0.4 or len(live) >= 6):
-                name = live.pop(rng.randrange(len(live)))
-                core.free(name)
-                steps.append(Operation("free", name))
-                continue
-            number += 1
-            name = f"P{number}"
-            request = rng.choice((1, 1, 2, 2, 3, 4, 4, 5, 8, total // 2, total))
-            steps.append(Operation("allocate", name, request))
-            try:
-                core.allocate(request, name)
-            except OutOfMemory:
-                continue
-            live.append(name)
-        if live:
-            steps.append(Operation("allocate", f"P{number + 1}", total))
-        rng.shuffle(live)
-        steps.extend(Operation("free", name) for name in live)
-        traces.append(steps)
+    sizes = (1, 1, 2, 2, 3, 4, 4, 5, 8, total // 2, total)
+    traces = [random_trace(rng, BuddyAllocator(total, 1, POLICY), operations, max_live=6,
+                           request=lambda: rng.choice(sizes))
+              for _ in range(count)]
     return total, 1, traces
 
 
