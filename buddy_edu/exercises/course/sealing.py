@@ -30,7 +30,7 @@ from ...core import InvalidRequest
 from ...core.script import run_script
 from ..answers import FAILS, INTERNAL, OUTCOMES, FormError, forms, transport
 from ..questions.feedback import Feedback
-from ..questions.question import Question, read_answer
+from ..questions.question import Asked, Question, read_answer
 from ..registry import kind_spec
 
 #: The parameters a released question keeps: what its form needs to read an answer and
@@ -205,7 +205,7 @@ def _call_reading(question: Question, want: list) -> object:
 
 # ----------------------------------------------------------------- checking
 @dataclass(frozen=True)
-class SealedQuestion:
+class SealedQuestion(Asked):
     """A question as a released notebook holds it: the prompt, and marks without the key.
 
     It has no ``answer``; ``check`` and ``score`` read an answer exactly as the grader
@@ -236,30 +236,6 @@ class SealedQuestion:
     @property
     def type(self):
         return kind_spec(self.kind)
-
-    @property
-    def function(self) -> str | None:
-        """The name of the function that answers this question, or None for a value."""
-        return self.params.get("function") if self.type.run is not None else None
-
-    @property
-    def answer_name(self) -> str:
-        """The variable a notebook answers with: the function's name, else the question id."""
-        return self.function or self.id
-
-    @property
-    def title(self) -> str:
-        return f"{self.type.title}: {self.function}" if self.function else self.type.title
-
-    @property
-    def form(self) -> str:
-        return self.type.form.text
-
-    def check(self, value: object) -> Feedback:
-        """Mark ``value`` as the grader will (the score, and a known misconception's name)."""
-        if self.type.run is not None:
-            return self.score(*self.type.run(self, value))
-        return self.score(*transport.read(value))
 
     def score(self, status: str, value: object) -> Feedback:
         """Like ``Question.score``: the same readings and refusals, marked from the seal."""

@@ -47,8 +47,48 @@ class QuestionType:
     answer_cell: Callable[[str, dict], str] | None = None
 
 
+class Asked:
+    """How a question is shown and answered, shared by :class:`Question` and the sealed
+    question of a released course notebook (``course.sealing``), which has no answer: both
+    give ``type``, ``params``, ``id`` and ``score``."""
+
+    @property
+    def function(self) -> str | None:
+        """The name of the function that answers this question, or None for a value."""
+        return self.params.get("function") if self.type.run is not None else None
+
+    @property
+    def answer_name(self) -> str:
+        """The variable a notebook answers with: the function's name, else the question id."""
+        return self.function or self.id
+
+    @property
+    def form(self) -> str:
+        """How an answer to this kind of question is written."""
+        return self.type.form.text
+
+    @property
+    def title(self) -> str:
+        """A short name for the kind of question, for headings."""
+        if self.function:
+            return f"{self.type.title}: {self.function}"
+        return self.type.title
+
+    def check(self, value: object) -> Feedback:
+        """Score ``value`` exactly as the batch grader will: never raises, never calls the
+        value's methods.
+
+        The value goes through :mod:`..answers.transport` (the encoder that also runs in the
+        grader's kernels), then ``score``.  For a question answered with a function,
+        ``value`` is the function, called as the grader calls it.
+        """
+        if self.type.run is not None:
+            return self.score(*self.type.run(self, value))
+        return self.score(*transport.read(value))
+
+
 @dataclass(frozen=True)
-class Question:
+class Question(Asked):
     """One question: what is asked (``prompt``, ``params``) and the answer that scores full marks.
 
     ``type`` is its :class:`QuestionType`; ``id`` is set when the question is
@@ -67,28 +107,6 @@ class Question:
     def kind(self) -> str:
         """The name of the question's type, such as ``"block_size"``."""
         return self.type.kind
-
-    def check(self, value: object) -> Feedback:
-        """Score ``value`` exactly as the batch grader will: never raises, never calls the
-        value's methods.
-
-        The value goes through :mod:`..answers.transport` (the encoder that also runs in the
-        grader's kernels), then :meth:`score`.  For a question answered with a
-        function, ``value`` is the function, called as the grader calls it.
-        """
-        if self.type.run is not None:
-            return self.score(*self.type.run(self, value))
-        return self.score(*transport.read(value))
-
-    @property
-    def function(self) -> str | None:
-        """The name of the function that answers this question, or None for a value."""
-        return self.params.get("function") if self.type.run is not None else None
-
-    @property
-    def answer_name(self) -> str:
-        """The variable a notebook answers with: the function's name, else the question id."""
-        return self.function or self.id
 
     def score(self, status: str, value: object) -> Feedback:
         """Score what was read for this question: ``status`` is ``"value"`` (``value`` is
@@ -140,18 +158,6 @@ class Question:
     def placed(self, id: str, points: int) -> Question:
         """The same question as question ``id`` of an assignment, worth ``points``."""
         return replace(self, id=id, points=points)
-
-    @property
-    def form(self) -> str:
-        """How an answer to this kind of question is written."""
-        return self.type.form.text
-
-    @property
-    def title(self) -> str:
-        """A short name for the kind of question, for headings."""
-        if self.function:
-            return f"{self.type.title}: {self.function}"
-        return self.type.title
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready), answer included: for the instructor's side only.
