@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from _submissions import answered
 
 from buddy_edu import format_size
 from buddy_edu.cli import main
@@ -19,16 +19,10 @@ NAME = "coalescing"
 
 
 def handed_in(folder: Path, student: str, answers: dict | None = None) -> Path:
-    """exercises/<NAME>.ipynb with the student's id and ``answers`` in place of ``qK = None``."""
-    nb = nbformat.read(ROOT / "exercises" / f"{NAME}.ipynb", as_version=4)
-    for cell in nb.cells:
-        cell.source = cell.source.replace('student="your-id"', f'student="{student}"')
-        for qid, value in (answers or {}).items():
-            cell.source = re.sub(rf"^{qid} = None.*$", f"{qid} = {value!r}", cell.source,
-                                 flags=re.M)
+    """exercises/<NAME>.ipynb with the student's id and ``answers``, written to ``folder``."""
     path = folder / f"{student}.ipynb"
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
+    nbformat.write(answered(ROOT / "exercises" / f"{NAME}.ipynb", student, answers), path)
     return path
 
 

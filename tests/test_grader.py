@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _submissions import answered
 
 from buddy_edu import InvalidRequest, format_size
 from buddy_edu.exercises import ASSIGNMENTS, answer_key, variant
@@ -46,33 +47,10 @@ FAST = {"jobs": 2, "timeout": 30, "cell_timeout": 5}
 
 
 # ------------------------------------------------------------------ building submissions
-def student_notebook(assignment: str, student: str, answers: dict | None = None, *,
-                     lines: dict[str, str] | None = None, before: str | None = None,
-                     after: dict[str, str] | None = None) -> nbformat.NotebookNode:
-    """exercises/<assignment>.ipynb as a student would hand it in.
-
-    ``answers`` replace the ``qK = None`` lines with ``qK = <repr>``, ``lines``
-    replace them with arbitrary code, ``before`` is a cell put before the
-    first code cell and ``after[qK]`` a cell put after qK's answer cell.
-    """
-    nb = nbformat.read(ROOT / "exercises" / f"{assignment}.ipynb", as_version=4)
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            if before is not None and not any(c.cell_type == "code" for c in cells):
-                cells.append(nbformat.v4.new_code_cell(before))
-            cell.source = cell.source.replace('student="your-id"', f'student="{student}"')
-            for qid, value in (answers or {}).items():
-                cell.source = re.sub(rf"^{qid} = None.*$", f"{qid} = {value!r}", cell.source,
-                                     flags=re.M)
-            for qid, code in (lines or {}).items():
-                cell.source = re.sub(rf"^{qid} = None.*$", code, cell.source, flags=re.M)
-        cells.append(cell)
-        for qid, code in (after or {}).items():
-            if cell.cell_type == "code" and re.search(rf"^{qid} = ", cell.source, re.M):
-                cells.append(nbformat.v4.new_code_cell(code))
-    nb.cells = cells
-    return nb
+def student_notebook(assignment: str, student: str, answers: dict | None = None,
+                     **changes) -> nbformat.NotebookNode:
+    """exercises/<assignment>.ipynb as ``student`` would hand it in (see _submissions)."""
+    return answered(ROOT / "exercises" / f"{assignment}.ipynb", student, answers, **changes)
 
 
 def write(nb, path: Path) -> Path:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _submissions import answered
 
 from buddy_edu import InvalidRequest
 from buddy_edu.exercises import ASSIGNMENTS, answer_key
@@ -97,16 +97,7 @@ def validate(results: dict, full: int) -> None:
 
 def handed_in(released: Path, student: str, answers: dict | None = None,
               lines: dict | None = None) -> bytes:
-    notebook = nbformat.read(released, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.source = cell.source.replace('student="your-id"', f'student="{student}"')
-            for qid, value in (answers or {}).items():
-                cell.source = re.sub(rf"^{qid} = None.*$", f"{qid} = {value!r}", cell.source,
-                                     flags=re.M)
-            for qid, code in (lines or {}).items():
-                cell.source = re.sub(rf"^{qid} = None.*$", code, cell.source, flags=re.M)
-    return nbformat.writes(notebook).encode()
+    return nbformat.writes(answered(released, student, answers, lines=lines)).encode()
 
 
 @pytest.fixture(scope="module")

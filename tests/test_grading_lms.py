@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from _submissions import answered
 
 from buddy_edu import InvalidRequest
 from buddy_edu.exercises import ASSIGNMENTS
@@ -388,19 +389,10 @@ COURSE_ROSTER = ("student_id,name,email,canvas_id,sis_id,moodle_id,gradescope_si
 
 
 def handed_in(released: Path, student: str, answers: dict) -> bytes:
-    """The course's class notebook as ``student`` hands it in (see tests/test_course.py)."""
-    import re
-
+    """The course's class notebook as ``student`` hands it in."""
     import nbformat
 
-    notebook = nbformat.read(released, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.source = cell.source.replace('student="your-id"', f'student="{student}"')
-            for qid, value in answers.items():
-                cell.source = re.sub(rf"^{qid} = None.*$", f"{qid} = {value!r}", cell.source,
-                                     flags=re.M)
-    return nbformat.writes(notebook).encode()
+    return nbformat.writes(answered(released, student, answers)).encode()
 
 
 @pytest.fixture(scope="module")
