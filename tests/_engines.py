@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -343,37 +343,16 @@ def engine_page(engine: str, proxy, downloads: Path, scratch: Path, route: bool 
     sync Playwright for Chromium (see _lite.offline_chromium)."""
     downloads.mkdir(parents=True, exist_ok=True)
     if engine == "chromium":
-        from _jupyter import CHROMIUM_ARGS
-        from _lite import CHROMIUM, LOCAL
-        from playwright.sync_api import sync_playwright
+        from _lite import new_offline_page, offline_chromium
 
         leaks: list[str] = []
-        with (nullcontext(playwright) if playwright else sync_playwright()) as running:
-            browser = running.chromium.launch(
-                executable_path=CHROMIUM, downloads_path=str(downloads),
-                args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.port}"])
-            try:
-                context = browser.new_context(viewport={"width": 1366, "height": 900},
-                                              accept_downloads=True)
-                page = context.new_page()
-
-                def guard(route):
-                    if route.request.url.startswith(LOCAL):
-                        route.continue_()
-                    else:
-                        leaks.append(route.request.url)
-                        route.abort()
-
-                if route:
-                    page.route("**/*", guard)
-                # Playwright keeps a download under a random name: keep it under the name the
-                # page gave it, as a browser would.
-                page.on("download", lambda download: download.save_as(
-                    downloads / download.suggested_filename))
-                chromium = ChromiumPage(page, browser.version, leaks)
-                yield chromium
-            finally:
-                browser.close()
+        with offline_chromium(proxy, playwright) as browser:
+            page = new_offline_page(browser, leaks, route=route)
+            # Playwright keeps a download under a random name: keep it under the name the
+            # page gave it, as a browser would.
+            page.on("download", lambda download: download.save_as(
+                downloads / download.suggested_filename))
+            yield ChromiumPage(page, browser.version, leaks)
         return
     if engine == "firefox":
         page = FirefoxPage(proxy.port, downloads, scratch / "firefox-profile")
