@@ -166,6 +166,19 @@ def random_traces(rng: random.Random, count: int = QUESTION_TRACES,
     return total, 1, traces
 
 
+def _replayed(total: int, traces: list[list[Operation]]):
+    """Each operation of ``traces`` on the core (a fresh one per trace), as
+    ``(core, operation, lists before, its events, lists after)``."""
+    for trace in traces:
+        core = BuddyAllocator(total, 1, POLICY)
+        for op in trace:
+            before = core_lists(core)
+            start = core.event_count()
+            core.replay([op])
+            yield (core, op, before, [core.event_at(i) for i in range(start, core.event_count())],
+                   core_lists(core))
+
+
 def expected_calls(function: str, total: int, traces: list[list[Operation]]
                    ) -> tuple[list[list], list[list]]:
     """The calls ``function`` gets on these traces and what the core says each must give:
@@ -182,44 +195,37 @@ def expected_calls(function: str, total: int, traces: list[list[Operation]]
             calls.append(args)
             expected.append([result, after])
 
-    for trace in traces:
-        core = BuddyAllocator(total, 1, POLICY)
-        for op in trace:
-            before = core_lists(core)
-            start = core.event_count()
-            core.replay([op])
-            events = [core.event_at(i) for i in range(start, core.event_count())]
-            after = core_lists(core)
-            if op.kind == "allocate":
-                if function == "reserve":
-                    k = core.block_size(op.size).bit_length() - 1
-                    result = None if events[0].kind == "fail" else events[-1].address
-                    add([state(before, m), k], result,
-                        state(after, m))
-                continue
-            freed = events[0]
-            k = freed.size.bit_length() - 1
-            if function == "liberate":
-                add([state(before, m), freed.address, k], None,
+    for core, op, before, events, after in _replayed(total, traces):
+        if op.kind == "allocate":
+            if function == "reserve":
+                k = core.block_size(op.size).bit_length() - 1
+                result = None if events[0].kind == "fail" else events[-1].address
+                add([state(before, m), k], result,
                     state(after, m))
-                continue
-            # S2 and S3 one at a time: the lists between them are the core's lists before
-            # the free, less the buddies taken so far (the merge events say which).
-            lists = {order: list(addresses) for order, addresses in before.items()}
-            growing = (freed.address, freed.size)
-            for event in events[1:]:
-                half = event.size // 2
-                buddy = event.address + half if growing[0] == event.address else event.address
-                taken = {order: list(addresses) for order, addresses in lists.items()}
-                taken[half.bit_length() - 1].remove(buddy)
-                if function == "avail_unlink":
-                    add([state(lists, m), buddy], None,
-                        state(taken, m))
-                lists, growing = taken, (event.address, event.size)
-            if function == "avail_push":
-                order = growing[1].bit_length() - 1
-                add([state(lists, m), order, growing[0]], None,
-                    state(after, m))
+            continue
+        freed = events[0]
+        k = freed.size.bit_length() - 1
+        if function == "liberate":
+            add([state(before, m), freed.address, k], None,
+                state(after, m))
+            continue
+        # S2 and S3 one at a time: the lists between them are the core's lists before
+        # the free, less the buddies taken so far (the merge events say which).
+        lists = {order: list(addresses) for order, addresses in before.items()}
+        growing = (freed.address, freed.size)
+        for event in events[1:]:
+            half = event.size // 2
+            buddy = event.address + half if growing[0] == event.address else event.address
+            taken = {order: list(addresses) for order, addresses in lists.items()}
+            taken[half.bit_length() - 1].remove(buddy)
+            if function == "avail_unlink":
+                add([state(lists, m), buddy], None,
+                    state(taken, m))
+            lists, growing = taken, (event.address, event.size)
+        if function == "avail_push":
+            order = growing[1].bit_length() - 1
+            add([state(lists, m), order, growing[0]], None,
+                state(after, m))
     return calls, expected
 
 
@@ -230,29 +236,23 @@ def telling(function: str, total: int, traces: list[list[Operation]]) -> bool:
     split of two levels or more (a lost upper half), a reservation from a list holding two
     blocks and a push onto a list that is not empty (the order of a list), a failure."""
     double = upper = smaller = deep = choice = onto = failed = False
-    for trace in traces:
-        core = BuddyAllocator(total, 1, POLICY)
-        for op in trace:
-            before = core_lists(core)
-            start = core.event_count()
-            core.replay([op])
-            events = [core.event_at(i) for i in range(start, core.event_count())]
-            kinds = [event.kind for event in events]
-            failed |= "fail" in kinds
-            deep |= kinds.count("split") >= 2
-            if op.kind == "allocate" and "fail" not in kinds:
-                order = core.block_size(op.size).bit_length() - 1
-                first = next(j for j in range(order, len(before)) if before[j])
-                choice |= len(before[first]) >= 2
-            if kinds and kinds[0] == "free":
-                freed, merges = events[0], kinds.count("merge")
-                double |= merges >= 2
-                upper |= merges >= 1 and freed.address % (2 * freed.size) == freed.size
-                buddy = freed.address ^ freed.size
-                smaller |= merges == 0 and any(buddy in before[j] for j in range(len(before))
-                                               if (1 << j) < freed.size)
-                final = events[-1]
-                onto |= bool(before[final.size.bit_length() - 1])
+    for core, op, before, events, _ in _replayed(total, traces):
+        kinds = [event.kind for event in events]
+        failed |= "fail" in kinds
+        deep |= kinds.count("split") >= 2
+        if op.kind == "allocate" and "fail" not in kinds:
+            order = core.block_size(op.size).bit_length() - 1
+            first = next(j for j in range(order, len(before)) if before[j])
+            choice |= len(before[first]) >= 2
+        if kinds and kinds[0] == "free":
+            freed, merges = events[0], kinds.count("merge")
+            double |= merges >= 2
+            upper |= merges >= 1 and freed.address % (2 * freed.size) == freed.size
+            buddy = freed.address ^ freed.size
+            smaller |= merges == 0 and any(buddy in before[j] for j in range(len(before))
+                                           if (1 << j) < freed.size)
+            final = events[-1]
+            onto |= bool(before[final.size.bit_length() - 1])
     return {"avail_push": onto, "avail_unlink": double,
             "reserve": deep and choice and failed,
             "liberate": double and upper and smaller and onto}[function]
