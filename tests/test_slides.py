@@ -130,6 +130,16 @@ def test_predict_mode_asks_each_question_before_its_operation_is_shown():
     assert [int(position) for position in asked] == starts
 
 
+def test_predict_mode_slides_do_not_say_how_many_events_are_to_come():
+    """As in the notebook: "Step 4 of 9" would tell the room how many splits are left."""
+    html = stepper_steps_html(Stepper.from_script(WIKIPEDIA, predict=True), limit=5)
+    captions = re.findall(r'<p class="caption">([^<]*)</p>', html)
+    assert captions[1].startswith("Step 1: ") and not any(" of " in c for c in captions[1:])
+    assert "Positions 0 to 4;" in html and f"of {EVENTS}" not in html
+    plain = stepper_steps_html(Stepper.from_script(WIKIPEDIA), limit=5)
+    assert f"Step 1 of {EVENTS}: " in plain
+
+
 def test_a_long_timeline_is_cut_and_says_so():
     stepper = Stepper.from_script(WIKIPEDIA, position=3)
     html = stepper_steps_html(stepper, limit=5)
@@ -246,7 +256,7 @@ def test_every_step_of_every_stepper_shows_in_turn_offline(exported):
         assert (exported / url).is_file(), f"the deck loads {url}, which was not written"
     expected = [int(n) for n in re.findall(r'class="buddy-steps r-stack" data-steps="(\d+)"',
                                            html)]
-    assert expected == [7, 21]  # lesson 1: A and B in predict mode, then Stallings' walk
+    assert expected == [7, 21]  # lesson 1: A and B, then Stallings' walk, both in predict mode
 
     refused, errors = [], []
 
@@ -271,11 +281,11 @@ def test_every_step_of_every_stepper_shows_in_turn_offline(exported):
             browser.close()
     assert refused == [] and errors == []
     assert [len(steps) for steps in seen] == expected
+    # Both Steppers are in predict mode: their captions do not say how many steps remain.
     for steps, count in zip(seen, expected, strict=True):
         assert [position for position, _ in steps] == list(range(count))
         assert steps[0][1] == "Start: 1M free."
-        assert all(caption.startswith(f"Step {position} of {count - 1}: ")
-                   for position, caption in steps[1:])
+        assert all(caption.startswith(f"Step {position}: ") for position, caption in steps[1:])
 
 
 def walk(tab, limit: int = 400) -> list[list[tuple[int, str]]]:

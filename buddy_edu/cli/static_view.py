@@ -72,7 +72,9 @@ def stepper_steps_html(stepper: Stepper, limit: int = MAX_STEPS) -> str:
     stop = min(count, start + limit - 1)
     positions = range(start, stop + 1)
     questions = _questions(stepper, positions) if stepper.predict else {}
-    frames = frames_html(allocator, positions, tables=False)
+    # In predict mode the number of events to come would give answers away, as in the
+    # notebook's Stepper.
+    frames = frames_html(allocator, positions, tables=False, of_total=not stepper.predict)
     steps = []
     for index, (position, frame) in enumerate(zip(positions, frames, strict=True)):
         fragment = " fragment" if index else ""
@@ -81,7 +83,8 @@ def stepper_steps_html(stepper: Stepper, limit: int = MAX_STEPS) -> str:
         steps.append(f'<div class="buddy-step{fragment}" data-position="{position}">{frame}</div>')
     note = ""
     if start or stop < count:
-        note = (f'<p class="buddy-steps-note">Positions {start} to {stop} of {count}; '
+        of_count = "" if stepper.predict else f" of {count}"
+        note = (f'<p class="buddy-steps-note">Positions {start} to {stop}{of_count}; '
                 "run the lesson to step through the rest.</p>")
     return (f'<div class="buddy-steps r-stack" data-steps="{len(steps)}">'
             + "".join(steps) + "</div>" + note)

@@ -64,13 +64,14 @@ def export_html(allocator: BuddyAllocator, path: str | Path, *, title: str | Non
 
 
 def frames_html(allocator: BuddyAllocator, positions: range | None = None, *,
-                tables: bool = True) -> list[str]:
+                tables: bool = True, of_total: bool = True) -> list[str]:
     """The HTML of each position in ``positions`` (default: 0..N): caption, tree, strip, tables.
 
     This is what :func:`export_html` pages through, returned instead of
     written, so a slide deck can lay the same pictures out as its own steps.
     ``tables=False`` leaves out the free-list and stats tables, for a slide
-    that has room only for the narration and the two pictures.  The
+    that has room only for the narration and the two pictures;
+    ``of_total=False`` captions "Step i" without "of n", for predict mode.  The
     allocator is left at the position it was at.
     """
     count = allocator.event_count()
@@ -82,7 +83,7 @@ def frames_html(allocator: BuddyAllocator, positions: range | None = None, *,
             extra = (f'<div class="tables">{free_lists_html(allocator)}'
                      f"{stats_html(allocator)}</div>") if tables else ""
             frames.append(
-                f'<p class="caption">{escape(caption(allocator))}</p>'
+                f'<p class="caption">{escape(caption(allocator, of_total=of_total))}</p>'
                 f'<div class="tree" tabindex="0" role="region" aria-label="{TREE_REGION}">'
                 f"{_inline(to_svg(allocator))}{tree_outline_html(allocator)}</div>"
                 f'<div class="strip">{_inline(memory_strip_svg(allocator))}</div>'
