@@ -40,3 +40,19 @@ def answered(notebook: Path, student: str, answers: dict | None = None, *,
                 cells.append(nbformat.v4.new_code_cell(code))
     nb.cells = cells
     return nb
+
+
+def handed_in(notebook: Path, student: str, answers: dict | None = None, **changes) -> bytes:
+    """:func:`answered`, as the bytes of the file an LMS would hold."""
+    return nbformat.writes(answered(notebook, student, answers, **changes)).encode()
+
+
+def released_course(folder: Path, roster: str, assignment: str):
+    """A course "OS 101" in ``folder`` with ``roster`` (CSV text) and ``assignment``'s class
+    notebook released: ``(course, path of the notebook)``."""
+    from buddy_edu.exercises.course.release import write_release
+    from buddy_edu.exercises.course.settings import init_course
+
+    course = init_course(folder, name="OS 101")
+    course.roster_path.write_text(roster, encoding="utf-8")
+    return course, write_release(course, assignment)

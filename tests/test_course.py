@@ -315,11 +315,6 @@ def test_a_course_release_needs_a_roster_and_a_course_level(course, tmp_path):
 
 
 # ------------------------------------------------------------------ grading a course
-def _handed_in(released: Path, student: str, answers: dict) -> nbformat.NotebookNode:
-    """The class notebook as ``student`` hands it in, answered with ``answers``."""
-    return answered(released, student, answers)
-
-
 @pytest.mark.kernel
 def test_a_released_notebook_checks_and_grades_honest_students_fully(course, released,
                                                                       tmp_path):
@@ -332,11 +327,11 @@ def test_a_released_notebook_checks_and_grades_honest_students_fully(course, rel
     submissions.mkdir()
     keys = {student: answer_key("coalescing", student, secret) for student in ("jdoe", "bsmith")}
     for student, key in keys.items():
-        nbformat.write(_handed_in(released, student, key), submissions / f"{student}.ipynb")
+        nbformat.write(answered(released, student, key), submissions / f"{student}.ipynb")
     practice = answer_key("coalescing", "-2-3")  # what a student makes without the course
-    nbformat.write(_handed_in(released, "-2-3", practice), submissions / "-2-3.ipynb")
+    nbformat.write(answered(released, "-2-3", practice), submissions / "-2-3.ipynb")
 
-    executed = _handed_in(released, "jdoe", keys["jdoe"])
+    executed = answered(released, "jdoe", keys["jdoe"])
     NotebookClient(executed, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     marks = [output.get("data", {}).get("text/html", "") for cell in executed.cells

@@ -24,9 +24,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
-from _submissions import answered
+from _submissions import handed_in, released_course
 
 from buddy_edu import InvalidRequest
 from buddy_edu.exercises import ASSIGNMENTS, answer_key
@@ -95,20 +94,10 @@ def validate(results: dict, full: int) -> None:
         assert sum(t["max_score"] for t in results["tests"]) == full
 
 
-def handed_in(released: Path, student: str, answers: dict | None = None,
-              lines: dict | None = None) -> bytes:
-    return nbformat.writes(answered(released, student, answers, lines=lines)).encode()
-
-
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    from buddy_edu.exercises.course.release import write_release
-    from buddy_edu.exercises.course.settings import init_course
-
     base = tmp_path_factory.mktemp("gradescope")
-    course = init_course(base / "course", name="OS 101")
-    course.roster_path.write_text(ROSTER, encoding="utf-8")
-    released = write_release(course, NAME)
+    course, released = released_course(base / "course", ROSTER, NAME)
     fake_wheel = base / "buddy_edu-0.1.0-py3-none-any.whl"
     fake_wheel.write_bytes(b"not used: setup.sh is skipped")
     autograder = build_autograder(course, NAME, base / "autograder.zip",

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from _submissions import answered
+from _submissions import handed_in, released_course
 
 from buddy_edu import InvalidRequest
 from buddy_edu.exercises import ASSIGNMENTS
@@ -388,24 +388,12 @@ COURSE_ROSTER = ("student_id,name,email,canvas_id,sis_id,moodle_id,gradescope_si
                  "dave,Dave Null,dn@uni.edu,12348,S4,304,S4\n")
 
 
-def handed_in(released: Path, student: str, answers: dict) -> bytes:
-    """The course's class notebook as ``student`` hands it in."""
-    import nbformat
-
-    return nbformat.writes(answered(released, student, answers)).encode()
-
-
 @pytest.fixture(scope="module")
 def lms_class(tmp_path_factory):
     """A course of four and the notebooks three of them hand in, laid out by every LMS."""
     from buddy_edu.exercises import answer_key
-    from buddy_edu.exercises.course.release import write_release
-    from buddy_edu.exercises.course.settings import init_course
-
     base = tmp_path_factory.mktemp("lms")
-    course = init_course(base / "course", name="OS 101")
-    course.roster_path.write_text(COURSE_ROSTER, encoding="utf-8")
-    released = write_release(course, NAME)
+    course, released = released_course(base / "course", COURSE_ROSTER, NAME)
     secret = course.secret()
     key = {s: answer_key(NAME, s, secret) for s in ("jdoe", "bsmith", "carol")}
     half = dict(list(key["bsmith"].items())[:3])

@@ -693,14 +693,10 @@ def released_notebook(tmp_path_factory):
     """A course's released class notebook of the handed-in assignment, and its key for
     STUDENT (made with the course secret, which never goes near the site)."""
     import nbformat
+    from _submissions import released_course
 
-    from buddy_edu.exercises.course.release import write_release
-    from buddy_edu.exercises.course.settings import init_course
-
-    course = init_course(tmp_path_factory.mktemp("course") / "os101", name="OS 101")
-    course.roster_path.write_text(f"student_id,name\n{STUDENT},Lite Student\n",
-                                  encoding="utf-8")
-    path = write_release(course, HANDED_IN)
+    course, path = released_course(tmp_path_factory.mktemp("course") / "os101",
+                                   f"student_id,name\n{STUDENT},Lite Student\n", HANDED_IN)
     return nbformat.read(path, as_version=4), answer_key(HANDED_IN, STUDENT, course.secret())
 
 
