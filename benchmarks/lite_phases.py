@@ -1,6 +1,6 @@
 """Where a visit to the zero-install site spends its time before the kernel is ready (issue 20).
 
-    .venv/bin/python benchmarks/lite_phases.py [--site build/lite] [--visits 4]
+    .venv/bin/python benchmarks/lite_phases.py [--site build/lite] [--visits 4] [--drive]
 
 benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
 00, for a first visit and then later visits in the same profile (cache warm):
@@ -10,7 +10,10 @@ benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
 * kernel side, inside the Pyodide kernel's worker: the worker starts, Pyodide
   is up with the preloaded wheels unpacked, the package manager (piplite) is
   imported, the kernel's own imports (IPython, ipykernel's shim) are done;
-* the kernel reported idle, as the tests and benchmarks/lite.py wait for it.
+* the kernel reported idle, as the tests and benchmarks/lite.py wait for it;
+* with ``--drive``: how many synchronous requests the worker made to the page
+  for the browser's files (``/drive``) before the kernel was ready, and their
+  time (lite/worker.py keeps the kernel's own imports off ``/drive``).
 
 The worker's phases are read by instrumenting a *copy* of the site: the
 kernel worker's start-up sequence (JupyterLite's ``initialize``) gets a
@@ -41,8 +44,8 @@ STEPS = ("initRuntime", "initFilesystem", "initPackageManager", "initKernel", "i
 NAMES = {"start": "worker starts", "initRuntime": "Pyodide + preloaded wheels",
          "initPackageManager": "package manager", "initKernel": "kernel imports"}
 RECORD = ("window.__phases = [];"
-          "new BroadcastChannel('buddy-edu-phases').onmessage ="
-          " e => window.__phases.push([e.data[0], e.data[1] - performance.timeOrigin]);")
+          "new BroadcastChannel('buddy-edu-phases').onmessage = e => window.__phases.push("
+          "[e.data[0], e.data[0] === 'drive' ? e.data[1] : e.data[1] - performance.timeOrigin]);")
 
 
 def instrument(site: Path) -> None:
@@ -60,6 +63,24 @@ def instrument(site: Path) -> None:
     workers[0].write_text(texts[0].replace(sequence, timed), encoding="utf-8")
 
 
+# The DriveFS request of JupyterLite 0.8's worker: one synchronous XMLHttpRequest per call.
+DRIVE_REQUEST = 'request(e){let t=new XMLHttpRequest;t.open("POST",encodeURI(this.endpoint),!1);'
+COUNTED = ('request(e){const t0=performance.now();try{return this.uncounted(e)}finally{'
+           'self.drive=self.drive||[0,0];self.drive[0]++;self.drive[1]+=performance.now()-t0;'
+           'new BroadcastChannel("buddy-edu-phases").postMessage(["drive",self.drive])}}'
+           'uncounted(e){let t=new XMLHttpRequest;t.open("POST",encodeURI(this.endpoint),!1);')
+
+
+def count_drive_requests(site: Path) -> None:
+    """Make the worker of ``site`` (a copy) report its /drive requests."""
+    worker = next((site / WORKER).glob("comlink.worker.*.js"))
+    text = worker.read_text(encoding="utf-8")
+    if text.count(DRIVE_REQUEST) != 1:
+        raise SystemExit(f"{worker}: no single DriveFS request {DRIVE_REQUEST[:40]}...: "
+                         "update lite_phases.py")
+    worker.write_text(text.replace(DRIVE_REQUEST, COUNTED), encoding="utf-8")
+
+
 def visit(page, url: str) -> dict[str, float]:
     """Seconds from opening lesson 00 to each phase."""
     started = time.monotonic()
@@ -75,10 +96,14 @@ def visit(page, url: str) -> dict[str, float]:
     idle = time.monotonic() - started
     # The worker's clock and the page's: both in ms since the epoch, so the page's origin
     # converts the worker's stamps to seconds since this navigation began.
+    drive = [0, 0.0]
     for name, ms in page.evaluate("() => window.__phases"):
         if name in NAMES:
             phases[NAMES[name]] = ms / 1000
+        elif name == "drive":  # the worker's running count and time, sent with each request
+            drive = ms
     phases["kernel idle"] = idle
+    phases["/drive requests"], phases["/drive request s"] = drive[0], drive[1] / 1000
     return phases
 
 
@@ -86,6 +111,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=ROOT / "build" / "lite")
     parser.add_argument("--visits", type=int, default=4)
+    parser.add_argument("--drive", action="store_true",
+                        help="also count the worker's requests for /drive before it is ready")
     args = parser.parse_args()
     if not (args.site / "index.html").exists():
         raise SystemExit(f"no site at {args.site}: build it with `make lite`")
@@ -100,6 +127,8 @@ def main() -> None:
         site = Path(folder) / "site"
         shutil.copytree(args.site, site)
         instrument(site)
+        if args.drive:
+            count_drive_requests(site)
         server = SiteServer(site, Path(folder) / "server.log")
         try:
             server.wait_ready()
@@ -112,10 +141,11 @@ def main() -> None:
                 browser.close()
         finally:
             server.stop()
-    names = list(rows[0])
+    names = [name for name in rows[0] if args.drive or not name.startswith("/drive")]
     print(f"{'':28}" + "".join(f"{'visit ' + str(i + 1):>9}" for i in range(len(rows))))
     for name in names:
-        print(f"{name:28}" + "".join(f"{row.get(name, float('nan')):9.2f}" for row in rows))
+        form = "9.0f" if name == "/drive requests" else "9.2f"
+        print(f"{name:28}" + "".join(f"{row.get(name, float('nan')):{form}}" for row in rows))
 
 
 if __name__ == "__main__":

@@ -232,6 +232,7 @@ def test_each_lesson_runs_and_its_stepper_draws_and_moves(tab, name):
     if name.startswith("00"):
         live_row_and_quickcheck(page)
         browser_backend_in_the_kernel(page, path)
+        kernel_works_beside_the_notebook(page, path)
     if name.startswith("05"):  # no /proc/buddyinfo in the browser: the recorded sample
         assert "/proc/buddyinfo from a recorded sample" in texts(cells)
     nothing_left_the_machine(tab)
@@ -246,6 +247,18 @@ def browser_backend_in_the_kernel(page, path: str) -> None:
                                    "backends.render_svg('digraph { a -> }')\n")
     assert "BACKEND browser" in said, said
     assert "RenderError" in said and "Graphviz (viz.js) could not draw the tree" in said, said
+
+
+def kernel_works_beside_the_notebook(page, path: str) -> None:
+    """The kernel runs in the notebook's folder of the browser's files and reads the files
+    there, though the site's worker imports the kernel before it enters them
+    (lite/worker.py)."""
+    folder, name = path.split("/")
+    said = kernel_says(page, path, "import os, json\n"
+                                   "print('CWD', os.getcwd())\n"
+                                   f"print('CELLS', len(json.load(open({name!r}))['cells']))\n")
+    assert f"CWD /drive/{folder}" in said, said
+    assert "CELLS " in said and "Error" not in said, said
 
 
 def live_row_and_quickcheck(page) -> None:
@@ -460,6 +473,40 @@ def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
     stock = "".join(old for old, _ in vizjs.REPLACEMENTS)
     with pytest.raises(vizjs.VizjsError, match=r"9\.9\.9.*lite/vizjs\.py"):
         vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
+
+
+# ----------------------------------- the kernel's worker starts outside /drive (lite/worker.py)
+# The two statements as JupyterLite 0.8.6's workers have them, each minified with other names.
+STOCK_WORKER = (
+    'async initFilesystem(e){if(e.mountDrive){let t="/drive";'
+    '{VAR}.mkdirTree(t),{VAR}.mount(a,{},t),{VAR}.chdir(t),this._driveFS=a}}'
+    'async initKernel(e){let {VAR}=[];{VAR}.push("import pyodide_kernel"),e.mountDrive&&'
+    'this._localPath&&{VAR}.push("import os",`os.chdir("${this._localPath}")`),'
+    'await this._pyodide.runPythonAsync({VAR}.join("\\n"))}')
+
+
+@pytest.mark.parametrize("var", ["s", "i"])
+def test_the_worker_imports_the_kernel_before_it_enters_the_notebooks_folder(var):
+    worker = lite_module("worker")
+    made = worker.rewrite(STOCK_WORKER.replace("{VAR}", var), "comlink.worker.js")
+    assert ".chdir(t)" not in made  # /drive is mounted, not entered, before the imports
+    assert f'{var}.mount(a,{{}},t),this._driveFS=a' in made
+    # then the notebook's folder, by its full path, also for a notebook at the top (no folder)
+    imports_then_enters = (f'{var}.push("import pyodide_kernel"),e.mountDrive&&{var}.push('
+                           '"import os",`os.chdir("/drive/${this._localPath}")`)')
+    assert imports_then_enters in made
+
+
+def test_a_worker_of_another_shape_stops_the_build_and_says_where_to_look(tmp_path):
+    worker = lite_module("worker")
+    changed = STOCK_WORKER.replace("{VAR}", "s").replace("s.chdir(t),", "s.chdir(t);")
+    with pytest.raises(worker.WorkerError, match=r"coincident\.worker\.js.*lite/worker\.py"):
+        worker.rewrite(changed, "coincident.worker.js")
+    (tmp_path / worker.STATIC).mkdir(parents=True)
+    (tmp_path / worker.STATIC / "comlink.worker.1.js").write_text(
+        STOCK_WORKER.replace("{VAR}", "s"))
+    with pytest.raises(worker.WorkerError, match="not one file per"):  # the isolated one lacks
+        worker.patch(tmp_path)
 
 
 # ------------------------------------------ the JupyterLab chunks left out (lite/prune.py)

@@ -1,0 +1,69 @@
+"""The Pyodide kernel's worker starts in memory and moves into the notebook's folder last.
+
+JupyterLite's kernel worker mounts the browser's files at ``/drive`` and makes
+it the working folder *before* it imports the kernel (IPython, the package
+manager: about 250 modules).  Python looks for every top-level module in the
+working folder first (``''`` leads ``sys.path``), and on ``/drive`` each look
+is a synchronous request from the worker through the service worker to the
+page and back: 76 of them at each kernel start, 0.45-0.57 s of a 4 s second
+visit, counted by ``benchmarks/lite_phases.py --drive`` (issue 20).
+
+So the site's worker mounts ``/drive`` without entering it, imports the kernel
+from the in-memory home folder, and then changes to the notebook's folder,
+``/drive/<folder>``, where the original ends too (it made the same move,
+relative to ``/drive``, only for notebooks in a subfolder).  A student's
+code sees the same working folder and the same files as before.
+
+Each replacement must be found in each worker file, or the build stops and
+says so: a new JupyterLite is checked here, at build time, not in a student's
+browser.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+STATIC = Path("extensions/@jupyterlite/pyodide-kernel-extension/static")
+WORKERS = ("comlink.worker.*.js", "coincident.worker.*.js")  # plain, and cross-origin isolated
+DRIVE = "/drive"  # the worker's mount point (initFilesystem's `t="/drive"`)
+
+REPLACEMENTS = (
+    # initFilesystem: mount the drive, but do not enter it yet.
+    (re.compile(r"(\w+)\.mkdirTree\(t\),\1\.mount\((\w+),\{\},t\),\1\.chdir\(t\),"
+                r"this\._driveFS=\2"),
+     r"\1.mkdirTree(t),\1.mount(\2,{},t),this._driveFS=\2"),
+    # initKernel: after `import pyodide_kernel`, enter the notebook's folder by its full path
+    # (the original's path was relative to /drive, which it had entered already).
+    (re.compile(r'(\w+)\.push\("import pyodide_kernel"\),e\.mountDrive&&this\._localPath&&'
+                r'\1\.push\("import os",`os\.chdir\("\$\{this\._localPath\}"\)`\)'),
+     r'\1.push("import pyodide_kernel"),e.mountDrive&&\1.push("import os",'
+     r'`os.chdir("' + DRIVE + r'/${this._localPath}")`)'),
+)
+
+
+class WorkerError(Exception):
+    """The kernel's worker no longer has the shape the replacements expect."""
+
+
+def rewrite(source: str, name: str) -> str:
+    """``source`` (one worker file, called ``name``) with every replacement made."""
+    for pattern, replacement in REPLACEMENTS:
+        source, found = pattern.subn(replacement, source)
+        if found == 0:
+            raise WorkerError(
+                f"the Pyodide kernel's {name} has no {pattern.pattern[:60]!r}...: update "
+                "REPLACEMENTS in lite/worker.py for this JupyterLite (the kernel starts "
+                "outside /drive; see its docstring)")
+    return source
+
+
+def patch(site: Path) -> int:
+    """Rewrite the kernel's worker files in the built ``site``; how many were rewritten."""
+    files = [path for pattern in WORKERS for path in sorted((site / STATIC).glob(pattern))]
+    if len(files) != len(WORKERS):
+        raise WorkerError(f"{site / STATIC} holds {[p.name for p in files]}, not one file per "
+                          f"{WORKERS}: update lite/worker.py for this JupyterLite")
+    for path in files:
+        path.write_text(rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")
+    return len(files)
