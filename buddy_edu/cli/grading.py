@@ -21,7 +21,7 @@ from ..grading.options import (
     check_memory,
     check_seconds,
 )
-from .paths import output_folder
+from .paths import add_course_option, output_folder
 
 
 def register(subparsers) -> None:
@@ -46,9 +46,7 @@ def register(subparsers) -> None:
     who.add_argument("--roster", metavar="CSV", nargs="?", const="",
                      help="the whole class: the course roster, or the roster CSV given")
     key.add_argument("--out", metavar="CSV", help="where to write the class key (with --roster)")
-    key.add_argument("--course", metavar="DIR", help="the course folder (default: the current "
-                                                     "folder or the nearest one above with a "
-                                                     "course.json)")
+    add_course_option(key, "the course folder")
     key.set_defaults(handler=_key)
     notebooks = sub.add_parser(
         "notebooks", help="write the student notebooks, choosing how much ex.check says")
@@ -93,10 +91,8 @@ def register(subparsers) -> None:
                        help="run the notebooks WITHOUT isolation, with your rights (where "
                             "bubblewrap cannot run); at your own risk: a notebook can then "
                             "read your files and change other students' grades")
-    grade.add_argument("--course", metavar="DIR",
-                       help="the course whose students' questions the answers are checked "
-                            "against (default: the current folder or the nearest one above "
-                            "with a course.json; without a course, practice mode)")
+    add_course_option(grade, "the course whose students' questions the answers are checked "
+                             "against", otherwise="without a course, practice mode")
     grade.add_argument("--roster", metavar="CSV",
                        help="map each notebook to one student of this roster (default: the "
                             "course's roster.csv, if it lists anyone); needed for Canvas, "

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 
+from .paths import add_course_option
+
 _HELP = {
     "canvas": "Canvas gradebook import CSV (Grades > Import)",
     "moodle": "Moodle gradebook import CSV (Grades > Import > CSV file; map from Email "
@@ -35,9 +37,7 @@ def register(subparsers) -> None:
                         help="assignment name (see: buddy-edu exercises list)")
     export.add_argument("--gradebook", metavar="PATH", default="grades.sqlite",
                         help="the gradebook buddy-edu grade wrote (default: grades.sqlite)")
-    export.add_argument("--course", metavar="DIR",
-                        help="the course whose roster.csv lists the students (default: the "
-                             "current folder or the nearest one above with a course.json)")
+    add_course_option(export, "the course whose roster.csv lists the students")
     export.add_argument("--roster", metavar="CSV", help="a roster CSV instead of the course's")
     export.add_argument("--column", metavar="NAME",
                         help="the grade column's name (default: the assignment's name; for "
