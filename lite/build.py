@@ -24,7 +24,8 @@ buddy-edu's are preloaded by Pyodide from the lock at start (``PRELOAD``);
 what a kernel start imports is compiled to bytecode by Pyodide itself under
 Node.js (``pyc.mjs``); and the kernel's worker imports the kernel before it
 enters the browser's files at ``/drive``, where each import would cost a request
-to the page (``worker.py``).  Left out, as nothing a lesson or exercise uses: the
+to the page, and keeps the page's answers about those files for a moment
+(``worker.py``).  Left out, as nothing a lesson or exercise uses: the
 JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files,
 jedi with parso (IPython's tab completion falls back to its own completer),
 what ``slim.py`` cuts from the served wheels and Pyodide's stdlib (IPython's

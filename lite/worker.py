@@ -1,11 +1,11 @@
-"""The Pyodide kernel's worker starts in memory and moves into the notebook's folder last.
+"""The Pyodide kernel's worker asks the page about the browser's files less often.
 
 JupyterLite's kernel worker mounts the browser's files at ``/drive`` and makes
 it the working folder *before* it imports the kernel (IPython, the package
 manager: about 250 modules).  Python looks for every top-level module in the
 working folder first (``''`` leads ``sys.path``), and on ``/drive`` each look
 is a synchronous request from the worker through the service worker to the
-page and back: 76 of them at each kernel start, 0.45-0.57 s of a 4 s second
+page and back: 76 of them at each kernel start, 0.45-0.62 s of a 4 s second
 visit, counted by ``benchmarks/lite_phases.py --drive`` (issue 20).
 
 So the site's worker mounts ``/drive`` without entering it, imports the kernel
@@ -13,6 +13,16 @@ from the in-memory home folder, and then changes to the notebook's folder,
 ``/drive/<folder>``, where the original ends too (it made the same move,
 relative to ``/drive``, only for notebooks in a subfolder).  A student's
 code sees the same working folder and the same files as before.
+
+A student's own imports still start in the notebook's folder (as in any
+Jupyter), and lesson 00's first cell asked the same "what is at this path"
+question about it once per module: 27 requests in its Run All, 0.1 s of the
+first picture.  The worker now keeps each answer (``lookup``, ``getmode``,
+``getattr``, ``readdir``) for KEEP_MS and forgets them all as soon as the
+kernel itself creates, writes, renames or deletes a file; 13 requests are
+left.  The price: a file changed from the page (an upload, a rename in the
+file browser, another notebook's kernel) reaches this kernel up to KEEP_MS
+later, less than it takes to move to a cell and run it.
 
 Each replacement must be found in each worker file, or the build stops and
 says so: a new JupyterLite is checked here, at build time, not in a student's
@@ -28,11 +38,22 @@ STATIC = Path("extensions/@jupyterlite/pyodide-kernel-extension/static")
 WORKERS = ("comlink.worker.*.js", "coincident.worker.*.js")  # plain, and cross-origin isolated
 DRIVE = "/drive"  # the worker's mount point (initFilesystem's `t="/drive"`)
 
+# Put before each worker's code: wraps the drive's request function (the page's answers) so
+# that an answer to "what is at this path" is kept for KEEP_MS, until the kernel changes a file.
+KEEP_MS = 500
+KEEPER = ("const buddyEduKeepAnswers=api=>{const ask=api.request.bind(api),kept=new Map,"
+          'reads=new Set(["lookup","getmode","getattr","readdir"]);'
+          "api.request=e=>{if(!reads.has(e.method))return kept.clear(),ask(e);"
+          'const key=e.method+" "+e.path,now=performance.now(),hit=kept.get(key);'
+          f"if(hit&&now-hit[0]<{KEEP_MS})return JSON.parse(hit[1]);"
+          "const answer=ask(e);return answer!==void 0&&kept.set(key,[now,JSON.stringify(answer)]),"
+          "answer}};\n")
+
 REPLACEMENTS = (
-    # initFilesystem: mount the drive, but do not enter it yet.
+    # initFilesystem: mount the drive, but do not enter it yet; keep its answers a moment.
     (re.compile(r"(\w+)\.mkdirTree\(t\),\1\.mount\((\w+),\{\},t\),\1\.chdir\(t\),"
                 r"this\._driveFS=\2"),
-     r"\1.mkdirTree(t),\1.mount(\2,{},t),this._driveFS=\2"),
+     r"\1.mkdirTree(t),\1.mount(\2,{},t),this._driveFS=\2,buddyEduKeepAnswers(\2.API)"),
     # initKernel: after `import pyodide_kernel`, enter the notebook's folder by its full path
     # (the original's path was relative to /drive, which it had entered already).
     (re.compile(r'(\w+)\.push\("import pyodide_kernel"\),e\.mountDrive&&this\._localPath&&'
@@ -65,5 +86,6 @@ def patch(site: Path) -> int:
         raise WorkerError(f"{site / STATIC} holds {[p.name for p in files]}, not one file per "
                           f"{WORKERS}: update lite/worker.py for this JupyterLite")
     for path in files:
-        path.write_text(rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")
+        path.write_text(KEEPER + rewrite(path.read_text(encoding="utf-8"), path.name),
+                        encoding="utf-8")
     return len(files)

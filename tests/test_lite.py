@@ -251,14 +251,22 @@ def browser_backend_in_the_kernel(page, path: str) -> None:
 
 def kernel_works_beside_the_notebook(page, path: str) -> None:
     """The kernel runs in the notebook's folder of the browser's files and reads the files
-    there, though the site's worker imports the kernel before it enters them
-    (lite/worker.py)."""
+    there, though the site's worker imports the kernel before it enters them; a file it
+    writes, then deletes, is there and then gone at once, though the worker keeps the page's
+    answers about files a moment (lite/worker.py)."""
     folder, name = path.split("/")
     said = kernel_says(page, path, "import os, json\n"
                                    "print('CWD', os.getcwd())\n"
-                                   f"print('CELLS', len(json.load(open({name!r}))['cells']))\n")
+                                   f"print('CELLS', len(json.load(open({name!r}))['cells']))\n"
+                                   "before = 'probe.txt' in os.listdir('.')\n"
+                                   "with open('probe.txt', 'w') as f: f.write('written')\n"
+                                   "print('LISTED', before, 'probe.txt' in os.listdir('.'))\n"
+                                   "print('READ', open('probe.txt').read())\n"
+                                   "os.remove('probe.txt')\n"
+                                   "print('GONE', not os.path.exists('probe.txt'))\n")
     assert f"CWD /drive/{folder}" in said, said
     assert "CELLS " in said and "Error" not in said, said
+    assert "LISTED False True" in said and "READ written" in said and "GONE True" in said, said
 
 
 def live_row_and_quickcheck(page) -> None:
@@ -490,11 +498,42 @@ def test_the_worker_imports_the_kernel_before_it_enters_the_notebooks_folder(var
     worker = lite_module("worker")
     made = worker.rewrite(STOCK_WORKER.replace("{VAR}", var), "comlink.worker.js")
     assert ".chdir(t)" not in made  # /drive is mounted, not entered, before the imports
-    assert f'{var}.mount(a,{{}},t),this._driveFS=a' in made
+    assert f'{var}.mount(a,{{}},t),this._driveFS=a,buddyEduKeepAnswers(a.API)' in made
     # then the notebook's folder, by its full path, also for a notebook at the top (no folder)
     imports_then_enters = (f'{var}.push("import pyodide_kernel"),e.mountDrive&&{var}.push('
                            '"import os",`os.chdir("/drive/${this._localPath}")`)')
     assert imports_then_enters in made
+
+
+KEEPER_UNDER_NODE = """
+const asked = [];
+const api = {request(e) { asked.push(e.method + ' ' + e.path); return {size: asked.length}; }};
+buddyEduKeepAnswers(api);
+const first = api.request({method: 'getattr', path: 'notebooks'});
+first.size = 99;  // the drive's callers change what they get: the next one gets its own copy
+const again = api.request({method: 'getattr', path: 'notebooks'});
+api.request({method: 'lookup', path: 'notebooks/a.py'});
+api.request({method: 'put', path: 'notebooks/a.py'});  // the kernel writes: all forgotten
+const after = api.request({method: 'getattr', path: 'notebooks'});
+const start = performance.now(); while (performance.now() - start < KEEP_MS + 50) {}
+const later = api.request({method: 'lookup', path: 'notebooks/a.py'});
+console.log(JSON.stringify({asked, again: again.size, after: after.size, later: later.size}));
+"""
+
+
+@pytest.mark.needs("npm")  # Node.js runs the worker's code
+def test_the_worker_keeps_the_drives_answers_a_moment_until_the_kernel_writes():
+    """A burst of imports asks the page once per path, not once per import; a file the
+    kernel writes is seen at once, one the page changes after KEEP_MS at most."""
+    worker = lite_module("worker")
+    code = (worker.KEEPER + KEEPER_UNDER_NODE).replace("KEEP_MS", str(worker.KEEP_MS))
+    done = subprocess.run(["node", "--input-type=module", "-e", code], capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "asked": ["getattr notebooks", "lookup notebooks/a.py", "put notebooks/a.py",
+                  "getattr notebooks", "lookup notebooks/a.py"],
+        "again": 1, "after": 4, "later": 5}
 
 
 def test_a_worker_of_another_shape_stops_the_build_and_says_where_to_look(tmp_path):
