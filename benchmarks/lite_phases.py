@@ -1,6 +1,7 @@
 """Where a visit to the zero-install site spends its time before the kernel is ready (issue 20).
 
     .venv/bin/python benchmarks/lite_phases.py [--site build/lite] [--visits 4] [--drive]
+                                               [--against-stock-worker]
 
 benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
 00, for a first visit and then later visits in the same profile (cache warm):
@@ -13,7 +14,11 @@ benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
 * the kernel reported idle, as the tests and benchmarks/lite.py wait for it;
 * with ``--drive``: how many synchronous requests the worker made to the page
   for the browser's files (``/drive``) before the kernel was ready, and their
-  time (lite/worker.py keeps the kernel's own imports off ``/drive``).
+  time (lite/worker.py keeps the kernel's own imports off ``/drive``);
+* with ``--against-stock-worker``: the same visits, in turns, to a copy of the
+  site with JupyterLite's own kernel worker, in a profile of its own, and the
+  ratio of the later visits' medians: lite/worker.py's gain, measured side by
+  side on a noisy machine.
 
 The worker's phases are read by instrumenting a *copy* of the site: the
 kernel worker's start-up sequence (JupyterLite's ``initialize``) gets a
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -107,12 +113,34 @@ def visit(page, url: str) -> dict[str, float]:
     return phases
 
 
+def stock_worker_site(site: Path, stock: Path) -> None:
+    """Give ``site`` (a copy) JupyterLite's own kernel worker files back from ``stock``."""
+    for built in [*(site / WORKER).glob("comlink.worker.*.js"),
+                  *(site / WORKER).glob("coincident.worker.*.js")]:
+        original = stock / built.name
+        if not original.exists():
+            raise SystemExit(f"no {original}: build the site with `make lite` first (its tools "
+                             "venv holds JupyterLite's own files)")
+        shutil.copy2(original, built)
+
+
+def table(title: str, rows: list[dict[str, float]], drive: bool) -> None:
+    names = [name for name in rows[0] if drive or not name.startswith("/drive")]
+    print(f"{title:28}" + "".join(f"{'visit ' + str(i + 1):>9}" for i in range(len(rows))))
+    for name in names:
+        form = "9.0f" if name == "/drive requests" else "9.2f"
+        print(f"{name:28}" + "".join(f"{row.get(name, float('nan')):{form}}" for row in rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=ROOT / "build" / "lite")
     parser.add_argument("--visits", type=int, default=4)
     parser.add_argument("--drive", action="store_true",
                         help="also count the worker's requests for /drive before it is ready")
+    parser.add_argument("--against-stock-worker", action="store_true",
+                        help="visit, in turns, a copy of the site with JupyterLite's own kernel "
+                             "worker (without lite/worker.py's changes), each in its own profile")
     args = parser.parse_args()
     if not (args.site / "index.html").exists():
         raise SystemExit(f"no site at {args.site}: build it with `make lite`")
@@ -123,29 +151,44 @@ def main() -> None:
 
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
           "seconds since the page was opened")
+    kinds = ["site as built"] + (["stock worker"] if args.against_stock_worker else [])
+    rows: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as folder:
-        site = Path(folder) / "site"
-        shutil.copytree(args.site, site)
-        instrument(site)
-        if args.drive:
-            count_drive_requests(site)
-        server = SiteServer(site, Path(folder) / "server.log")
+        servers, pages = {}, {}
         try:
-            server.wait_ready()
+            for kind in kinds:
+                site = Path(folder) / kind.replace(" ", "-")
+                shutil.copytree(args.site, site)
+                if kind == "stock worker":
+                    stock_worker_site(site, ROOT / "build" / "lite-tools" / "share" / "jupyter"
+                                      / "labextensions" / WORKER.split("/", 1)[1])
+                instrument(site)
+                if args.drive:
+                    count_drive_requests(site)
+                servers[kind] = SiteServer(site, Path(folder) / f"{site.name}.log")
+                servers[kind].wait_ready()
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM,
                                                      args=CHROMIUM_ARGS)
-                page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-                page.add_init_script(RECORD)
-                rows = [visit(page, server.url) for _ in range(args.visits)]
+                for kind in kinds:  # a context each: its own cache, as a second browser
+                    context = browser.new_context(viewport={"width": 1366, "height": 900})
+                    pages[kind] = context.new_page()
+                    pages[kind].add_init_script(RECORD)
+                for _ in range(args.visits):  # in turns, so both meet the machine's same moods
+                    for kind in kinds:
+                        rows[kind].append(visit(pages[kind], servers[kind].url))
                 browser.close()
         finally:
-            server.stop()
-    names = [name for name in rows[0] if args.drive or not name.startswith("/drive")]
-    print(f"{'':28}" + "".join(f"{'visit ' + str(i + 1):>9}" for i in range(len(rows))))
-    for name in names:
-        form = "9.0f" if name == "/drive requests" else "9.2f"
-        print(f"{name:28}" + "".join(f"{row.get(name, float('nan')):{form}}" for row in rows))
+            for server in servers.values():
+                server.stop()
+    for kind in kinds:
+        table(kind, rows[kind], args.drive)
+    if args.against_stock_worker and args.visits > 1:
+        later = {kind: statistics.median(row["kernel idle"] for row in rows[kind][1:])
+                 for kind in kinds}
+        print(f"kernel idle, median of visits 2-{args.visits}: {later['site as built']:.2f} s "
+              f"as built, {later['stock worker']:.2f} s with the stock worker "
+              f"(ratio {later['site as built'] / later['stock worker']:.2f})")
 
 
 if __name__ == "__main__":
