@@ -74,13 +74,13 @@ def rewrite(source: str, name: str) -> str:
         if found == 0:
             raise WorkerError(
                 f"the Pyodide kernel's {name} has no {pattern.pattern[:60]!r}...: update "
-                "REPLACEMENTS in lite/worker.py for this JupyterLite (the kernel starts "
-                "outside /drive; see its docstring)")
+                "REPLACEMENTS in lite/worker.py for this JupyterLite (see its docstring for "
+                "what each one is for)")
     return source
 
 
-def patch(site: Path) -> int:
-    """Rewrite the kernel's worker files in the built ``site``; how many were rewritten."""
+def patch(site: Path) -> None:
+    """Rewrite the kernel's worker files in the built ``site``."""
     files = [path for pattern in WORKERS for path in sorted((site / STATIC).glob(pattern))]
     if len(files) != len(WORKERS):
         raise WorkerError(f"{site / STATIC} holds {[p.name for p in files]}, not one file per "
@@ -88,4 +88,3 @@ def patch(site: Path) -> int:
     for path in files:
         path.write_text(KEEPER + rewrite(path.read_text(encoding="utf-8"), path.name),
                         encoding="utf-8")
-    return len(files)
