@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/lite.py [--site build/lite] [--no-build] [--clicks 20]
                                         [--engines chromium,firefox,webkit]
+                                        [--stock-worker] [--pause SECONDS]
 
 1. Build time from clean: ``lite/build.py build`` into an empty folder (the
    tools venv under build/lite-tools is reused when it is there; its first
@@ -17,6 +18,12 @@
    03's 300-operation Stepper, each a picture not drawn before, timed inside
    the page from the click until the tree's SVG has changed.
 
+``--stock-worker`` measures a copy of the site with JupyterLite's own kernel
+worker instead (lite/worker.py's change undone): run it in turns with a plain
+run to see what the change is worth in each engine.  ``--pause S`` waits S
+seconds between kernel ready and Run All, which tells the cell's own time from
+the page's start-up work it may overlap (WebKit).
+
 Each browser's proxy points at a local port that refuses and logs, as in
 tests/test_lite.py, and the script fails if a request tried to leave; the
 tests' per-request route is left off here, as it sends every request through
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tarfile
@@ -55,6 +63,7 @@ from _lite import (  # noqa: E402
     errors,
     run_all,
 )
+from lite_phases import stock_worker_site  # noqa: E402
 
 FIRST = "notebooks/00-start-here.ipynb"
 MANY_STEPS = "notebooks/03-fragmentation.ipynb"
@@ -92,8 +101,10 @@ RUN_ALL_NOW = """(path) => {
 TREE_DRAWN = "() => document.querySelector('.buddy-stepper-tree svg g.node') !== null"
 
 
-def first_picture(page) -> float:
-    """Seconds from Run All on lesson 00 to its first Stepper tree on screen."""
+def first_picture(page, pause: float = 0.0) -> float:
+    """Seconds from Run All on lesson 00, ``pause`` s after its kernel was ready (0: at once,
+    as a student who pressed Run All while it started), to its first Stepper tree on screen."""
+    time.sleep(pause)
     started = time.monotonic()
     page.evaluate(RUN_ALL_NOW, FIRST)
     page.wait_for_function(TREE_DRAWN, timeout=180_000, polling=20)
@@ -122,14 +133,14 @@ def clicks(page, site_url: str, count: int) -> list[float]:
     return [page.evaluate(CLICK_FIRST_FREE)[0] for _ in range(count)]
 
 
-def measure(engine: str, site_url: str, count: int, scratch: Path) -> dict:
+def measure(engine: str, site_url: str, count: int, scratch: Path, pause: float) -> dict:
     """The figures of one engine, from a fresh profile."""
     proxy = RefusingProxy()
     try:
         with engine_page(engine, proxy, scratch / "downloads", scratch, route=False) as page:
             figures = {"version": page.version}
             figures["first"] = kernel_ready(page, site_url, FIRST)
-            figures["picture"] = first_picture(page)
+            figures["picture"] = first_picture(page, pause)
             figures["second"] = kernel_ready(page, site_url, FIRST)
             figures["clicks"] = clicks(page, site_url, count)
             figures["leaks"] = [url for url in page.requests()
@@ -150,8 +161,15 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20)
     parser.add_argument("--engines", default=",".join(ENGINES),
                         help="comma-separated, from: " + ", ".join(ENGINES))
+    parser.add_argument("--stock-worker", action="store_true",
+                        help="measure a copy of the site with JupyterLite's own kernel worker, "
+                             "without lite/worker.py's changes (run it in turns with a plain run)")
+    parser.add_argument("--pause", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long after the kernel is ready before Run All")
     args = parser.parse_args()
     site = args.site.resolve()
+    if args.stock_worker and not args.no_build:
+        raise SystemExit("--stock-worker measures a built site: add --no-build")
     engines = [e for e in args.engines.split(",") if e]
     print(f"buddy-edu lite site: {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f} at the start")
@@ -167,7 +185,13 @@ def main() -> None:
           "(lite/prune.py)")
     leaks = []
     with tempfile.TemporaryDirectory() as folder:
-        server = SiteServer(site, Path(folder) / "server.log")
+        served = site
+        if args.stock_worker:
+            served = Path(folder) / "stock-worker"
+            shutil.copytree(site, served)
+            stock_worker_site(served)
+            print("measured: a copy with JupyterLite's own kernel worker (--stock-worker)")
+        server = SiteServer(served, Path(folder) / "server.log")
         try:
             server.wait_ready()
             print(f"{'engine':28} {'1st visit':>10} {'2nd visit':>10} {'1st picture':>12} "
@@ -177,7 +201,8 @@ def main() -> None:
                 if problem:
                     print(f"{engine:28} skipped: {problem}")
                     continue
-                got = measure(engine, server.url, args.clicks, Path(folder) / engine)
+                got = measure(engine, server.url, args.clicks, Path(folder) / engine,
+                              args.pause)
                 times = got["clicks"]
                 quartiles = statistics.quantiles(times, n=4)
                 print(f"{engine + ' ' + got['version']:28} {got['first']:8.1f} s "

@@ -113,8 +113,14 @@ def visit(page, url: str) -> dict[str, float]:
     return phases
 
 
-def stock_worker_site(site: Path, stock: Path) -> None:
-    """Give ``site`` (a copy) JupyterLite's own kernel worker files back from ``stock``."""
+# JupyterLite's own files of the Pyodide kernel's lab extension, in the build tools' venv.
+STOCK = (ROOT / "build" / "lite-tools" / "share" / "jupyter" / "labextensions"
+         / WORKER.split("/", 1)[1])
+
+
+def stock_worker_site(site: Path, stock: Path = STOCK) -> None:
+    """Give ``site`` (a copy) JupyterLite's own kernel worker files back from ``stock`` (by
+    default the build tools' copy of the Pyodide kernel's lab extension)."""
     for built in [*(site / WORKER).glob("comlink.worker.*.js"),
                   *(site / WORKER).glob("coincident.worker.*.js")]:
         original = stock / built.name
@@ -160,8 +166,7 @@ def main() -> None:
                 site = Path(folder) / kind.replace(" ", "-")
                 shutil.copytree(args.site, site)
                 if kind == "stock worker":
-                    stock_worker_site(site, ROOT / "build" / "lite-tools" / "share" / "jupyter"
-                                      / "labextensions" / WORKER.split("/", 1)[1])
+                    stock_worker_site(site)
                 instrument(site)
                 if args.drive:
                     count_drive_requests(site)
