@@ -40,12 +40,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "lite"))
 
 from _jupyter import CHROMIUM, CHROMIUM_ARGS, browser_problem  # noqa: E402
 from _lite import KERNEL_READY, SiteServer  # noqa: E402
+from worker import STATIC as WORKER  # noqa: E402 - lite/worker.py: the files it rewrites
+from worker import WORKERS  # noqa: E402
 
 FIRST = "notebooks/00-start-here.ipynb"
-WORKER = "extensions/@jupyterlite/pyodide-kernel-extension/static"
 STEPS = ("initRuntime", "initFilesystem", "initPackageManager", "initKernel", "initGlobals")
 NAMES = {"start": "worker starts", "initRuntime": "Pyodide + preloaded wheels",
          "initPackageManager": "package manager", "initKernel": "kernel imports"}
@@ -114,15 +116,14 @@ def visit(page, url: str) -> dict[str, float]:
 
 
 # JupyterLite's own files of the Pyodide kernel's lab extension, in the build tools' venv.
-STOCK = (ROOT / "build" / "lite-tools" / "share" / "jupyter" / "labextensions"
-         / WORKER.split("/", 1)[1])
+STOCK = ROOT / "build" / "lite-tools" / "share" / "jupyter" / "labextensions" / Path(
+    *WORKER.parts[1:])
 
 
 def stock_worker_site(site: Path, stock: Path = STOCK) -> None:
     """Give ``site`` (a copy) JupyterLite's own kernel worker files back from ``stock`` (by
     default the build tools' copy of the Pyodide kernel's lab extension)."""
-    for built in [*(site / WORKER).glob("comlink.worker.*.js"),
-                  *(site / WORKER).glob("coincident.worker.*.js")]:
+    for built in [path for pattern in WORKERS for path in (site / WORKER).glob(pattern)]:
         original = stock / built.name
         if not original.exists():
             raise SystemExit(f"no {original}: build the site with `make lite` first (its tools "
