@@ -483,7 +483,7 @@ def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
         vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
 
 
-# ----------------------------------- the kernel's worker starts outside /drive (lite/worker.py)
+# ------------------------------ the kernel's worker asks the page less often (lite/worker.py)
 # The two statements as JupyterLite 0.8.6's workers have them, each minified with other names.
 STOCK_WORKER = (
     'async initFilesystem(e){if(e.mountDrive){let t="/drive";'
