@@ -19,12 +19,13 @@ seen to drop the local Pyodide address and send the page to a CDN.
 
 Four steps make the site work everywhere and start fast (issue 20): viz.js is
 served as a synchronous script (``vizjs.py``), so the kernel draws without
-WebAssembly JSPI, which WebKit/Safari lacks; the kernel's own packages and
-buddy-edu's are preloaded by Pyodide from the lock at start (``PRELOAD``);
-what a kernel start imports is compiled to bytecode by Pyodide itself under
-Node.js (``pyc.mjs``); and the kernel's worker imports the kernel before it
-enters the browser's files at ``/drive``, where each import would cost a request
-to the page, and keeps the page's answers about those files for a moment
+WebAssembly JSPI, which WebKit/Safari lacks; what a kernel start imports is
+compiled to bytecode by Pyodide itself under Node.js (``pyc.mjs``); the
+kernel's packages and buddy-edu are served as one zip that Python imports in
+place, instead of wheels unpacked at every start (``packages.py``); and the
+kernel's worker loads that zip, imports the kernel before it enters the
+browser's files at ``/drive``, where each import would cost a request to the
+page, and keeps the page's answers about those files for a moment
 (``worker.py``).  Left out, as nothing a lesson or exercise uses: the
 JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files,
 jedi with parso (IPython's tab completion falls back to its own completer),
@@ -35,7 +36,7 @@ and the JupyterLab code that only the Mermaid, Vega and terminal extensions load
 which the site turns off (``prune.py``).
 
 Only the standard library is needed to start; the steps that need the build
-tools (``packaging``, ``jupyter lite``) run in the tools venv, into which the
+tools (``jupyter lite``, pip for the wheels) run in the tools venv, into which the
 script re-executes itself.
 """
 
@@ -67,26 +68,19 @@ CONTENT = ("notebooks", "exercises")
 OWN_SOURCES = ("pyproject.toml", "README.md", "buddy_edu", "notebooks")  # what the wheel needs
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 EXTENSION_WHEELS = ("anywidget-",)  # browser wheels that carry a JupyterLab extension
-# The Pyodide kernel's own wheels, shipped in its lab extension: served from the lock too, so
-# that the kernel can load them at start-up with everything else (see PRELOAD).
+# The Pyodide kernel's own wheels, shipped in its lab extension: in the packages zip too, so
+# that the kernel finds them at start-up with everything else (see PRELOAD).
 KERNEL_EXTENSION = "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
 KERNEL_WHEELS = ("piplite-", "pyodide_kernel-", "ipykernel-")
-# Loaded by Pyodide itself while the kernel starts, all at once from the lock, instead of one
-# `piplite.install` after another (the kernel skips its own install of each one named here);
-# buddy-edu and what it imports come too, so the first cell that draws does not wait for them.
 # What a kernel start and a lesson's first cells import: compiled to bytecode at build time.
 WARM = ("micropip", "piplite", "pyodide_kernel", "buddy_edu", "buddy_edu.widget",
         "buddy_edu.render", "buddy_edu.exercises", "ipywidgets", "anywidget", "graphviz")
+# The kernel's packages that its worker would otherwise install one by one with
+# `piplite.install` at each start: named in the site's settings, it skips them, as they are
+# all in the packages zip (checked at build time).
 PRELOAD = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython",
            "buddy-edu", "ipywidgets", "anywidget", "graphviz")
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
-# What `packaging` needs to read wheel metadata markers as Pyodide would.
-BROWSER_MARKERS = {
-    "sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
-    "platform_machine": "wasm32", "python_version": "3.14", "python_full_version": "3.14.2",
-    "implementation_name": "cpython", "platform_python_implementation": "CPython",
-    "extra": "",
-}
 
 
 class BuildError(Exception):
@@ -190,8 +184,9 @@ def build(out: Path, course: Path | None = None) -> dict:
     precompile(node_modules / "pyodide", served, work / "pyc-jobs.json",
                zips=[pyodide_dir / "python_stdlib.zip", *served],
                keep_source=pyodide_dir / own.name)
+    packages = merge_packages(served, pyodide_dir)
     lock = json.loads((node_modules / "pyodide" / "pyodide-lock.json").read_text())
-    lock["packages"] = lock_entries(lock["packages"], [pyodide_dir / w.name for w in wheels])
+    lock["packages"] = {}  # nothing for Pyodide to install: the packages zip has it all
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
     for folder in CONTENT:
@@ -217,8 +212,8 @@ def build(out: Path, course: Path | None = None) -> dict:
     except prune.PruneError as error:
         raise BuildError(str(error)) from None
     worker = sibling("worker")
-    try:  # fewer requests from the kernel to the page: 76 fewer at each start
-        worker.patch(out)
+    try:  # the packages zip on sys.path, and 76 fewer requests to the page at each start
+        worker.patch(out, out / "static" / "pyodide" / packages.path.name, packages.sha256())
     except worker.WorkerError as error:
         raise BuildError(str(error)) from None
     schemas = prune_plugin_schemas(out) + shrink_favicon(out)
@@ -328,59 +323,23 @@ def kernel_wheels() -> list[Path]:
     return found
 
 
-def lock_entries(pyodide_packages: dict, wheels: list[Path]) -> dict:
-    """Pyodide lock entries for exactly the wheels served.
-
-    Each carries the sha256 of the file as served (Pyodide re-packs the wheels
-    of its own distribution, so its checksums differ from PyPI's and a package
-    left at Pyodide's fails to load), the modules it provides (so a cell's
-    imports load it), and the served packages its metadata requires in a
-    browser.  Packages that are not served are left out: importing one then
-    says "No module named ..." instead of asking the network.
-    """
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name, parse_wheel_filename
-
-    found = {}
+def merge_packages(wheels: list[Path], folder: Path):
+    """Merge the served ``wheels`` into one packages zip in ``folder`` and delete them
+    (lite/packages.py); BuildError if the kernel's own packages are not all in it."""
+    packages = sibling("packages")
+    try:
+        merged = packages.merge(wheels, folder)
+    except packages.PackagesError as error:
+        raise BuildError(str(error)) from None
+    missing = sorted(set(PRELOAD) - set(merged.names))
+    if missing:
+        raise BuildError(f"the packages zip lacks {missing}, which the kernel's settings name "
+                         "as installed: add their wheels to lite/wheels.txt")
     for wheel in wheels:
-        name, version, _, _ = parse_wheel_filename(wheel.name)
-        found[canonicalize_name(name)] = (wheel, str(version))
-    entries = {}
-    for name, (wheel, version) in sorted(found.items()):
-        known = pyodide_packages.get(name, {})
-        imports, requires = wheel_contents(wheel)
-        depends = {canonicalize_name(d) for d in known.get("depends", [])}
-        for text in requires:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate(BROWSER_MARKERS):
-                depends.add(canonicalize_name(requirement.name))
-        entries[name] = {
-            "name": name, "version": version, "file_name": wheel.name,
-            "sha256": sha256(wheel), "imports": known.get("imports") or imports,
-            "depends": sorted(depends & found.keys()), "install_dir": "site",
-            "package_type": "package", "unvendored_tests": False,
-        }
-    return entries
-
-
-def wheel_contents(wheel: Path) -> tuple[list[str], list[str]]:
-    """The top-level modules a wheel installs and its Requires-Dist lines."""
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        (metadata,) = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-        requires = [line.split(":", 1)[1].strip()
-                    for line in archive.read(metadata).decode().splitlines()
-                    if line.startswith("Requires-Dist:")]
-    imports = set()
-    for name in names:
-        top = name.split("/")[0]
-        if top.endswith((".dist-info", ".data")):
-            continue
-        if "/" not in name and name.endswith(".py"):
-            imports.add(name[:-3])
-        elif f"{top}/__init__.py" in names:
-            imports.add(top)
-    return sorted(imports), requires
+        wheel.unlink()
+    log(f"{len(wheels)} wheels merged into {merged.path.name} "
+        f"({merged.path.stat().st_size / 1e6:.1f} MB, lite/packages.py)")
+    return merged
 
 
 def write_config(site_src: Path, extensions: list[Path]) -> None:
@@ -532,15 +491,15 @@ def check_site(out: Path) -> None:
     if settings.get("disablePyPIFallback") is not True:
         raise BuildError("the site's kernel settings lost disablePyPIFallback: true")
     pyodide_dir = out / "static" / "pyodide"
-    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
-    for entry in lock["packages"].values():
-        served = pyodide_dir / entry["file_name"]
-        if not served.exists() or sha256(served) != entry["sha256"]:
-            raise BuildError(f"{served} is missing or differs from its lock entry")
-    preload = settings.get("loadPyodideOptions", {}).get("packages", [])
-    missing = [name for name in preload if name not in lock["packages"]]
-    if missing:
-        raise BuildError(f"the kernel preloads {missing}, which the site's lock lacks")
+    zips = sorted(pyodide_dir.glob("packages.*.zip"))
+    if len(zips) != 1:
+        raise BuildError(f"{pyodide_dir} should hold one packages zip, holds "
+                         f"{[z.name for z in zips]}")
+    workers = sorted((out / "extensions").rglob("*.worker.*.js"))
+    stale = [w.name for w in workers if zips[0].name not in w.read_text(encoding="utf-8")]
+    if not workers or stale:
+        raise BuildError(f"the kernel's workers {stale or '(none found)'} do not load "
+                         f"{zips[0].name}")
     for name in ("viz.js", *PYODIDE_FILES):
         if not (pyodide_dir / name).exists():
             raise BuildError(f"{pyodide_dir / name} is missing from the site")

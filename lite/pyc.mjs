@@ -9,10 +9,12 @@
 // The wheels are installed into this Pyodide and the warm modules imported; every module
 // that is then loaded is compiled in the zip that holds it, rewritten in place; the rest
 // stays source (most of Pygments' lexers, say), so the site grows only by what is used.
-// Without the source a module becomes a sourceless `name.pyc` beside where `name.py` was
-// (zipimport and the path finder load it as it is); with keep_source (buddy-edu's own wheel,
-// whose tracebacks students read) the `.py` stays and an unchecked-hash `.pyc` goes into
-// `__pycache__`.  Bytecode belongs to one Python version: this is Pyodide's, the browser's.
+// A compiled module becomes `name.pyc` beside where `name.py` was: the browser imports
+// these files in place from one zip (lite/packages.py, the stdlib's own zip), and zipimport
+// looks for `name.pyc` there, never in `__pycache__`.  Without the source the `.py` goes;
+// with keep_source (buddy-edu's own wheel, whose tracebacks students read) it stays, and
+// the `.pyc` is of the unchecked-hash kind, which zipimport loads without comparing it to
+// the source.  Bytecode belongs to one Python version: this is Pyodide's, the browser's.
 import fs from 'node:fs';
 
 const [pyodideDir, jobsFile] = process.argv.slice(2);
@@ -27,7 +29,6 @@ import os
 import sys
 import zipfile
 
-TAG = sys.implementation.cache_tag
 MAGIC = importlib.util.MAGIC_NUMBER
 
 
@@ -59,15 +60,11 @@ def compile_zip(path, keep_source, hot):
             done += 1
             if keep_source:
                 out.writestr(info, data, zipfile.ZIP_DEFLATED, 9)
-                folder, _, name = info.filename.rpartition("/")
-                cached = f"{folder}/__pycache__/{name[:-3]}.{TAG}.pyc".lstrip("/")
                 header = MAGIC + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
-                out.writestr(zipfile.ZipInfo(cached, info.date_time), header + marshal.dumps(code),
-                             zipfile.ZIP_DEFLATED, 9)
             else:
                 header = MAGIC + bytes(12)  # timestamp form; with no source it is not checked
-                out.writestr(zipfile.ZipInfo(info.filename + "c", info.date_time),
-                             header + marshal.dumps(code), zipfile.ZIP_DEFLATED, 9)
+            out.writestr(zipfile.ZipInfo(info.filename + "c", info.date_time),
+                         header + marshal.dumps(code), zipfile.ZIP_DEFLATED, 9)
     os.replace(target, path)
     return done
 `);

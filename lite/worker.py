@@ -1,4 +1,11 @@
-"""The Pyodide kernel's worker asks the page about the browser's files less often.
+"""The Pyodide kernel's worker, rewritten to start sooner and to ask the page less often.
+
+Its packages come from one zip that Python imports in place (``packages.py``
+says why): Pyodide's own loading of the site's wheels is skipped (``packages:
+[]``), and the worker fetches the zip, hash-checked like the wheels were,
+writes it to MOUNT and appends it to ``sys.path`` before anything imports
+from it.  The site's settings still name the kernel's packages, as the worker
+skips its own ``piplite.install`` of each one named.
 
 JupyterLite's kernel worker mounts the browser's files at ``/drive`` and makes
 it the working folder *before* it imports the kernel (IPython, the package
@@ -31,6 +38,7 @@ browser.
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -49,7 +57,31 @@ KEEPER = ("const buddyEduKeepAnswers=api=>{const ask=api.request.bind(api),kept=
           "const answer=ask(e);return answer!==void 0&&kept.set(key,[now,JSON.stringify(answer)]),"
           "answer}};\n")
 
+MOUNT = "/lib/packages.zip"  # where the kernel's packages zip goes in Pyodide's file system
+
+
+def mounter(name: str, sha256: bytes) -> str:
+    """Put before each worker's code: fetches the packages zip ``name`` from Pyodide's folder,
+    checked against its ``sha256`` as Pyodide checks a wheel, and puts it on ``sys.path``
+    after site-packages (where ``%pip`` installs, so that a newer version installed wins)."""
+    integrity = "sha256-" + base64.b64encode(sha256).decode()
+    refused = (f"the kernel's packages ({name}) did not load or differ from the site's build "
+               "(${why}): publish the whole folder that 'make lite' built")
+    return ("const buddyEduPackages=async(pyodide,index)=>{let answer;"
+            f'try{{answer=await fetch(index+"{name}",{{integrity:"{integrity}"}})}}'
+            "catch(error){const why=error.cause?error.cause.message:error.message;"
+            f"throw Error(`{refused}`)}}"
+            f"if(!answer.ok){{const why=answer.status;throw Error(`{refused}`)}}"
+            f'pyodide.FS.writeFile("{MOUNT}",new Uint8Array(await answer.arrayBuffer()));'
+            f"pyodide.runPython('import sys; sys.path.append(\"{MOUNT}\")')}};\n")
+
+
 REPLACEMENTS = (
+    # initRuntime: Pyodide unpacks no wheels; the packages zip goes on sys.path instead.
+    (re.compile(r"this\._pyodide=await (\w+)\(\{indexURL:(\w+),(.*?)"
+                r"\.\.\.e\.loadPyodideOptions\}\)"),
+     r"this._pyodide=await \1({indexURL:\2,\3...e.loadPyodideOptions,packages:[]}),"
+     r"await buddyEduPackages(this._pyodide,\2)"),
     # initFilesystem: mount the drive, but do not enter it yet; keep its answers a moment.
     (re.compile(r"(\w+)\.mkdirTree\(t\),\1\.mount\((\w+),\{\},t\),\1\.chdir\(t\),"
                 r"this\._driveFS=\2"),
@@ -79,12 +111,13 @@ def rewrite(source: str, name: str) -> str:
     return source
 
 
-def patch(site: Path) -> None:
-    """Rewrite the kernel's worker files in the built ``site``."""
+def patch(site: Path, packages: Path, sha256: bytes) -> None:
+    """Rewrite the kernel's worker files in the built ``site`` to load ``packages`` (the zip
+    in Pyodide's folder of the site, whose hash is ``sha256``)."""
     files = [path for pattern in WORKERS for path in sorted((site / STATIC).glob(pattern))]
     if len(files) != len(WORKERS):
         raise WorkerError(f"{site / STATIC} holds {[p.name for p in files]}, not one file per "
                           f"{WORKERS}: update lite/worker.py for this JupyterLite")
     for path in files:
-        path.write_text(KEEPER + rewrite(path.read_text(encoding="utf-8"), path.name),
-                        encoding="utf-8")
+        path.write_text(KEEPER + mounter(packages.name, sha256)
+                        + rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")

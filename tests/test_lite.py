@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -483,9 +484,17 @@ def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
         vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
 
 
-# ------------------------------ the kernel's worker asks the page less often (lite/worker.py)
-# The two statements as JupyterLite 0.8.6's workers have them, each minified with other names.
+# --------------- the kernel's worker loads the packages zip and asks the page less often
+# (lite/worker.py).  The statements as JupyterLite 0.8.6's workers have them, each minified
+# with other names.
 STOCK_WORKER = (
+    'async initRuntime(e){let{pyodideUrl:t,indexUrl:{VAR}}=e,{loadPyodide:n}=await zo(t);'
+    'this._pyodide=await n({indexURL:{VAR},stdout:e=>{console.log(e)},'
+    '...e.loadPyodideOptions}),this._pyodide._api.on_fatal=null}'
+    'async initPackageManager(e){let{disablePyPIFallback:s,pipliteUrls:{VAR}}=this._options;'
+    'await this._pyodide.runPythonAsync(`\n      import piplite.piplite\n'
+    '      piplite.piplite._PIPLITE_DISABLE_PYPI = ${s?"True":"False"}\n'
+    '      piplite.piplite._PIPLITE_URLS = ${JSON.stringify({VAR})}\n    `)}'
     'async initFilesystem(e){if(e.mountDrive){let t="/drive";'
     '{VAR}.mkdirTree(t),{VAR}.mount(a,{},t),{VAR}.chdir(t),this._driveFS=a}}'
     'async initKernel(e){let {VAR}=[];{VAR}.push("import pyodide_kernel"),e.mountDrive&&'
@@ -497,6 +506,9 @@ STOCK_WORKER = (
 def test_the_worker_imports_the_kernel_before_it_enters_the_notebooks_folder(var):
     worker = lite_module("worker")
     made = worker.rewrite(STOCK_WORKER.replace("{VAR}", var), "comlink.worker.js")
+    # Pyodide installs nothing itself; the packages zip goes on sys.path, from Pyodide's folder
+    assert (f"...e.loadPyodideOptions,packages:[]}}),await buddyEduPackages(this._pyodide,{var})"
+            in made)
     assert ".chdir(t)" not in made  # /drive is mounted, not entered, before the imports
     assert f'{var}.mount(a,{{}},t),this._driveFS=a,buddyEduKeepAnswers(a.API)' in made
     # then the notebook's folder, by its full path, also for a notebook at the top (no folder)
@@ -545,7 +557,126 @@ def test_a_worker_of_another_shape_stops_the_build_and_says_where_to_look(tmp_pa
     (tmp_path / worker.STATIC / "comlink.worker.1.js").write_text(
         STOCK_WORKER.replace("{VAR}", "s"))
     with pytest.raises(worker.WorkerError, match="not one file per"):  # the isolated one lacks
-        worker.patch(tmp_path)
+        worker.patch(tmp_path, tmp_path / "packages.0.zip", bytes(32))
+
+
+# ------------------------------------- the kernel's packages as one zip (lite/packages.py)
+def fake_wheel(folder: Path, name: str, files: dict[str, str]) -> Path:
+    import zipfile
+
+    wheel = folder / f"{name}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{name}-1.0.dist-info/METADATA",
+                         f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+
+
+def test_the_packages_zip_is_imported_in_place_with_each_packages_metadata(tmp_path,
+                                                                          monkeypatch):
+    import importlib
+    import importlib.metadata
+    import zipfile
+
+    packages = lite_module("packages")
+    wheels = [fake_wheel(tmp_path, "Lesson_Kit", {
+                  "lesson_kit/__init__.py": "WHERE = 'source'\n",
+                  "lesson_kit-1.0.data/data/share/man/man1/lesson-kit.1": ".TH lesson-kit\n"}),
+              fake_wheel(tmp_path, "helper", {"helper.py": "def answer():\n    return 42\n"})]
+    merged = packages.merge(wheels, tmp_path)
+    assert merged.names == ("helper", "lesson-kit")  # as the package index spells them
+    assert len(merged.path.name) == len("packages.0123456789abcdef.zip")
+    names = zipfile.ZipFile(merged.path).namelist()
+    assert "lesson_kit/__init__.py" in names and "helper.py" in names
+    assert not any(".data/" in name for name in names)  # the man page is not for Python
+    monkeypatch.syspath_prepend(str(merged.path))
+    importlib.invalidate_caches()
+    assert importlib.import_module("helper").answer() == 42
+    assert importlib.import_module("lesson_kit").__file__.startswith(str(merged.path))
+    assert importlib.metadata.version("lesson-kit") == "1.0"
+    for module in ("helper", "lesson_kit"):
+        monkeypatch.delitem(sys.modules, module)
+
+
+@pytest.mark.parametrize(("path", "why"), [
+    ("kit/_speed.cpython-314-wasm32-emscripten.so", "a compiled extension"),
+    ("kit.pth", "a .pth file"),
+    ("kit-1.0.data/purelib/kit/extra.py", "code that an installer would move"),
+])
+def test_the_packages_zip_refuses_what_zipimport_cannot_load(tmp_path, path, why):
+    packages = lite_module("packages")
+    wheel = fake_wheel(tmp_path, "kit", {"kit/__init__.py": "", path: ""})
+    with pytest.raises(packages.PackagesError, match=f"kit-1.0-py3-none-any.whl holds "
+                                                     f"{re.escape(path)}, {why}"):
+        packages.merge([wheel], tmp_path)
+    assert not list(tmp_path.glob("packages.*"))  # nothing half-made is left to serve
+
+
+def test_the_packages_zip_refuses_two_wheels_with_one_file(tmp_path):
+    packages = lite_module("packages")
+    wheels = [fake_wheel(tmp_path, name, {"common/__init__.py": ""}) for name in ("one", "two")]
+    with pytest.raises(packages.PackagesError, match="two-1.0-py3-none-any.whl and "
+                                                     "one-1.0-py3-none-any.whl both hold "
+                                                     "common/__init__.py"):
+        packages.merge(wheels, tmp_path)
+
+
+# The kernel's start as the site's worker makes it, under Node.js with the site's own Pyodide:
+# the packages zip fetched from the served site (hash-checked) and put on sys.path, and what
+# the kernel and a lesson import.
+KERNEL_START_UNDER_NODE = """
+const [pyodideDir, served, mounter] = process.argv.slice(1);
+const { loadPyodide } = await import(`${pyodideDir}/pyodide.mjs`);
+const pyodide = await loadPyodide({ indexURL: `${pyodideDir}/`, packages: [] });
+eval(mounter.replace('const buddyEduPackages=', 'globalThis.buddyEduPackages='));
+eval(mounter.replace('const buddyEduPackages=', 'globalThis.tampered=')
+     .replace(/integrity:"sha256-[^"]+"/, 'integrity:"sha256-' + 'A'.repeat(43) + '="'));
+let refused = '';
+await tampered(pyodide, served).catch(error => { refused = String(error); });
+await buddyEduPackages(pyodide, served);
+console.log(JSON.stringify({refused, seen: pyodide.runPython(`
+import importlib.metadata, json, sys, traceback
+seen = {"path": [p for p in sys.path if p.endswith(".zip")]}
+import pyodide_kernel, buddy_edu.widget
+seen["buddy_edu"] = buddy_edu.__file__
+seen["versions"] = {name: importlib.metadata.version(name) for name in ("ipython", "buddy-edu")}
+try:
+    buddy_edu.run_script("nonsense")
+except Exception:
+    seen["traceback"] = traceback.format_exc()
+json.dumps(seen)
+`)}));
+"""
+
+
+@pytest.mark.lite
+def test_the_kernel_starts_from_the_packages_zip_as_the_sites_worker_loads_it(lite_site):
+    worker = lite_module("worker")
+    built = next((lite_site.path / worker.STATIC).glob("comlink.worker.*.js")).read_text()
+    (mounter,) = [line for line in built.splitlines() if line.startswith("const buddyEduPackages")]
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", KERNEL_START_UNDER_NODE,
+         str(lite_site.path / "static" / "pyodide"), f"{lite_site.url}/static/pyodide/",
+         mounter], capture_output=True, text=True, check=False, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    # a zip that is not the one built is not loaded, and the kernel's log says what to do
+    assert "did not load or differ from the site's build" in got["refused"]
+    assert "integrity" in got["refused"]
+    seen = json.loads(got["seen"])
+    assert seen["path"] == ["/lib/python314.zip", worker.MOUNT]  # once, after the stdlib's
+    assert seen["buddy_edu"].startswith(f"{worker.MOUNT}/buddy_edu/")
+    assert seen["versions"]["buddy-edu"] == buddy_edu_version()
+    # a student's traceback through buddy-edu still shows buddy-edu's own lines
+    assert "ScriptError" in seen["traceback"]
+    assert "raise ScriptError(" in seen["traceback"]
+
+
+def buddy_edu_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("buddy-edu")
 
 
 # ------------------------------------------ the JupyterLab chunks left out (lite/prune.py)
@@ -554,6 +685,7 @@ def lite_module(name: str):
 
     spec = importlib.util.spec_from_file_location(f"lite_{name}", ROOT / "lite" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
