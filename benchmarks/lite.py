@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/lite.py [--site build/lite] [--no-build] [--clicks 20]
                                         [--engines chromium,firefox,webkit]
-                                        [--stock-worker] [--pause SECONDS]
+                                        [--pause SECONDS]
 
 1. Build time from clean: ``lite/build.py build`` into an empty folder (the
    tools venv under build/lite-tools is reused when it is there; its first
@@ -18,11 +18,11 @@
    03's 300-operation Stepper, each a picture not drawn before, timed inside
    the page from the click until the tree's SVG has changed.
 
-``--stock-worker`` measures a copy of the site with JupyterLite's own kernel
-worker instead (lite/worker.py's change undone): run it in turns with a plain
-run to see what the change is worth in each engine.  ``--pause S`` waits S
-seconds between kernel ready and Run All, which tells the cell's own time from
-the page's start-up work it may overlap (WebKit).
+To see what a change is worth in each engine, keep the earlier build
+(``cp -r build/lite build/lite-before``) and run this script on each in turns
+(``--no-build --site build/lite-before``).  ``--pause S`` waits S seconds
+between kernel ready and Run All, which tells the cell's own time from the
+page's start-up work it may overlap (WebKit).
 
 Each browser's proxy points at a local port that refuses and logs, as in
 tests/test_lite.py, and the script fails if a request tried to leave; the
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tarfile
@@ -63,7 +62,6 @@ from _lite import (  # noqa: E402
     errors,
     run_all,
 )
-from lite_phases import stock_worker_site  # noqa: E402
 
 FIRST = "notebooks/00-start-here.ipynb"
 MANY_STEPS = "notebooks/03-fragmentation.ipynb"
@@ -161,15 +159,10 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20)
     parser.add_argument("--engines", default=",".join(ENGINES),
                         help="comma-separated, from: " + ", ".join(ENGINES))
-    parser.add_argument("--stock-worker", action="store_true",
-                        help="measure a copy of the site with JupyterLite's own kernel worker, "
-                             "without lite/worker.py's changes (run it in turns with a plain run)")
     parser.add_argument("--pause", type=float, default=0.0, metavar="SECONDS",
                         help="wait this long after the kernel is ready before Run All")
     args = parser.parse_args()
     site = args.site.resolve()
-    if args.stock_worker and not args.no_build:
-        raise SystemExit("--stock-worker measures a built site: add --no-build")
     engines = [e for e in args.engines.split(",") if e]
     print(f"buddy-edu lite site: {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f} at the start")
@@ -185,13 +178,7 @@ def main() -> None:
           "(lite/prune.py)")
     leaks = []
     with tempfile.TemporaryDirectory() as folder:
-        served = site
-        if args.stock_worker:
-            served = Path(folder) / "stock-worker"
-            shutil.copytree(site, served)
-            stock_worker_site(served)
-            print("measured: a copy with JupyterLite's own kernel worker (--stock-worker)")
-        server = SiteServer(served, Path(folder) / "server.log")
+        server = SiteServer(site, Path(folder) / "server.log")
         try:
             server.wait_ready()
             print(f"{'engine':28} {'1st visit':>10} {'2nd visit':>10} {'1st picture':>12} "

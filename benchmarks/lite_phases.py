@@ -1,7 +1,7 @@
 """Where a visit to the zero-install site spends its time before the kernel is ready (issue 20).
 
     .venv/bin/python benchmarks/lite_phases.py [--site build/lite] [--visits 4] [--drive]
-                                               [--against-stock-worker]
+                                               [--against OTHER_SITE]
 
 benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
 00, for a first visit and then later visits in the same profile (cache warm):
@@ -9,16 +9,17 @@ benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
 * page side: JupyterLab's app object exists, its layout is restored, the
   notebook is on screen (read from the page);
 * kernel side, inside the Pyodide kernel's worker: the worker starts, Pyodide
-  is up with the preloaded wheels unpacked, the package manager (piplite) is
-  imported, the kernel's own imports (IPython, ipykernel's shim) are done;
+  is up with the packages zip on ``sys.path`` (lite/packages.py), the package
+  manager (piplite) is imported, the kernel's own imports (IPython, ipykernel's
+  shim) are done;
 * the kernel reported idle, as the tests and benchmarks/lite.py wait for it;
 * with ``--drive``: how many synchronous requests the worker made to the page
   for the browser's files (``/drive``) before the kernel was ready, and their
   time (lite/worker.py keeps the kernel's own imports off ``/drive``);
-* with ``--against-stock-worker``: the same visits, in turns, to a copy of the
-  site with JupyterLite's own kernel worker, in a profile of its own, and the
-  ratio of the later visits' medians: lite/worker.py's gain, measured side by
-  side on a noisy machine.
+* with ``--against OTHER_SITE``: the same visits, in turns, to another built
+  site (an earlier build, say, kept with ``cp -r build/lite``), in a profile of
+  its own, and the ratio of the later visits' medians: a change's gain,
+  measured side by side on a noisy machine.
 
 The worker's phases are read by instrumenting a *copy* of the site: the
 kernel worker's start-up sequence (JupyterLite's ``initialize``) gets a
@@ -45,11 +46,10 @@ sys.path.insert(0, str(ROOT / "lite"))
 from _jupyter import CHROMIUM, CHROMIUM_ARGS, browser_problem  # noqa: E402
 from _lite import KERNEL_READY, SiteServer  # noqa: E402
 from worker import STATIC as WORKER  # noqa: E402 - lite/worker.py: the files it rewrites
-from worker import WORKERS  # noqa: E402
 
 FIRST = "notebooks/00-start-here.ipynb"
 STEPS = ("initRuntime", "initFilesystem", "initPackageManager", "initKernel", "initGlobals")
-NAMES = {"start": "worker starts", "initRuntime": "Pyodide + preloaded wheels",
+NAMES = {"start": "worker starts", "initRuntime": "Pyodide + packages zip",
          "initPackageManager": "package manager", "initKernel": "kernel imports"}
 RECORD = ("window.__phases = [];"
           "new BroadcastChannel('buddy-edu-phases').onmessage = e => window.__phases.push("
@@ -115,22 +115,6 @@ def visit(page, url: str) -> dict[str, float]:
     return phases
 
 
-# JupyterLite's own files of the Pyodide kernel's lab extension, in the build tools' venv.
-STOCK = ROOT / "build" / "lite-tools" / "share" / "jupyter" / "labextensions" / Path(
-    *WORKER.parts[1:])
-
-
-def stock_worker_site(site: Path, stock: Path = STOCK) -> None:
-    """Give ``site`` (a copy) JupyterLite's own kernel worker files back from ``stock`` (by
-    default the build tools' copy of the Pyodide kernel's lab extension)."""
-    for built in [path for pattern in WORKERS for path in (site / WORKER).glob(pattern)]:
-        original = stock / built.name
-        if not original.exists():
-            raise SystemExit(f"no {original}: build the site with `make lite` first (its tools "
-                             "venv holds JupyterLite's own files)")
-        shutil.copy2(original, built)
-
-
 def table(title: str, rows: list[dict[str, float]], drive: bool) -> None:
     names = [name for name in rows[0] if drive or not name.startswith("/drive")]
     print(f"{title:28}" + "".join(f"{'visit ' + str(i + 1):>9}" for i in range(len(rows))))
@@ -145,12 +129,15 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=4)
     parser.add_argument("--drive", action="store_true",
                         help="also count the worker's requests for /drive before it is ready")
-    parser.add_argument("--against-stock-worker", action="store_true",
-                        help="visit, in turns, a copy of the site with JupyterLite's own kernel "
-                             "worker (without lite/worker.py's changes), each in its own profile")
+    parser.add_argument("--against", type=Path, metavar="OTHER_SITE",
+                        help="visit, in turns, another built site, each in its own profile")
     args = parser.parse_args()
-    if not (args.site / "index.html").exists():
-        raise SystemExit(f"no site at {args.site}: build it with `make lite`")
+    sites = {"site as built": args.site}
+    if args.against:
+        sites[f"against {args.against.name}"] = args.against
+    for site in sites.values():
+        if not (site / "index.html").exists():
+            raise SystemExit(f"no site at {site}: build it with `make lite`")
     problem = browser_problem(advice=False)
     if problem:
         raise SystemExit(f"Chromium is needed: {problem}")
@@ -158,16 +145,14 @@ def main() -> None:
 
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
           "seconds since the page was opened")
-    kinds = ["site as built"] + (["stock worker"] if args.against_stock_worker else [])
+    kinds = list(sites)
     rows: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as folder:
         servers, pages = {}, {}
         try:
-            for kind in kinds:
-                site = Path(folder) / kind.replace(" ", "-")
-                shutil.copytree(args.site, site)
-                if kind == "stock worker":
-                    stock_worker_site(site)
+            for i, kind in enumerate(kinds):
+                site = Path(folder) / f"site-{i}"
+                shutil.copytree(sites[kind], site)
                 instrument(site)
                 if args.drive:
                     count_drive_requests(site)
@@ -189,12 +174,11 @@ def main() -> None:
                 server.stop()
     for kind in kinds:
         table(kind, rows[kind], args.drive)
-    if args.against_stock_worker and args.visits > 1:
-        later = {kind: statistics.median(row["kernel idle"] for row in rows[kind][1:])
-                 for kind in kinds}
-        print(f"kernel idle, median of visits 2-{args.visits}: {later['site as built']:.2f} s "
-              f"as built, {later['stock worker']:.2f} s with the stock worker "
-              f"(ratio {later['site as built'] / later['stock worker']:.2f})")
+    if args.against and args.visits > 1:
+        built, other = (statistics.median(row["kernel idle"] for row in rows[kind][1:])
+                        for kind in kinds)
+        print(f"kernel idle, median of visits 2-{args.visits}: {built:.2f} s as built, "
+              f"{other:.2f} s {kinds[1]} (ratio {built / other:.2f})")
 
 
 if __name__ == "__main__":
