@@ -76,12 +76,46 @@ def mounter(name: str, sha256: bytes) -> str:
             f"pyodide.runPython('import sys; sys.path.append(\"{MOUNT}\")')}};\n")
 
 
+# initPackageManager's Python, which imported the package manager (piplite, micropip: 55
+# modules, 0.13 s under Node.js) at every start only to set two of its settings.  The settings
+# are now made when something first imports it (`%pip`, or a student's `import piplite`): a
+# finder at the head of sys.meta_path wraps that one import's loader, then steps aside.
+LATER_PIPLITE = """
+import sys
+class BuddyEduPipliteSettings:
+    def __init__(self, loader=None):
+        self.loader = loader
+    def find_spec(self, name, path=None, target=None):
+        if name != "piplite.piplite":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+        spec = importlib.util.find_spec(name)
+        spec.loader = type(self)(spec.loader)
+        return spec
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        module._PIPLITE_DISABLE_PYPI = \\1
+        module._PIPLITE_URLS = \\2
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+sys.meta_path.insert(0, BuddyEduPipliteSettings())
+del BuddyEduPipliteSettings
+"""
+
 REPLACEMENTS = (
     # initRuntime: Pyodide unpacks no wheels; the packages zip goes on sys.path instead.
     (re.compile(r"this\._pyodide=await (\w+)\(\{indexURL:(\w+),(.*?)"
                 r"\.\.\.e\.loadPyodideOptions\}\)"),
      r"this._pyodide=await \1({indexURL:\2,\3...e.loadPyodideOptions,packages:[]}),"
      r"await buddyEduPackages(this._pyodide,\2)"),
+    # initPackageManager: piplite's settings are made when it is first imported (LATER_PIPLITE).
+    (re.compile(r"import piplite\.piplite\n\s*piplite\.piplite\._PIPLITE_DISABLE_PYPI = "
+                r"(\$\{\w+\?\"True\":\"False\"\})\n\s*piplite\.piplite\._PIPLITE_URLS = "
+                r"(\$\{JSON\.stringify\(\w+\)\})"),
+     LATER_PIPLITE),
     # initFilesystem: mount the drive, but do not enter it yet; keep its answers a moment.
     (re.compile(r"(\w+)\.mkdirTree\(t\),\1\.mount\((\w+),\{\},t\),\1\.chdir\(t\),"
                 r"this\._driveFS=\2"),

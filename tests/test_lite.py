@@ -509,6 +509,10 @@ def test_the_worker_imports_the_kernel_before_it_enters_the_notebooks_folder(var
     # Pyodide installs nothing itself; the packages zip goes on sys.path, from Pyodide's folder
     assert (f"...e.loadPyodideOptions,packages:[]}}),await buddyEduPackages(this._pyodide,{var})"
             in made)
+    # piplite is not imported at start: its settings wait for its first import
+    assert "import piplite.piplite" not in made
+    assert ("module._PIPLITE_DISABLE_PYPI = ${s?\"True\":\"False\"}\n"
+            f"        module._PIPLITE_URLS = ${{JSON.stringify({var})}}\n") in made
     assert ".chdir(t)" not in made  # /drive is mounted, not entered, before the imports
     assert f'{var}.mount(a,{{}},t),this._driveFS=a,buddyEduKeepAnswers(a.API)' in made
     # then the notebook's folder, by its full path, also for a notebook at the top (no folder)
@@ -623,10 +627,10 @@ def test_the_packages_zip_refuses_two_wheels_with_one_file(tmp_path):
 
 
 # The kernel's start as the site's worker makes it, under Node.js with the site's own Pyodide:
-# the packages zip fetched from the served site (hash-checked) and put on sys.path, and what
-# the kernel and a lesson import.
+# the packages zip fetched from the served site (hash-checked) and put on sys.path, piplite's
+# settings left for its first import, and what the kernel and a lesson import.
 KERNEL_START_UNDER_NODE = """
-const [pyodideDir, served, mounter] = process.argv.slice(1);
+const [pyodideDir, served, mounter, laterPiplite] = process.argv.slice(1);
 const { loadPyodide } = await import(`${pyodideDir}/pyodide.mjs`);
 const pyodide = await loadPyodide({ indexURL: `${pyodideDir}/`, packages: [] });
 eval(mounter.replace('const buddyEduPackages=', 'globalThis.buddyEduPackages='));
@@ -635,10 +639,15 @@ eval(mounter.replace('const buddyEduPackages=', 'globalThis.tampered=')
 let refused = '';
 await tampered(pyodide, served).catch(error => { refused = String(error); });
 await buddyEduPackages(pyodide, served);
+await pyodide.runPythonAsync(laterPiplite);
 console.log(JSON.stringify({refused, seen: pyodide.runPython(`
 import importlib.metadata, json, sys, traceback
-seen = {"path": [p for p in sys.path if p.endswith(".zip")]}
+seen = {"path": [p for p in sys.path if p.endswith(".zip")],
+        "piplite at start": "piplite" in sys.modules}
 import pyodide_kernel, buddy_edu.widget
+seen["piplite after the kernel"] = "piplite" in sys.modules or "micropip" in sys.modules
+import piplite
+seen["settings"] = [piplite.piplite._PIPLITE_DISABLE_PYPI, piplite.piplite._PIPLITE_URLS]
 seen["buddy_edu"] = buddy_edu.__file__
 seen["versions"] = {name: importlib.metadata.version(name) for name in ("ipython", "buddy-edu")}
 try:
@@ -655,10 +664,12 @@ def test_the_kernel_starts_from_the_packages_zip_as_the_sites_worker_loads_it(li
     worker = lite_module("worker")
     built = next((lite_site.path / worker.STATIC).glob("comlink.worker.*.js")).read_text()
     (mounter,) = [line for line in built.splitlines() if line.startswith("const buddyEduPackages")]
+    later = re.sub(r"\\(\d)", lambda m: ["True", '["./pypi/all.json"]'][int(m[1]) - 1],
+                   worker.LATER_PIPLITE)
     done = subprocess.run(
         ["node", "--input-type=module", "-e", KERNEL_START_UNDER_NODE,
          str(lite_site.path / "static" / "pyodide"), f"{lite_site.url}/static/pyodide/",
-         mounter], capture_output=True, text=True, check=False, timeout=180)
+         mounter, later], capture_output=True, text=True, check=False, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.strip().splitlines()[-1])
     # a zip that is not the one built is not loaded, and the kernel's log says what to do
@@ -666,6 +677,9 @@ def test_the_kernel_starts_from_the_packages_zip_as_the_sites_worker_loads_it(li
     assert "integrity" in got["refused"]
     seen = json.loads(got["seen"])
     assert seen["path"] == ["/lib/python314.zip", worker.MOUNT]  # once, after the stdlib's
+    assert seen["piplite at start"] is False
+    assert seen["piplite after the kernel"] is False
+    assert seen["settings"] == [True, ["./pypi/all.json"]]  # made when it was imported
     assert seen["buddy_edu"].startswith(f"{worker.MOUNT}/buddy_edu/")
     assert seen["versions"]["buddy-edu"] == buddy_edu_version()
     # a student's traceback through buddy-edu still shows buddy-edu's own lines
