@@ -11,8 +11,10 @@ its file system and appends it to ``sys.path`` (``worker.py``), and Python's
 zipimport reads each module out of it when it is first imported, as it does
 for the standard library's own zip.  Every wheel's ``.dist-info`` folder comes
 along, so ``importlib.metadata``, and with it the package manager's "is this
-installed?", sees each package as installed.  A package a student installs
-with ``%pip`` goes into ``site-packages``, which comes first on ``sys.path``.
+installed?", sees each package as installed; each gets the two files Pyodide's
+installer would have written (MARKS), so ``%pip list`` lists it as before.  A
+package a student installs with ``%pip`` goes into ``site-packages``, which
+comes first on ``sys.path``.
 
 Only what zipimport can load goes in.  A wheel with compiled extensions,
 ``.pth`` files or code under ``.data`` stops the build here, as do two wheels
@@ -28,6 +30,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+# What Pyodide's installer writes into each .dist-info: micropip's list (`%pip list`) shows only
+# packages with a PYODIDE_SOURCE ("pyodide": they come with the site's Pyodide).
+MARKS = {"INSTALLER": "lite/packages.py\n", "PYODIDE_SOURCE": "pyodide"}
 PREFIX_DATA = re.compile(r"^[^/]+\.data/(data|scripts|headers)/")  # for the prefix: left out
 REFUSED = (  # what zipimport cannot load, and why
     (re.compile(r"\.(so|pyd)$"), "a compiled extension, which zipimport cannot load"),
@@ -91,7 +96,12 @@ def _write(wheels: list[Path], work: Path) -> list[str]:
                     if path in owner:
                         raise PackagesError(f"{wheel.name} and {owner[path]} both hold {path}")
                     owner[path] = wheel.name
+                    out.writestr(info, archive.read(info), zipfile.ZIP_DEFLATED, 9)
                     if path.count("/") == 1 and path.endswith(".dist-info/METADATA"):
                         names.append(distribution(path.split("/")[0].split("-")[0]))
-                    out.writestr(info, archive.read(info), zipfile.ZIP_DEFLATED, 9)
+                        info_dir = path.split("/")[0]
+                        for mark, text in MARKS.items():
+                            owner[f"{info_dir}/{mark}"] = wheel.name
+                            out.writestr(zipfile.ZipInfo(f"{info_dir}/{mark}", info.date_time),
+                                         text, zipfile.ZIP_DEFLATED, 9)
     return names

@@ -599,6 +599,8 @@ def test_the_packages_zip_is_imported_in_place_with_each_packages_metadata(tmp_p
     assert importlib.import_module("helper").answer() == 42
     assert importlib.import_module("lesson_kit").__file__.startswith(str(merged.path))
     assert importlib.metadata.version("lesson-kit") == "1.0"
+    # as Pyodide's installer marks what it installs: `%pip list` lists only what is so marked
+    assert importlib.metadata.distribution("helper").read_text("PYODIDE_SOURCE") == "pyodide"
     for module in ("helper", "lesson_kit"):
         monkeypatch.delitem(sys.modules, module)
 
@@ -650,6 +652,8 @@ import piplite
 seen["settings"] = [piplite.piplite._PIPLITE_DISABLE_PYPI, piplite.piplite._PIPLITE_URLS]
 seen["buddy_edu"] = buddy_edu.__file__
 seen["versions"] = {name: importlib.metadata.version(name) for name in ("ipython", "buddy-edu")}
+import micropip
+seen["pip list"] = sorted(micropip.list())
 try:
     buddy_edu.run_script("nonsense")
 except Exception:
@@ -682,6 +686,7 @@ def test_the_kernel_starts_from_the_packages_zip_as_the_sites_worker_loads_it(li
     assert seen["settings"] == [True, ["./pypi/all.json"]]  # made when it was imported
     assert seen["buddy_edu"].startswith(f"{worker.MOUNT}/buddy_edu/")
     assert seen["versions"]["buddy-edu"] == buddy_edu_version()
+    assert {"buddy-edu", "ipython", "ipywidgets", "micropip"} <= set(seen["pip list"])
     # a student's traceback through buddy-edu still shows buddy-edu's own lines
     assert "ScriptError" in seen["traceback"]
     assert "raise ScriptError(" in seen["traceback"]
