@@ -213,7 +213,7 @@ def build(out: Path, course: Path | None = None) -> dict:
         raise BuildError(str(error)) from None
     worker = sibling("worker")
     try:  # the packages zip on sys.path, and 76 fewer requests to the page at each start
-        worker.patch(out, out / "static" / "pyodide" / packages.path.name, packages.sha256())
+        worker.patch(out, packages.path.name, packages.sha256)
     except worker.WorkerError as error:
         raise BuildError(str(error)) from None
     schemas = prune_plugin_schemas(out) + shrink_favicon(out)

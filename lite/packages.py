@@ -47,13 +47,12 @@ class PackagesError(Exception):
 
 @dataclass(frozen=True)
 class Packages:
-    """The merged zip and the distributions in it (names as the package index spells them)."""
+    """The merged zip, its sha256 and the distributions in it (names as the package index
+    spells them)."""
 
     path: Path
+    sha256: bytes
     names: tuple[str, ...]
-
-    def sha256(self) -> bytes:
-        return hashlib.sha256(self.path.read_bytes()).digest()
 
 
 def distribution(name: str) -> str:
@@ -73,9 +72,9 @@ def merge(wheels: list[Path], folder: Path) -> Packages:
     except PackagesError:
         work.unlink()
         raise
-    digest = hashlib.sha256(work.read_bytes()).hexdigest()[:16]
-    merged = work.rename(folder / f"packages.{digest}.zip")
-    return Packages(merged, tuple(sorted(names)))
+    digest = hashlib.sha256(work.read_bytes()).digest()
+    merged = work.rename(folder / f"packages.{digest.hex()[:16]}.zip")
+    return Packages(merged, digest, tuple(sorted(names)))
 
 
 def _write(wheels: list[Path], work: Path) -> list[str]:

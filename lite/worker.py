@@ -145,13 +145,13 @@ def rewrite(source: str, name: str) -> str:
     return source
 
 
-def patch(site: Path, packages: Path, sha256: bytes) -> None:
-    """Rewrite the kernel's worker files in the built ``site`` to load ``packages`` (the zip
-    in Pyodide's folder of the site, whose hash is ``sha256``)."""
+def patch(site: Path, packages: str, sha256: bytes) -> None:
+    """Rewrite the kernel's worker files in the built ``site`` to load ``packages`` (the name
+    of the zip in Pyodide's folder of the site, whose hash is ``sha256``)."""
     files = [path for pattern in WORKERS for path in sorted((site / STATIC).glob(pattern))]
     if len(files) != len(WORKERS):
         raise WorkerError(f"{site / STATIC} holds {[p.name for p in files]}, not one file per "
                           f"{WORKERS}: update lite/worker.py for this JupyterLite")
     for path in files:
-        path.write_text(KEEPER + mounter(packages.name, sha256)
+        path.write_text(KEEPER + mounter(packages, sha256)
                         + rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")

@@ -561,7 +561,7 @@ def test_a_worker_of_another_shape_stops_the_build_and_says_where_to_look(tmp_pa
     (tmp_path / worker.STATIC / "comlink.worker.1.js").write_text(
         STOCK_WORKER.replace("{VAR}", "s"))
     with pytest.raises(worker.WorkerError, match="not one file per"):  # the isolated one lacks
-        worker.patch(tmp_path, tmp_path / "packages.0.zip", bytes(32))
+        worker.patch(tmp_path, "packages.0.zip", bytes(32))
 
 
 # ------------------------------------- the kernel's packages as one zip (lite/packages.py)
