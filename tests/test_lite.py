@@ -459,18 +459,8 @@ def test_vizjs_is_found_beside_pyodides_lock_unless_told_otherwise(monkeypatch, 
 
 
 # ------------------------------------------------- the synchronous viz.js, made at build time
-def lite_vizjs():
-    """lite/vizjs.py, which lite/build.py imports from beside itself."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("lite_vizjs", ROOT / "lite" / "vizjs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_build_marks_viz_js_as_the_kernel_expects():
-    vizjs = lite_vizjs()
+    vizjs = lite_module("vizjs")
     assert vizjs.SYNC_MARK == browser.SYNC_MARK
     made = vizjs.synchronous("".join(old for old, _ in vizjs.REPLACEMENTS), "0.0.0")
     assert browser.SYNC_MARK in made[:2000]  # where browser.viz() looks for it
@@ -478,7 +468,7 @@ def test_the_build_marks_viz_js_as_the_kernel_expects():
 
 
 def test_a_viz_js_of_another_shape_stops_the_build_and_says_where_to_look():
-    vizjs = lite_vizjs()
+    vizjs = lite_module("vizjs")
     stock = "".join(old for old, _ in vizjs.REPLACEMENTS)
     with pytest.raises(vizjs.VizjsError, match=r"9\.9\.9.*lite/vizjs\.py"):
         vizjs.synchronous(stock.replace("await createWasm()", "createWasm()"), "9.9.9")
@@ -700,6 +690,8 @@ def buddy_edu_version() -> str:
 
 # ------------------------------------------ the JupyterLab chunks left out (lite/prune.py)
 def lite_module(name: str):
+    """lite/<name>.py (vizjs, worker, packages, ...), which lite/build.py imports from beside
+    itself: loaded from its file, as lite/ is no package."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(f"lite_{name}", ROOT / "lite" / f"{name}.py")
