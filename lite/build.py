@@ -25,8 +25,8 @@ kernel's packages and buddy-edu are served as one zip that Python imports in
 place, instead of wheels unpacked at every start (``packages.py``); and the
 kernel's worker loads that zip, imports the kernel before it enters the
 browser's files at ``/drive``, where each import would cost a request to the
-page, and keeps the page's answers about those files for a moment
-(``worker.py``).  Left out, as nothing a lesson or exercise uses: the
+page, keeps the page's answers about those files for a moment, and is the one
+worker the page starts, whatever headers the host sends (``worker.py``).  Left out, as nothing a lesson or exercise uses: the
 JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files,
 jedi with parso (IPython's tab completion falls back to its own completer),
 what ``slim.py`` cuts from the served wheels and Pyodide's stdlib (IPython's

@@ -1,5 +1,16 @@
 """The Pyodide kernel's worker, rewritten to start sooner and to ask the page less often.
 
+One worker on every host.  JupyterLite picks another kernel worker
+(``coincident``, talking to the page over SharedArrayBuffer) when the host sends
+the headers that make a page cross-origin isolated (COOP/COEP), as some hosts
+and JupyterLite extensions' deployment guides set.  Behind those headers, in
+Chromium, lesson 00's kernel start or Run All hung (cells left waiting, no
+error) in 9 of 15 tries, 2 of the 3 tries with JupyterLite's unmodified worker
+among them; with the plain worker forced, in none of 10.  No test ran that path.
+So the page always starts the plain worker (ONE_WORKER), the one tested in
+three engines, and mounts the browser's files when the service worker runs, as
+on any other host; the other worker's file is left out of the site.
+
 Its packages come from one zip that Python imports in place (``packages.py``
 says why): Pyodide's own loading of the site's wheels is skipped (``packages:
 []``), and the worker fetches the zip, hash-checked like the wheels were,
@@ -43,7 +54,8 @@ import re
 from pathlib import Path
 
 STATIC = Path("extensions/@jupyterlite/pyodide-kernel-extension/static")
-WORKERS = ("comlink.worker.*.js", "coincident.worker.*.js")  # plain, and cross-origin isolated
+WORKER = "comlink.worker.*.js"  # JupyterLite's plain kernel worker, the one the site uses
+ISOLATED_WORKER = "coincident.worker.*.js"  # its choice behind COOP/COEP headers: left out
 DRIVE = "/drive"  # the worker's mount point (initFilesystem's `t="/drive"`)
 
 # Put before each worker's code: wraps the drive's request function (the page's answers) so
@@ -129,6 +141,17 @@ REPLACEMENTS = (
 )
 
 
+# The page's choice of worker, in the kernel extension's own chunks: each found exactly once.
+ONE_WORKER = (
+    # PyodideKernel.initWorker and .initRemote: the plain worker and its channel, always.
+    (re.compile(r"return crossOriginIsolated\?(\w+)\("), r"return false?\1("),
+    (re.compile(r"initRemote\(e\)\{let (\w+);crossOriginIsolated\?"),
+     r"initRemote(e){let \1;false?"),
+    # The kernel's plugin: the browser's files are mounted when the service worker runs.
+    (re.compile(r"\.enabled\)\|\|crossOriginIsolated\)"), r".enabled))"),
+)
+
+
 class WorkerError(Exception):
     """The kernel's worker no longer has the shape the replacements expect."""
 
@@ -145,13 +168,33 @@ def rewrite(source: str, name: str) -> str:
     return source
 
 
+def one_worker(static: Path) -> None:
+    """Make the page in ``static`` (the kernel extension's folder) always start the plain
+    worker (ONE_WORKER), and leave the other one out."""
+    chunks = {path: path.read_text(encoding="utf-8") for path in sorted(static.glob("*.js"))
+              if ".worker." not in path.name}
+    for pattern, replacement in ONE_WORKER:
+        found = [path for path, text in chunks.items() if pattern.search(text)]
+        if len(found) != 1 or len(pattern.findall(chunks[found[0]])) != 1:
+            raise WorkerError(f"the Pyodide kernel's page code in {static} has {pattern.pattern!r} "
+                              f"in {[p.name for p in found]}, not once in one file: update "
+                              "ONE_WORKER in lite/worker.py for this JupyterLite")
+        chunks[found[0]] = pattern.sub(replacement, chunks[found[0]])
+    for path, text in chunks.items():  # only once every replacement was found
+        if text != path.read_text(encoding="utf-8"):
+            path.write_text(text, encoding="utf-8")
+    for path in static.glob(ISOLATED_WORKER):
+        path.unlink()
+
+
 def patch(site: Path, packages: str, sha256: bytes) -> None:
-    """Rewrite the kernel's worker files in the built ``site`` to load ``packages`` (the name
-    of the zip in Pyodide's folder of the site, whose hash is ``sha256``)."""
-    files = [path for pattern in WORKERS for path in sorted((site / STATIC).glob(pattern))]
-    if len(files) != len(WORKERS):
-        raise WorkerError(f"{site / STATIC} holds {[p.name for p in files]}, not one file per "
-                          f"{WORKERS}: update lite/worker.py for this JupyterLite")
-    for path in files:
-        path.write_text(KEEPER + mounter(packages, sha256)
-                        + rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")
+    """Rewrite the kernel's worker in the built ``site`` to load ``packages`` (the name of the
+    zip in Pyodide's folder of the site, whose hash is ``sha256``), and make it the only one."""
+    workers = sorted((site / STATIC).glob(WORKER))
+    if len(workers) != 1:
+        raise WorkerError(f"{site / STATIC} holds {[p.name for p in workers]}, not one {WORKER}: "
+                          "update lite/worker.py for this JupyterLite")
+    one_worker(site / STATIC)
+    (path,) = workers
+    path.write_text(KEEPER + mounter(packages, sha256)
+                    + rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")

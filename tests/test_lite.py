@@ -545,13 +545,87 @@ def test_the_worker_keeps_the_drives_answers_a_moment_until_the_kernel_writes():
 def test_a_worker_of_another_shape_stops_the_build_and_says_where_to_look(tmp_path):
     worker = lite_module("worker")
     changed = STOCK_WORKER.replace("{VAR}", "s").replace("s.chdir(t),", "s.chdir(t);")
-    with pytest.raises(worker.WorkerError, match=r"coincident\.worker\.js.*lite/worker\.py"):
-        worker.rewrite(changed, "coincident.worker.js")
+    with pytest.raises(worker.WorkerError, match=r"comlink\.worker\.js.*lite/worker\.py"):
+        worker.rewrite(changed, "comlink.worker.js")
     (tmp_path / worker.STATIC).mkdir(parents=True)
-    (tmp_path / worker.STATIC / "comlink.worker.1.js").write_text(
-        STOCK_WORKER.replace("{VAR}", "s"))
-    with pytest.raises(worker.WorkerError, match="not one file per"):  # the isolated one lacks
+    with pytest.raises(worker.WorkerError, match=r"not one comlink\.worker"):
         worker.patch(tmp_path, "packages.0.zip", bytes(32))
+
+
+# The page's choice of worker as JupyterLite 0.8.6's kernel extension makes it, minified.
+STOCK_PAGE = {
+    "393.js": ('initWorker(e){let {VAR}=e=>new Worker(e,{type:"module"});return '
+               'crossOriginIsolated?{VAR}(new URL(s(831),s.b)):{VAR}(new URL(s(932),s.b))}'
+               'initRemote(e){let {VAR};crossOriginIsolated?(({VAR}=(0,m.A)(this._worker)))'
+               ':({VAR}=(0,y.LV)(this._worker));return {VAR}}'),
+    "716.js": "l=!!((null==i?void 0:i.enabled)||crossOriginIsolated),o=new t({mountDrive:l})",
+}
+
+
+@pytest.mark.parametrize("var", ["t", "n"])
+def test_the_page_starts_the_plain_worker_whatever_headers_the_host_sends(tmp_path, var):
+    worker = lite_module("worker")
+    static = tmp_path / "static"
+    static.mkdir()
+    for name, text in STOCK_PAGE.items():
+        (static / name).write_text(text.replace("{VAR}", var))
+    (static / "coincident.worker.8cc0.js").write_text("// the isolated worker")
+    worker.one_worker(static)
+    page = (static / "393.js").read_text()
+    assert "crossOriginIsolated" not in page
+    assert f"return false?{var}(new URL(s(831),s.b)):{var}(new URL(s(932),s.b))" in page
+    assert f"initRemote(e){{let {var};false?" in page
+    # the browser's files are mounted when the service worker runs, isolated or not
+    assert (static / "716.js").read_text() == ("l=!!((null==i?void 0:i.enabled)),"
+                                               "o=new t({mountDrive:l})")
+    assert not list(static.glob("coincident.*"))  # left out of the site
+    (static / "393.js").write_text(STOCK_PAGE["393.js"].replace("{VAR}", var))
+    (static / "716.js").write_text(STOCK_PAGE["716.js"] * 2)  # found twice: which one?
+    with pytest.raises(worker.WorkerError,
+                       match=r"in \['716\.js'\], not once in one file.*ONE_WORKER"):
+        worker.one_worker(static)
+    assert "crossOriginIsolated?" in (static / "393.js").read_text()  # nothing half-made
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_behind_isolation_headers_lesson_00_runs_on_the_plain_worker(lite_site, playwright):
+    """A host that sends COOP/COEP gets the same kernel worker as any other, and lesson 00
+    runs whole (with JupyterLite's other worker, its Run All hung in most tries)."""
+    import functools
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    class Isolating(lite_module("build").Handler):
+        def end_headers(self):
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            super().end_headers()
+
+        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Isolating, directory=str(lite_site.path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy, leaks, workers = RefusingProxy(), [], []
+    try:
+        with offline_chromium(proxy, playwright) as chromium:
+            page = new_offline_page(chromium, leaks)
+            page.on("worker", lambda started: workers.append(started.url))
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/lab/index.html?path={FIRST}")
+            page.wait_for_function("window.jupyterapp !== undefined", timeout=120_000)
+            assert page.evaluate("() => crossOriginIsolated")
+            page.wait_for_function(KERNEL_READY, arg=FIRST, timeout=180_000, polling=200)
+            cells = run_all(page, FIRST, timeout_ms=180_000)
+            assert errors(cells) == []
+            assert tree_nodes(page), "the first Stepper drew no tree"
+            page.context.close()
+    finally:
+        server.shutdown()
+        proxy.close()
+    assert [url.rsplit("/", 1)[-1].split(".")[0] for url in workers] == ["comlink"]
+    assert leaks == [] and proxy.site_requests() == []
 
 
 # ------------------------------------- the kernel's packages as one zip (lite/packages.py)
