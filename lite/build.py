@@ -26,9 +26,10 @@ place, instead of wheels unpacked at every start (``packages.py``); and the
 kernel's worker loads that zip, imports the kernel before it enters the
 browser's files at ``/drive``, where each import would cost a request to the
 page, keeps the page's answers about those files for a moment, and is the one
-worker the page starts, whatever headers the host sends (``worker.py``).  Left out, as nothing a lesson or exercise uses: the
-JupyterLite apps other than JupyterLab, Font Awesome's pre-WOFF2 font files,
-jedi with parso (IPython's tab completion falls back to its own completer),
+worker the page starts, whatever headers the host sends (``worker.py``).  Left
+out, as nothing a lesson or exercise uses: the JupyterLite apps other than
+JupyterLab, Font Awesome's pre-WOFF2 font files, jedi with parso (IPython's
+tab completion falls back to its own completer),
 what ``slim.py`` cuts from the served wheels and Pyodide's stdlib (IPython's
 terminal with prompt_toolkit, Pygments' lexers for other languages, front-end
 assets in Python wheels, and stdlib modules and codecs a browser tab cannot use),
