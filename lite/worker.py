@@ -42,7 +42,7 @@ left.  The price: a file changed from the page (an upload, a rename in the
 file browser, another notebook's kernel) reaches this kernel up to KEEP_MS
 later, less than it takes to move to a cell and run it.
 
-Each replacement must be found in each worker file, or the build stops and
+Each replacement must be found in the worker's file, or the build stops and
 says so: a new JupyterLite is checked here, at build time, not in a student's
 browser.
 """
@@ -58,7 +58,7 @@ WORKER = "comlink.worker.*.js"  # JupyterLite's plain kernel worker, the one the
 ISOLATED_WORKER = "coincident.worker.*.js"  # its choice behind COOP/COEP headers: left out
 DRIVE = "/drive"  # the worker's mount point (initFilesystem's `t="/drive"`)
 
-# Put before each worker's code: wraps the drive's request function (the page's answers) so
+# Put before the worker's code: wraps the drive's request function (the page's answers) so
 # that an answer to "what is at this path" is kept for KEEP_MS, until the kernel changes a file.
 KEEP_MS = 500
 KEEPER = ("const buddyEduKeepAnswers=api=>{const ask=api.request.bind(api),kept=new Map,"
@@ -73,7 +73,7 @@ MOUNT = "/lib/packages.zip"  # where the kernel's packages zip goes in Pyodide's
 
 
 def mounter(name: str, sha256: bytes) -> str:
-    """Put before each worker's code: fetches the packages zip ``name`` from Pyodide's folder,
+    """Put before the worker's code: fetches the packages zip ``name`` from Pyodide's folder,
     checked against its ``sha256`` as Pyodide checks a wheel, and puts it on ``sys.path``
     after site-packages (where ``%pip`` installs, so that a newer version installed wins)."""
     integrity = "sha256-" + base64.b64encode(sha256).decode()
@@ -171,8 +171,9 @@ def rewrite(source: str, name: str) -> str:
 def one_worker(static: Path) -> None:
     """Make the page in ``static`` (the kernel extension's folder) always start the plain
     worker (ONE_WORKER), and leave the other one out."""
-    chunks = {path: path.read_text(encoding="utf-8") for path in sorted(static.glob("*.js"))
-              if ".worker." not in path.name}
+    read = {path: path.read_text(encoding="utf-8") for path in sorted(static.glob("*.js"))
+            if ".worker." not in path.name}
+    chunks = dict(read)
     for pattern, replacement in ONE_WORKER:
         found = [path for path, text in chunks.items() if pattern.search(text)]
         if len(found) != 1 or len(pattern.findall(chunks[found[0]])) != 1:
@@ -181,7 +182,7 @@ def one_worker(static: Path) -> None:
                               "ONE_WORKER in lite/worker.py for this JupyterLite")
         chunks[found[0]] = pattern.sub(replacement, chunks[found[0]])
     for path, text in chunks.items():  # only once every replacement was found
-        if text != path.read_text(encoding="utf-8"):
+        if text != read[path]:
             path.write_text(text, encoding="utf-8")
     for path in static.glob(ISOLATED_WORKER):
         path.unlink()
