@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "lite"))
 
 from _jupyter import CHROMIUM, CHROMIUM_ARGS, browser_problem  # noqa: E402
 from _lite import KERNEL_READY, SiteServer  # noqa: E402
-from worker import STATIC as WORKER  # noqa: E402 - lite/worker.py: the files it rewrites
+from worker import STATIC, WORKER  # noqa: E402 - lite/worker.py: the worker it rewrites
 
 FIRST = "notebooks/00-start-here.ipynb"
 STEPS = ("initRuntime", "initFilesystem", "initPackageManager", "initKernel", "initGlobals")
@@ -63,10 +63,10 @@ def instrument(site: Path) -> None:
 
     sequence = ",".join(f"await this.{step}(e)" for step in STEPS)
     timed = ",".join([stamp("start")] + [f"await this.{step}(e),{stamp(step)}" for step in STEPS])
-    workers = list((site / WORKER).glob("comlink.worker.*.js"))
+    workers = list((site / STATIC).glob(WORKER))
     texts = [path.read_text(encoding="utf-8") for path in workers]
     if len(workers) != 1 or texts[0].count(sequence) != 1:
-        raise SystemExit(f"{site / WORKER}: no single comlink worker with JupyterLite 0.8's "
+        raise SystemExit(f"{site / STATIC}: no single comlink worker with JupyterLite 0.8's "
                          f"start-up sequence {sequence[:60]}...: update lite_phases.py")
     workers[0].write_text(texts[0].replace(sequence, timed), encoding="utf-8")
 
@@ -81,7 +81,7 @@ COUNTED = ('request(e){const t0=performance.now();try{return this.uncounted(e)}f
 
 def count_drive_requests(site: Path) -> None:
     """Make the worker of ``site`` (a copy) report its /drive requests."""
-    worker = next((site / WORKER).glob("comlink.worker.*.js"))
+    worker = next((site / STATIC).glob(WORKER))
     text = worker.read_text(encoding="utf-8")
     if text.count(DRIVE_REQUEST) != 1:
         raise SystemExit(f"{worker}: no single DriveFS request {DRIVE_REQUEST[:40]}...: "

@@ -730,7 +730,7 @@ json.dumps(seen)
 @pytest.mark.lite
 def test_the_kernel_starts_from_the_packages_zip_as_the_sites_worker_loads_it(lite_site):
     worker = lite_module("worker")
-    built = next((lite_site.path / worker.STATIC).glob("comlink.worker.*.js")).read_text()
+    built = next((lite_site.path / worker.STATIC).glob(worker.WORKER)).read_text()
     (mounter,) = [line for line in built.splitlines() if line.startswith("const buddyEduPackages")]
     later = re.sub(r"\\(\d)", lambda m: ["True", '["./pypi/all.json"]'][int(m[1]) - 1],
                    worker.LATER_PIPLITE)
