@@ -496,7 +496,8 @@ def check_site(out: Path) -> None:
     if len(zips) != 1:
         raise BuildError(f"{pyodide_dir} should hold one packages zip, holds "
                          f"{[z.name for z in zips]}")
-    workers = sorted((out / "extensions").rglob("*.worker.*.js"))
+    worker = sibling("worker")
+    workers = sorted((out / worker.STATIC).glob(worker.WORKER))
     stale = [w.name for w in workers if zips[0].name not in w.read_text(encoding="utf-8")]
     if not workers or stale:
         raise BuildError(f"the kernel's workers {stale or '(none found)'} do not load "
