@@ -8,10 +8,12 @@ benchmarks/lite.py gives the totals; this splits them, in Chromium, on lesson
 
 * page side: JupyterLab's app object exists, its layout is restored, the
   notebook is on screen (read from the page);
-* kernel side, inside the Pyodide kernel's worker: the worker starts, Pyodide
-  is up with the packages zip on ``sys.path`` (lite/packages.py), the package
-  manager (piplite) is imported, the kernel's own imports (IPython, ipykernel's
-  shim) are done;
+* kernel side, inside the Pyodide kernel's worker: the worker starts; Pyodide
+  is up with the packages zip on ``sys.path`` (lite/packages.py) and the
+  kernel imported: restored from the snapshot the browser keeps on a later
+  visit, started and imported (and the snapshot taken) on a first one
+  (lite/worker.py); the package manager's settings are made; the kernel's
+  import statement has run (IPython, ipykernel's shim: already in memory);
 * the kernel reported idle, as the tests and benchmarks/lite.py wait for it;
 * with ``--drive``: how many synchronous requests the worker made to the page
   for the browser's files (``/drive``) before the kernel was ready, and their
@@ -49,7 +51,7 @@ from worker import STATIC, WORKER  # noqa: E402 - lite/worker.py: the worker it 
 
 FIRST = "notebooks/00-start-here.ipynb"
 STEPS = ("initRuntime", "initFilesystem", "initPackageManager", "initKernel", "initGlobals")
-NAMES = {"start": "worker starts", "initRuntime": "Pyodide + packages zip",
+NAMES = {"start": "worker starts", "initRuntime": "Pyodide, zip, kernel",
          "initPackageManager": "package manager", "initKernel": "kernel imports"}
 RECORD = ("window.__phases = [];"
           "new BroadcastChannel('buddy-edu-phases').onmessage = e => window.__phases.push("

@@ -42,6 +42,21 @@ left.  The price: a file changed from the page (an upload, a rename in the
 file browser, another notebook's kernel) reaches this kernel up to KEEP_MS
 later, less than it takes to move to a cell and run it.
 
+The kernel's Python is kept in the browser after its first start (STARTER_JS).
+A warm visit spent about 1 s in Pyodide's own start and 0.5-0.65 s importing
+IPython and the kernel (issue 20), the same work each time.  So the first
+start loads Pyodide able to take a memory snapshot (``_makeSnapshot``),
+imports the kernel and the kit (SNAPSHOT_IMPORTS), takes a snapshot of
+Python's memory and keeps it in the browser's Cache Storage (about 45 MB, in
+the background); every later start restores it (``_loadSnapshot``) instead.
+It is keyed by the packages zip's hash and the starter's own text, and Pyodide
+refuses one from another Pyodide build; on any refusal or failure the kernel
+starts afresh and the entry is dropped.  It holds nothing of a student's: it
+is taken before the drive is mounted or a cell is run.  After a restore,
+``random`` is seeded anew, so each kernel still has its own random numbers.
+Where the page has no Cache Storage (a plain-http host, some private modes),
+every start is a fresh one, as before.
+
 Each replacement must be found in the worker's file, or the build stops and
 says so: a new JupyterLite is checked here, at build time, not in a student's
 browser.
@@ -50,6 +65,8 @@ browser.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -74,18 +91,106 @@ MOUNT = "/lib/packages.zip"  # where the kernel's packages zip goes in Pyodide's
 
 def mounter(name: str, sha256: bytes) -> str:
     """Put before the worker's code: fetches the packages zip ``name`` from Pyodide's folder,
-    checked against its ``sha256`` as Pyodide checks a wheel, and puts it on ``sys.path``
-    after site-packages (where ``%pip`` installs, so that a newer version installed wins)."""
+    checked against its ``sha256`` as Pyodide checks a wheel, and (unless ``onPath`` is
+    false: a restored snapshot has it there already) puts it on ``sys.path`` after
+    site-packages (where ``%pip`` installs, so that a newer version installed wins)."""
     integrity = "sha256-" + base64.b64encode(sha256).decode()
     refused = (f"the kernel's packages ({name}) did not load or differ from the site's build "
                "(${why}): publish the whole folder that 'make lite' built")
-    return ("const buddyEduPackages=async(pyodide,index)=>{let answer;"
+    return ("const buddyEduPackages=async(pyodide,index,onPath=true)=>{let answer;"
             f'try{{answer=await fetch(index+"{name}",{{integrity:"{integrity}"}})}}'
             "catch(error){const why=error.cause?error.cause.message:error.message;"
             f"throw Error(`{refused}`)}}"
             f"if(!answer.ok){{const why=answer.status;throw Error(`{refused}`)}}"
             f'pyodide.FS.writeFile("{MOUNT}",new Uint8Array(await answer.arrayBuffer()));'
-            f"pyodide.runPython('import sys; sys.path.append(\"{MOUNT}\")')}};\n")
+            f"onPath&&pyodide.runPython('import sys; sys.path.append(\"{MOUNT}\")')}};\n")
+
+
+SNAPSHOT_CACHE = "buddy-edu-kernel"  # the Cache Storage that keeps the kernel's snapshot
+# What the kernel's start and a lesson's or an exercise's first cell import, so that a restored
+# kernel has it all in memory; none of it may hold a JavaScript object but Pyodide's own API.
+SNAPSHOT_IMPORTS = "pyodide_kernel, buddy_edu.widget, buddy_edu.exercises"
+TAKEN = "import " + SNAPSHOT_IMPORTS
+# Run once the snapshot is taken.  Taking one needs Pyodide's ``js`` module wrapped (every
+# object reached from it is recorded, so that the snapshot can name it by its path), and
+# browser objects reached through that wrapper refuse some calls ("Illegal invocation", from
+# viz.js).  The kernel goes on with the browser's own objects.
+UNWRAPPED = 'import sys\nsys.modules.pop("js", None)\n'
+# Run after a restore: what the snapshot fixed that must differ between kernels, and the
+# working folder's "" that Pyodide puts at the head of sys.path once more.
+RESEEDED = ('import sys\n'
+            'if sys.path[:2] == ["", ""]:\n    del sys.path[0]\n'
+            'if "random" in sys.modules:\n    sys.modules["random"].seed()\n'
+            'if "tempfile" in sys.modules:\n    sys.modules["tempfile"]._name_sequence = None\n')
+
+STARTER_JS = """const buddyEduStart = async (load, options, index) => {
+  const key = index + "KEY";
+  const said = (what, error) => console.warn(`buddy-edu: ${what}`, error);
+  let cache = null, kept = null, api = null;
+  try {
+    cache = await caches.open("CACHE");
+    kept = await cache.match(key);
+  } catch { cache = null; }
+  if (kept) try {
+    const snapshot = new Uint8Array(await kept.arrayBuffer());
+    const { default: make } = await import(index + "pyodide.asm.mjs");
+    // What Python held of Pyodide's own API, bound to the new one once it exists.
+    const stand = name => name ? (...args) => api[name](...args)
+      : new Proxy({}, { get: (_, k) => api[k], has: (_, k) => k in api });
+    api = await load({
+      ...options, _loadSnapshot: snapshot,
+      _snapshotDeserializer: entry => stand(entry.pyodide_js),
+      createPyodideModule: async settings => {  // memory as large as the snapshot's
+        const module = await make(settings);
+        module.growMemory(snapshot.length);
+        return module;
+      }});
+    api.runPython(RESEEDED);
+  } catch (error) {
+    api = null;
+    said("the kernel kept in this browser did not restore; starting afresh", error);
+    await cache.delete(key).catch(() => {});
+  }
+  if (api) return await buddyEduPackages(api, index, false), api;
+  const pyodide = await load({ ...options, _makeSnapshot: cache !== null });
+  await buddyEduPackages(pyodide, index);
+  if (cache) try {
+    pyodide.runPython(TAKEN);
+    const names = [];
+    for (let o = pyodide; o && o !== Object.prototype; o = Object.getPrototypeOf(o))
+      names.push(...Object.getOwnPropertyNames(o));
+    const snapshot = pyodide.makeMemorySnapshot({ serializer: object => {
+      const own = k => { try { return pyodide[k] === object; } catch { return false; } };
+      const name = object === pyodide ? "" : names.find(own);
+      if (name === undefined) throw Error(`Python holds ${object}, not Pyodide's own`);
+      return { pyodide_js: name };
+    }});
+    (async () => {  // in the background: the kernel goes on starting
+      for (const old of await cache.keys())
+        if (old.url.startsWith(index) && old.url !== key) await cache.delete(old);
+      await cache.put(key, new Response(snapshot));
+    })().catch(error => said("the kernel could not be kept in this browser", error));
+  } catch (error) {
+    said("the kernel could not be kept in this browser", error);
+  } finally {
+    pyodide.registerJsModule("js", globalThis);
+    pyodide.runPython(UNWRAPPED);
+  }
+  return pyodide;
+};
+"""
+
+
+def starter(packages: str) -> str:
+    """Put before the worker's code: ``buddyEduStart``, Pyodide's start from the snapshot kept
+    in this browser, or else a fresh start that keeps one (see the module's docstring).  The
+    snapshot's key changes with the packages zip (``packages``, named by its hash) and with
+    this code."""
+    code = (STARTER_JS.replace("CACHE", SNAPSHOT_CACHE)
+            .replace("RESEEDED", json.dumps(RESEEDED)).replace("TAKEN", json.dumps(TAKEN))
+            .replace("UNWRAPPED", json.dumps(UNWRAPPED)))
+    version = hashlib.sha256((packages + code).encode()).hexdigest()[:16]
+    return code.replace("KEY", f"kernel.{version}.snapshot")
 
 
 # initPackageManager's Python, which imported the package manager (piplite, micropip: 55
@@ -118,11 +223,12 @@ del BuddyEduPipliteSettings
 """
 
 REPLACEMENTS = (
-    # initRuntime: Pyodide unpacks no wheels; the packages zip goes on sys.path instead.
+    # initRuntime: Pyodide unpacks no wheels (the packages zip goes on sys.path instead), and
+    # starts from the kernel kept in this browser when there is one (STARTER_JS).
     (re.compile(r"this\._pyodide=await (\w+)\(\{indexURL:(\w+),(.*?)"
                 r"\.\.\.e\.loadPyodideOptions\}\)"),
-     r"this._pyodide=await \1({indexURL:\2,\3...e.loadPyodideOptions,packages:[]}),"
-     r"await buddyEduPackages(this._pyodide,\2)"),
+     r"this._pyodide=await buddyEduStart(\1,{indexURL:\2,\3...e.loadPyodideOptions,packages:[]},"
+     r"\2)"),
     # initPackageManager: piplite's settings are made when it is first imported (LATER_PIPLITE).
     (re.compile(r"import piplite\.piplite\n\s*piplite\.piplite\._PIPLITE_DISABLE_PYPI = "
                 r"(\$\{\w+\?\"True\":\"False\"\})\n\s*piplite\.piplite\._PIPLITE_URLS = "
@@ -197,5 +303,5 @@ def patch(site: Path, packages: str, sha256: bytes) -> None:
                           "update lite/worker.py for this JupyterLite")
     one_worker(site / STATIC)
     (path,) = workers
-    path.write_text(KEEPER + mounter(packages, sha256)
+    path.write_text(KEEPER + mounter(packages, sha256) + starter(packages)
                     + rewrite(path.read_text(encoding="utf-8"), path.name), encoding="utf-8")

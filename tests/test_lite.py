@@ -496,9 +496,10 @@ STOCK_WORKER = (
 def test_the_worker_imports_the_kernel_before_it_enters_the_notebooks_folder(var):
     worker = lite_module("worker")
     made = worker.rewrite(STOCK_WORKER.replace("{VAR}", var), "comlink.worker.js")
-    # Pyodide installs nothing itself; the packages zip goes on sys.path, from Pyodide's folder
-    assert (f"...e.loadPyodideOptions,packages:[]}}),await buddyEduPackages(this._pyodide,{var})"
-            in made)
+    # Pyodide installs nothing itself (the packages zip goes on sys.path, from Pyodide's
+    # folder), and starts from the kernel kept in the browser when there is one
+    assert (f"this._pyodide=await buddyEduStart(n,{{indexURL:{var},stdout:e=>{{console.log(e)}},"
+            f"...e.loadPyodideOptions,packages:[]}},{var})" in made)
     # piplite is not imported at start: its settings wait for its first import
     assert "import piplite.piplite" not in made
     assert ("module._PIPLITE_DISABLE_PYPI = ${s?\"True\":\"False\"}\n"
@@ -754,6 +755,104 @@ def test_the_kernel_starts_from_the_packages_zip_as_the_sites_worker_loads_it(li
     # a student's traceback through buddy-edu still shows buddy-edu's own lines
     assert "ScriptError" in seen["traceback"]
     assert "raise ScriptError(" in seen["traceback"]
+
+
+# The site's kernel start (lite/worker.py's starter), under Node.js with the site's own Pyodide
+# and an in-memory Cache Storage: five starts in turn, each looked at from Python.
+STARTS_UNDER_NODE = """
+const [pyodideDir, served, code] = process.argv.slice(1);
+const { loadPyodide } = await import(`${pyodideDir}/pyodide.mjs`);
+const index = `${pyodideDir}/`, realFetch = fetch;
+globalThis.fetch = (url, init) => realFetch(url.replace(index, served), init);
+const store = new Map(), url = k => typeof k === 'string' ? k : k.url;
+const cache = {
+  match: async k => store.has(url(k)) ? new Response(store.get(url(k))) : undefined,
+  put: async (k, r) => { store.set(url(k), new Uint8Array(await r.arrayBuffer())); },
+  keys: async () => [...store.keys()].map(u => ({url: u})),
+  delete: async k => store.delete(url(k)),
+};
+globalThis.caches = { open: async () => cache };
+const warned = [];
+console.warn = (...args) => warned.push(args.map(String).join(' '));
+eval(code.replace(/const (buddyEdu\\w+) ?=/g, 'globalThis.$1='));
+const look = async pyodide => {
+  const seen = JSON.parse(pyodide.runPython(`
+import sys, json, random
+seen = {"path": sys.path, "kernel at start": "pyodide_kernel" in sys.modules,
+        "random": random.random()}
+import pyodide_js, pyodide_kernel
+seen["lock"] = str(pyodide_js.lockfileBaseUrl)
+json.dumps(seen)`));
+  const ran = await pyodide.globals.get('pyodide_kernel').kernel_instance.run(
+    'import buddy_edu.core\\nsum(range(4))');
+  seen.ran = ran.toJs({dict_converter: Object.fromEntries}).status;
+  seen.plainJs = pyodide.runPython('import js\\njs') === globalThis;  // not the snapshot's wrapper
+  seen.made = pyodide._api.config._makeSnapshot === true;
+  seen.restored = pyodide._api.config._loadSnapshot !== undefined;
+  return seen;
+};
+const kept = () => [...store.keys()];
+const settled = async () => {  // the snapshot is kept in the background
+  for (let i = 0; i < 200 && !kept().some(k => k.startsWith(index) && store.get(k).length > 1024);
+       i++) await new Promise(r => setTimeout(r, 50));
+  return kept();
+};
+store.set(index + 'kernel.0123456789abcdef.snapshot', new Uint8Array(8));  // an older build's
+store.set('http://127.0.0.1:1/other/kernel.0123456789abcdef.snapshot', new Uint8Array(8));
+const start = () => buddyEduStart(loadPyodide, {indexURL: index, packages: []}, index);
+const seen = {first: await look(await start())};
+seen.kept = await settled();
+const key = seen.kept.find(k => k.startsWith(index));
+seen.second = await look(await start());
+seen.third = await look(await start());
+store.set(key, new Uint8Array(1024));  // damaged
+seen.damaged = await look(await start());
+seen.keptAgain = (await settled()).includes(key);
+delete globalThis.caches;  // a plain-http host, a private window
+seen.noCache = await look(await start());
+seen.warned = warned;
+console.log(JSON.stringify(seen));
+"""
+
+
+@pytest.mark.lite
+def test_the_kernel_is_kept_in_the_browser_and_restored_fresh(lite_site):
+    """A first start keeps a snapshot of the started kernel; later ones restore it with the
+    same sys.path, their own random numbers and a working kernel.  A damaged snapshot, or
+    another build's, is dropped; without Cache Storage each start is a fresh one."""
+    worker = lite_module("worker")
+    built = next((lite_site.path / worker.STATIC).glob(worker.WORKER)).read_text()
+    (packages,) = (lite_site.path / "static" / "pyodide").glob("packages.*.zip")
+    (mounter,) = [line for line in built.splitlines() if line.startswith("const buddyEduPackages")]
+    assert worker.starter(packages.name) in built
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", STARTS_UNDER_NODE,
+         str(lite_site.path / "static" / "pyodide"), f"{lite_site.url}/static/pyodide/",
+         mounter + "\n" + worker.starter(packages.name)],
+        capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    first, second, third = seen["first"], seen["second"], seen["third"]
+    assert first["made"] and not first["restored"] and first["kernel at start"]
+    assert first["plainJs"]  # the kernel goes on with the browser's own objects
+    # this site's older snapshot is gone, another site's is left alone
+    assert len([k for k in seen["kept"] if "/other/" not in k]) == 1
+    assert any("/other/" in k for k in seen["kept"])
+    assert re.search(r"/kernel\.[0-9a-f]{16}\.snapshot$", seen["kept"][-1])
+    for later in (second, third):
+        assert later["restored"] and later["kernel at start"] and later["plainJs"]
+        assert later["path"] == first["path"]  # "" once, the packages zip once, in order
+        assert later["lock"] == first["lock"] and later["ran"] == "ok"
+    assert first["path"].count("") == 1 and first["path"][-1] == worker.MOUNT
+    assert len({first["random"], second["random"], third["random"]}) == 3
+    damaged = seen["damaged"]
+    assert not damaged["restored"] and damaged["made"] and damaged["ran"] == "ok"
+    assert seen["keptAgain"]  # and a good one is kept in its place
+    (warning,) = seen["warned"]
+    assert "did not restore; starting afresh" in warning and "magic number" in warning
+    no_cache = seen["noCache"]
+    assert not no_cache["made"] and not no_cache["restored"] and no_cache["ran"] == "ok"
+    assert no_cache["path"] == first["path"]
 
 
 def buddy_edu_version() -> str:
@@ -1027,6 +1126,36 @@ def test_a_released_course_notebook_checks_in_every_engine(engine_run, released_
     assert errors(ran) == []
     q1 = next(c for c in ran if c["source"].startswith("q1 = "))
     assert "✓</b> Right." in texts([q1]), texts([q1])
+    nothing_left_in(engine_run)
+
+
+# Pyodide's own record of how it started: from a snapshot (lite/worker.py's starter) or afresh.
+RESTORED = ("import pyodide_js\n"
+            "kept = getattr(pyodide_js._api.config, '_loadSnapshot', None)\n"
+            "print('RESTORED', kept is not None)\n")
+
+
+@pytest.mark.browser
+@pytest.mark.lite
+def test_a_second_visit_restores_the_kernel_kept_in_the_browser_in_every_engine(engine_run,
+                                                                               lite_site):
+    """The first visit kept its started kernel in the browser's Cache Storage; the next visit
+    restores it, and lesson 00 runs whole on it, trees drawn and moving."""
+    page = engine_run.page
+    page.goto(f"{lite_site.url}/")
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=120_000)
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    page.wait_for_function(FRONT_PAGE_OPENED, timeout=120_000)
+    page.wait_for_function(KERNEL_READY, arg=FIRST, timeout=180_000, polling=200)
+    said = kernel_says(page, FIRST, RESTORED)
+    assert "RESTORED True" in said, f"{engine_run.engine}: {said}"
+    cells = run_all(page, FIRST, timeout_ms=180_000)
+    assert errors(cells) == [], engine_run.engine
+    before = tree_nodes(page)
+    assert before, f"{engine_run.engine}: the first Stepper drew no tree"
+    assert first_stepper_moves(page)[0] > 0
+    assert tree_nodes(page) != before
+    assert "Right" in quickcheck_answer(page, "64K")
     nothing_left_in(engine_run)
 
 
