@@ -46,7 +46,7 @@ The kernel's Python is kept in the browser after its first start (STARTER_JS).
 A warm visit spent about 1 s in Pyodide's own start and 0.5-0.65 s importing
 IPython and the kernel (issue 20), the same work each time.  So the first
 start loads Pyodide able to take a memory snapshot (``_makeSnapshot``),
-imports the kernel and the kit (SNAPSHOT_IMPORTS), takes a snapshot of
+imports the kernel and the Stepper (SNAPSHOT_IMPORTS), takes a snapshot of
 Python's memory and keeps it in the browser's Cache Storage (about 45 MB, in
 the background); every later start restores it (``_loadSnapshot``) instead.
 It is keyed by the packages zip's hash and the starter's own text, and Pyodide
@@ -107,9 +107,11 @@ def mounter(name: str, sha256: bytes) -> str:
 
 
 SNAPSHOT_CACHE = "buddy-edu-kernel"  # the Cache Storage that keeps the kernel's snapshot
-# What the kernel's start and a lesson's or an exercise's first cell import, so that a restored
-# kernel has it all in memory; none of it may hold a JavaScript object but Pyodide's own API.
-SNAPSHOT_IMPORTS = "pyodide_kernel, buddy_edu.widget, buddy_edu.exercises"
+# What the kernel's start and a lesson's first cell import, so that a restored kernel has it in
+# memory; none of it may hold a JavaScript object but Pyodide's own API.  Each import here is
+# paid at the first visit's kernel start instead of at its first cell (buddy_edu.widget: 0.3-0.7
+# s in Chromium); buddy_edu.exercises (0.05 s, exercises only) is left to its first cell.
+SNAPSHOT_IMPORTS = "pyodide_kernel, buddy_edu.widget"
 TAKEN = "import " + SNAPSHOT_IMPORTS
 # Run once the snapshot is taken.  Taking one needs Pyodide's ``js`` module wrapped (every
 # object reached from it is recorded, so that the snapshot can name it by its path), and
