@@ -53,7 +53,9 @@ It is keyed by the packages zip's hash and the starter's own text, and Pyodide
 refuses one from another Pyodide build; on any refusal or failure the kernel
 starts afresh and the entry is dropped.  It holds nothing of a student's: it
 is taken before the drive is mounted or a cell is run.  After a restore,
-``random`` is seeded anew, so each kernel still has its own random numbers.
+``random`` is seeded anew, so each kernel still has its own random numbers;
+Python's string-hash seed stays the snapshot's (Pyodide's snapshots do without
+hash randomization), which nothing in the kit relies on.
 Where the page has no Cache Storage (a plain-http host, some private modes),
 every start is a fresh one, as before.
 
@@ -142,7 +144,8 @@ STARTER_JS = """const buddyEduStart = async (load, options, index) => {
     api = await load({
       ...options, _loadSnapshot: snapshot,
       _snapshotDeserializer: entry => stand(entry.pyodide_js),
-      createPyodideModule: async settings => {  // memory as large as the snapshot's
+      // Pyodide 314 does not size the heap for a snapshot (pyodide/pyodide#6254): grow it.
+      createPyodideModule: async settings => {
         const module = await make(settings);
         module.growMemory(snapshot.length);
         return module;
