@@ -980,11 +980,7 @@ def engine_run(request, lite_site, tmp_path_factory):
                          playwright=shared) as page:
             try:
                 started = time.monotonic()
-                page.goto(f"{lite_site.url}/")
-                page.wait_for_function("window.jupyterapp !== undefined", timeout=120_000)
-                page.evaluate("() => window.jupyterapp.restored.then(() => true)")
-                page.wait_for_function(FRONT_PAGE_OPENED, timeout=120_000)
-                page.wait_for_function(KERNEL_READY, arg=FIRST, timeout=180_000, polling=200)
+                open_lesson_00(page, f"{lite_site.url}/")
             except Exception as error:
                 _BROKEN[request.param] = f"{request.param}: the site did not start: {error}"
                 raise
@@ -994,6 +990,18 @@ def engine_run(request, lite_site, tmp_path_factory):
                             time.monotonic() - started, {})
     finally:
         proxy.close()
+
+
+def open_lesson_00(page, address: str) -> None:
+    """Open ``address`` (the front page, or lesson 00's own) and wait for lesson 00's kernel,
+    on the new page: an engine may return from ``goto`` before the page it leaves has gone,
+    and a page that CLOSE_ALL marked is that one."""
+    page.goto(address)
+    page.wait_for_function("() => !window.buddyEduLeft && window.jupyterapp !== undefined",
+                           timeout=120_000)
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    page.wait_for_function(FRONT_PAGE_OPENED, timeout=120_000)
+    page.wait_for_function(KERNEL_READY, arg=FIRST, timeout=180_000, polling=200)
 
 
 def hand_kernel_to(run: EngineRun, path: str) -> None:
@@ -1022,10 +1030,7 @@ def _proxy_host(request_line: str) -> str:
 @pytest.mark.lite
 def test_lesson_00_runs_draws_moves_and_checks_in_every_engine(engine_run, screens):
     page = engine_run.page
-    cells = run_all(page, FIRST, timeout_ms=180_000)
-    assert errors(cells) == [], engine_run.engine
-    assert "RenderError" not in texts(cells)
-    assert tree_nodes(page), f"{engine_run.engine}: the first Stepper drew no tree"
+    lesson_00_runs_whole(engine_run)
     name = f"lesson00-first-stepper-{engine_run.engine}.png"
     page.screenshot(FIRST_STEPPER, screens / name)
     assert (screens / name).stat().st_size > 1000
@@ -1034,11 +1039,25 @@ def test_lesson_00_runs_draws_moves_and_checks_in_every_engine(engine_run, scree
         Path(extra).mkdir(parents=True, exist_ok=True)
         shutil.copy(screens / name, Path(extra) / name)
     print(f"screenshot: {screens / name}")
-    before = tree_nodes(page)
-    assert first_stepper_moves(page)[0] > 0  # it throws in the page if nothing changed
-    assert tree_nodes(page) != before
-    assert "Right" in quickcheck_answer(page, "64K")
-    nothing_left_in(engine_run)
+    lesson_00_moves_and_checks(engine_run)
+
+
+def lesson_00_runs_whole(run: EngineRun) -> None:
+    """Run All on lesson 00: no cell fails, the first Stepper draws a tree."""
+    cells = run_all(run.page, FIRST, timeout_ms=180_000)
+    assert errors(cells) == [], run.engine
+    assert "RenderError" not in texts(cells)
+    assert tree_nodes(run.page), f"{run.engine}: the first Stepper drew no tree"
+
+
+def lesson_00_moves_and_checks(run: EngineRun) -> None:
+    """Forward changes the first Stepper's tree, a QuickCheck marks a right answer, and no
+    request left the machine."""
+    before = tree_nodes(run.page)
+    assert first_stepper_moves(run.page)[0] > 0  # it throws in the page if nothing changed
+    assert tree_nodes(run.page) != before
+    assert "Right" in quickcheck_answer(run.page, "64K")
+    nothing_left_in(run)
 
 
 @pytest.mark.browser
@@ -1152,23 +1171,11 @@ def test_a_second_visit_restores_the_kernel_kept_in_the_browser_in_every_engine(
     # (two at once in WebKit took minutes); closed, the saved layout holds none of them.
     page.evaluate(CLOSE_ALL)
     time.sleep(2)
-    page.goto(f"{lite_site.url}/lab/index.html?path={FIRST}")  # lesson 00, as bookmarked
-    # a page of its own, not the one left (the engine may return before it has gone)
-    page.wait_for_function("() => !window.buddyEduLeft && window.jupyterapp !== undefined",
-                           timeout=120_000)
-    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
-    page.wait_for_function(FRONT_PAGE_OPENED, timeout=120_000)
-    page.wait_for_function(KERNEL_READY, arg=FIRST, timeout=180_000, polling=200)
+    open_lesson_00(page, f"{lite_site.url}/lab/index.html?path={FIRST}")  # as bookmarked
     said = kernel_says(page, FIRST, RESTORED)
     assert "RESTORED True" in said, f"{engine_run.engine}: {said}"
-    cells = run_all(page, FIRST, timeout_ms=180_000)
-    assert errors(cells) == [], engine_run.engine
-    before = tree_nodes(page)
-    assert before, f"{engine_run.engine}: the first Stepper drew no tree"
-    assert first_stepper_moves(page)[0] > 0
-    assert tree_nodes(page) != before
-    assert "Right" in quickcheck_answer(page, "64K")
-    nothing_left_in(engine_run)
+    lesson_00_runs_whole(engine_run)
+    lesson_00_moves_and_checks(engine_run)
 
 
 # ------------------------------------------------- ex.download() in JupyterLab, too
